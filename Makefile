@@ -1,0 +1,34 @@
+# Set-up: `make demo` and `make test` each create .venv (Python 3.11+) and install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench clean samples
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/voucher-batch demo --dir build/demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check voucher_batch tests sample_sheets
+	$(BIN)/ruff format --check voucher_batch tests sample_sheets
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+samples: $(STAMP)
+	$(BIN)/python sample_sheets/build_sample.py
+
+clean:
+	rm -rf build reports/*.xlsx reports/*.html .pytest_cache .mypy_cache

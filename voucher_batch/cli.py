@@ -1,0 +1,310 @@
+"""The command line: parse options, call one service, print, map errors to exit codes.
+
+No pandas, SQL or openpyxl here. Every failure reaches the user as one sentence on stderr;
+exit codes: 0 ran and nothing refused, 1 ran with refused rows, 2 nothing recorded.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import services
+from .domain.quota import Balance
+from .errors import VoucherBatchError
+from .ledger.uow import DEFAULT_LEDGER, Ledger
+from .workbook.validation import CHOICES, _choice_key
+
+
+def _operator_default() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "operator"
+
+
+class VoucherGroup(click.Group):
+    """Turns every known error into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VoucherBatchError as exc:
+            click.echo(f"voucher-batch: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("voucher-batch: interrupted; nothing more was recorded", err=True)
+            ctx.exit(2)
+        except Exception as exc:  # the user gets a sentence, never a traceback
+            if os.environ.get("VOUCHER_BATCH_DEBUG"):
+                raise
+            click.echo(
+                f"voucher-batch: unexpected error ({type(exc).__name__}: {exc}); nothing was "
+                "recorded by the failing step. Set VOUCHER_BATCH_DEBUG=1 for details.",
+                err=True,
+            )
+            ctx.exit(2)
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None or value == "":
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _context(ctx: click.Context) -> services.Context:
+    obj: services.Context = ctx.obj
+    return obj
+
+
+def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    text = value.replace(",", "")
+    if not text.isdigit() or int(text) <= 0:
+        raise click.BadParameter(f"'{value}' is not a positive whole number")
+    return int(text)
+
+
+@click.group(cls=VoucherGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--ledger",
+    envvar="VOUCHER_BATCH_LEDGER",
+    default=DEFAULT_LEDGER,
+    show_default=True,
+    help="SQLAlchemy URL or SQLite file path of the ledger.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    envvar="VOUCHER_BATCH_AS_OF",
+    callback=_parse_date,
+    help="Business date of what is recorded (YYYY-MM-DD, default today).",
+)
+@click.option(
+    "--operator",
+    envvar="VOUCHER_BATCH_OPERATOR",
+    default=_operator_default,
+    help="Who is acting (default: the login name).",
+)
+@click.version_option(package_name="voucher_batch")
+@click.pass_context
+def main(ctx: click.Context, ledger: str, as_of: date, operator: str) -> None:
+    """Run cloud-voucher issuance from Excel workbooks against a quota ledger."""
+    ctx.obj = services.Context(Ledger(ledger), operator.strip() or _operator_default(), as_of)
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the ledger, or upgrade it; safe to run again."""
+    c = _context(ctx)
+    state = c.ledger.init()
+    click.echo(f"ledger {c.ledger.name}: {state}")
+
+
+@main.group()
+def quota() -> None:
+    """Grant, reclaim and show the issuance quota."""
+
+
+def _quota_options(fn: Any) -> Any:
+    fn = click.option("--note", default="", help="Free text kept with the entry.")(fn)
+    fn = click.option("--ref", default="", help="Reference, e.g. a ticket or contract.")(fn)
+    fn = click.option("--by", "by", required=True, help="Who granted or reclaimed it.")(fn)
+    fn = click.argument("amount", callback=_positive_amount)(fn)
+    return fn
+
+
+def _print_balance(balance: Balance) -> None:
+    for key, value in balance.as_dict().items():
+        click.echo(f"{key:>9}: {value:>14,}")
+
+
+@quota.command()
+@_quota_options
+@click.pass_context
+def grant(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
+    """Raise the quota by AMOUNT (R1)."""
+    _print_balance(services.quota_change(_context(ctx), "grant", amount, by, ref, note))
+
+
+@quota.command()
+@_quota_options
+@click.pass_context
+def reclaim(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
+    """Lower the quota by AMOUNT; never below what is issued (R1)."""
+    _print_balance(services.quota_change(_context(ctx), "reclaim", amount, by, ref, note))
+
+
+@quota.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def show(ctx: click.Context, as_json: bool) -> None:
+    """Show quota, pending, approved, rejected, issued and remaining (R2)."""
+    balance = services.quota_show(_context(ctx))
+    if as_json:
+        click.echo(json.dumps(balance.as_dict()))
+    else:
+        _print_balance(balance)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the decision workbook and the report.",
+)
+@click.option("--dry-run", is_flag=True, help="Decide and write outputs, record nothing.")
+@click.option(
+    "--all-or-nothing", is_flag=True, help="Record nothing (exit 2) if any row is refused."
+)
+@click.pass_context
+def ingest(
+    ctx: click.Context, workbook: Path, out_dir: Path, dry_run: bool, all_or_nothing: bool
+) -> None:
+    """Apply the Customers, Templates and Requests sheets of WORKBOOK."""
+    result = services.ingest(
+        _context(ctx), workbook, out_dir, dry_run, all_or_nothing, services.tty_progress
+    )
+    for sheet, by in result.counts.items():
+        parts = ", ".join(f"{n} {d.lower()}" for d, n in by.items() if n)
+        click.echo(f"{sheet}: {parts or 'no rows'}")
+    state = "recorded" if result.recorded else f"nothing recorded ({result.not_recorded_reason})"
+    click.echo(
+        f"{state}; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}"
+    )
+    click.echo(f"decisions: {result.decisions_path}")
+    click.echo(f"report:    {result.report_path}")
+    ctx.exit(result.exit_code)
+
+
+def _choice(column: str) -> Any:
+    def convert(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = CHOICES[column].get(_choice_key(value))
+        if code is None:
+            raise click.BadParameter(f"'{value}' is not a {column}")
+        return code
+
+    return convert
+
+
+@main.group()
+def templates() -> None:
+    """Query voucher templates."""
+
+
+@templates.command("list")
+@click.option("--name", help="Part of the template name (case-insensitive).")
+@click.option("--usage", callback=_choice("Usage"), help="Product trial | Customer offer.")
+@click.option("--payment-mode", callback=_choice("Payment Mode"), help="All | Prepaid | Postpaid.")
+@click.option("--locked/--editable", default=None, help="Only locked or only editable ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+def templates_list(
+    ctx: click.Context,
+    name: str | None,
+    usage: str | None,
+    payment_mode: str | None,
+    locked: bool | None,
+    as_json: bool,
+) -> None:
+    """List templates with their lock state and issued count (R6)."""
+    rows = services.templates_list(_context(ctx), name, usage, payment_mode, locked)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False))
+        return
+    for r in rows:
+        state = f"locked ({r.issued_count} issued)" if r.locked else "editable"
+        click.echo(
+            f"{r.name:<20}  {r.usage:<13}  {r.payment_mode:<10}  {r.amount:>9,}  "
+            f"{r.validity_period:<9}  {r.validity_start:<22}  {state}"
+        )
+    if not rows:
+        click.echo("no templates", err=True)
+
+
+@main.group()
+def vouchers() -> None:
+    """Query issued vouchers."""
+
+
+@vouchers.command("list")
+@click.option("--status", type=click.Choice(["pending", "approved", "rejected"]))
+@click.option("--customer", help="Customer UIN.")
+@click.option("--template", help="Template name (compared as in R4).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+def vouchers_list(
+    ctx: click.Context,
+    status: str | None,
+    customer: str | None,
+    template: str | None,
+    as_json: bool,
+) -> None:
+    """List issuances with status, decision date and validity."""
+    rows = services.vouchers_list(_context(ctx), status, customer, template)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(r).items()}
+                    for r in rows
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for r in rows:
+        click.echo(
+            f"{r.issuance_id}  {r.request_id:<14}  {r.template_name:<20}  "
+            f"{r.customer_uin:<20}  {r.amount:>9,}  {r.status:<8}  "
+            f"{r.requested_on}  {r.valid_from or ''} {r.valid_until or ''}"
+        )
+    if not rows:
+        click.echo("no vouchers", err=True)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("build/demo"),
+    show_default=True,
+    help="Folder for the demo ledger and outputs (emptied first).",
+)
+@click.pass_context
+def demo(ctx: click.Context, directory: Path) -> None:
+    """Run the whole flow on the sample sheets against a fresh ledger in DIR."""
+    from .demo import run_demo
+
+    as_of_given = ctx.find_root().get_parameter_source("as_of")
+    given = as_of_given is not None and as_of_given.name != "DEFAULT"
+    code = run_demo(
+        directory,
+        _context(ctx).operator,
+        _context(ctx).business_date if given else None,
+        click.echo,
+    )
+    ctx.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

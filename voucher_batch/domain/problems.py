@@ -1,0 +1,63 @@
+"""Data problems as values: every rule returns problems instead of raising them.
+
+A `Problem` names where it was found (sheet, Excel row, canonical column) and carries a
+stable `Code` so that scripts, tests and people can rely on it while the wording of the
+message may improve. The workbook adapter adds the cell reference and the header as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """Stable problem codes. Values never change once released; new ones may be added."""
+
+    # reading cells (contract section 2)
+    REQUIRED = "required"
+    NOT_WHOLE_NUMBER = "not_whole_number"
+    NOT_A_DATE = "not_a_date"
+    AMBIGUOUS_DATE = "ambiguous_date"
+    BAD_UIN = "bad_uin"
+    UIN_PRECISION_LOST = "uin_precision_lost"
+    ERROR_VALUE = "error_value"
+    FORMULA_WITHOUT_VALUE = "formula_without_value"
+    EXTERNAL_FORMULA = "external_formula"
+    HIDDEN_ROW = "hidden_row"
+    MERGED_CELL = "merged_cell"
+    NOT_TEXT = "not_text"
+    TOO_LONG = "too_long"
+    # templates (R4-R6)
+    TEMPLATE_NAME = "template_name"
+    TEMPLATE_NAME_TAKEN = "template_name_taken"
+    ONLY_VALUE_SUPPORTED = "only_value_supported"
+    NOT_ALLOWED_VALUE = "not_allowed_value"
+    AMOUNT_RANGE = "amount_range"
+    VALIDITY_PERIOD = "validity_period"
+    TEMPLATE_LOCKED = "template_locked"
+    # customers
+    CUSTOMER_STATUS = "customer_status"
+    # requests (R7-R9)
+    REQUEST_ID = "request_id"
+    UNKNOWN_CUSTOMER = "unknown_customer"
+    CUSTOMER_UNBOUND = "customer_unbound"
+    UNKNOWN_TEMPLATE = "unknown_template"
+    NEGATIVE_REVENUE = "negative_revenue"
+    CONVERSION_DATE_PAST = "conversion_date_past"
+    REASON_LENGTH = "reason_length"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    REQUEST_CONFLICT = "request_conflict"
+    DUPLICATE_IN_FILE = "duplicate_in_file"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one cell (or one row, when `column` is None) of an input sheet."""
+
+    sheet: str
+    row: int
+    column: str | None
+    value: object
+    code: Code
+    message: str

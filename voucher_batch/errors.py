@@ -1,0 +1,36 @@
+"""The exceptions for runs that cannot continue. Data problems are values, not exceptions.
+
+Every error the command line reports derives from `VoucherBatchError` and carries one plain
+sentence; the command line prints it on stderr and exits with `exit_code` (2: nothing was
+recorded).
+"""
+
+from __future__ import annotations
+
+
+class VoucherBatchError(Exception):
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputFileError(VoucherBatchError):
+    """The workbook cannot be read, or lacks a sheet or column the command needs."""
+
+
+class LedgerMissingError(VoucherBatchError):
+    """The ledger does not exist; only `init` creates one."""
+
+
+class LedgerBusyError(VoucherBatchError):
+    """Another command holds the ledger for longer than the busy timeout."""
+
+
+class LedgerError(VoucherBatchError):
+    """The ledger cannot be reached or is not a voucher_batch ledger."""
+
+
+class RuleError(VoucherBatchError):
+    """A command-line request that a rule forbids (e.g. reclaiming below what is issued)."""

@@ -1,0 +1,1 @@
+"""The ledger: append-only entries in SQLite or PostgreSQL, reached through one unit of work."""

@@ -1,0 +1,124 @@
+"""The ledger's tables (SQLAlchemy Core). Every table is append-only.
+
+Current state is derived from the entries: a customer or template is its latest version, an
+issuance's status is its latest event, the quota is the sum of grants minus reclaims. Each
+entry keeps its business date (`--as-of`) and the real time it was recorded.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # ingest | review
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("counts", Text, nullable=False),  # JSON: decision -> rows
+)
+
+quota_entries = Table(
+    "quota_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # grant | reclaim
+    Column("amount", Integer, nullable=False),
+    Column("by_name", Text, nullable=False),
+    Column("ref", Text, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("operator", Text, nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+customer_versions = Table(
+    "customer_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uin", String(20), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("bound_since", Date),
+    Column("status", String(10), nullable=False),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+template_versions = Table(
+    "template_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, index=True),  # the name as compared (R4)
+    Column("name", Text, nullable=False),
+    Column("usage", String(20), nullable=False),
+    Column("payment_mode", String(20), nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("validity_count", Integer, nullable=False),
+    Column("validity_unit", String(10), nullable=False),
+    Column("validity_start", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+issuances = Table(
+    "issuances",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuance_id", String(20), nullable=False, unique=True),
+    Column("request_id", String(40), nullable=False, unique=True),
+    Column("template_version_id", ForeignKey("template_versions.id"), nullable=False),
+    Column("template_key", Text, nullable=False, index=True),
+    Column("customer_uin", String(20), nullable=False, index=True),
+    Column("amount", Integer, nullable=False),
+    Column("estimated_revenue", Integer, nullable=False),
+    Column("estimated_conversion_date", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+issuance_events = Table(
+    "issuance_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuance", ForeignKey("issuances.id"), nullable=False),
+    Column("status", String(10), nullable=False),  # pending | approved | rejected
+    Column("decided_on", Date),
+    Column("reviewer", Text),
+    Column("comment", Text),
+    Column("valid_from", Date),
+    Column("valid_until", Date),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_issuance_events_issuance", issuance_events.c.issuance, issuance_events.c.id)

@@ -1,0 +1,500 @@
+"""The one seam to the ledger: `Ledger` opens it, `UnitOfWork` reads and appends in one
+transaction that rolls back unless `commit()` is called.
+
+Writers are serialised per ledger so that the check-and-reserve of a batch sees every
+committed batch before it (R2): on SQLite a write transaction starts with BEGIN IMMEDIATE,
+on PostgreSQL it locks the ledger's lock row (SELECT ... FOR UPDATE). A writer that waits
+longer than the busy timeout gets `LedgerBusyError` and records nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from ..domain.engine import BatchOutcome
+from ..domain.model import (
+    Customer,
+    CustomerStatus,
+    ExistingRequest,
+    IssuanceStatus,
+    PaymentMode,
+    RequestContent,
+    Template,
+    TemplateState,
+    Usage,
+    ValidityPeriod,
+    ValidityStart,
+)
+from ..domain.quota import Balance
+from ..errors import LedgerBusyError, LedgerError, LedgerMissingError
+from . import schema as t
+
+DEFAULT_LEDGER = "voucher-ledger.sqlite3"
+BUSY_TIMEOUT_S = float(os.environ.get("VOUCHER_BATCH_BUSY_TIMEOUT", "30"))
+_CHUNK = 500
+
+
+def resolve_url(text: str | None) -> URL:
+    """A SQLAlchemy URL, or a plain file path meaning a SQLite file."""
+    text = text or DEFAULT_LEDGER
+    if "://" in text:
+        return make_url(text)
+    return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().resolve()))
+
+
+def describe(url: URL) -> str:
+    """The ledger's name for messages: a file path, or the URL with any password hidden."""
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.render_as_string(hide_password=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    kind: str
+    file_name: str
+    file_sha256: str
+    operator: str
+    business_date: date
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class VoucherRecord:
+    issuance_id: str
+    request_id: str
+    template_name: str
+    customer_uin: str
+    amount: int
+    status: str
+    requested_on: date
+    decided_on: date | None
+    valid_from: date | None
+    valid_until: date | None
+
+
+class Ledger:
+    def __init__(self, url_text: str | None) -> None:
+        self.url = resolve_url(url_text)
+        self.name = describe(self.url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._create_engine()
+        return self._engine
+
+    def _create_engine(self) -> Engine:
+        if self.is_sqlite:
+            engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+            @event.listens_for(engine, "connect")
+            def _connect(dbapi_conn: Any, _record: Any) -> None:
+                # let SQLAlchemy, not the driver, decide when transactions begin
+                dbapi_conn.isolation_level = None
+                dbapi_conn.execute("PRAGMA foreign_keys = ON")
+                # readers keep reading while one writer records (WAL is kept in the file)
+                dbapi_conn.execute("PRAGMA journal_mode = WAL")
+
+            @event.listens_for(engine, "begin")
+            def _begin(conn: Connection) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+            return engine
+        try:
+            return create_engine(self.url, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise LedgerError(f"ledger {self.name}: cannot open ({exc})") from None
+
+    def exists(self) -> bool:
+        if self.is_sqlite and not Path(str(self.url.database)).is_file():
+            return False
+        try:
+            with self.engine.connect() as conn:
+                conn.info["write"] = False
+                return inspect(conn).has_table("meta")
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"ledger {self.name}: cannot be reached ({_short(exc)})") from None
+
+    def require(self) -> None:
+        if not self.exists():
+            raise LedgerMissingError(
+                f"ledger {self.name} does not exist; create it with 'voucher-batch init' "
+                "(or pass the right --ledger)"
+            )
+
+    def init(self) -> str:
+        """Create the ledger, or confirm it is up to date. Idempotent."""
+        if self.is_sqlite:
+            Path(str(self.url.database)).parent.mkdir(parents=True, exist_ok=True)
+        existed = self.exists()
+        try:
+            with self.engine.connect() as conn:
+                conn.info["write"] = True
+                with conn.begin():
+                    t.metadata.create_all(conn)
+                    have = conn.execute(select(t.meta.c.key)).scalars().all()
+                    rows = [
+                        {"key": "schema_version", "value": str(t.SCHEMA_VERSION)},
+                        {"key": "created_at", "value": _now().isoformat()},
+                        {"key": "ledger_lock", "value": "0"},
+                    ]
+                    missing = [r for r in rows if r["key"] not in have]
+                    if missing:
+                        conn.execute(t.meta.insert(), missing)
+        except OperationalError as exc:
+            raise _translate(exc, self.name) from None
+        return "up to date" if existed else "created"
+
+    @contextmanager
+    def unit_of_work(self, write: bool = False) -> Iterator[UnitOfWork]:
+        self.require()
+        try:
+            with self.engine.connect() as conn:
+                conn.info["write"] = write
+                tx = conn.begin()
+                try:
+                    uow = UnitOfWork(conn, self.is_sqlite)
+                    if write and not self.is_sqlite:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(BUSY_TIMEOUT_S)}s'")
+                        conn.execute(
+                            select(t.meta.c.value)
+                            .where(t.meta.c.key == "ledger_lock")
+                            .with_for_update()
+                        )
+                    yield uow
+                    if uow.committed:
+                        tx.commit()
+                finally:
+                    if tx.is_active:
+                        tx.rollback()
+        except (OperationalError, DBAPIError) as exc:
+            raise _translate(exc, self.name) from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _translate(exc: DBAPIError, name: str) -> Exception:
+    text = _short(exc)
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if "database is locked" in text or code in {"55P03", "40001", "40P01"}:
+        return LedgerBusyError(
+            f"ledger {name} is busy (another command is recording); nothing was recorded, try again"
+        )
+    return LedgerError(f"ledger {name}: {text}")
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _latest_event_ids() -> Any:
+    return (
+        select(func.max(t.issuance_events.c.id).label("event_id"), t.issuance_events.c.issuance)
+        .group_by(t.issuance_events.c.issuance)
+        .subquery()
+    )
+
+
+class UnitOfWork:
+    """Reads the ledger's current state and appends a batch's entries."""
+
+    def __init__(self, conn: Connection, is_sqlite: bool) -> None:
+        self.conn = conn
+        self.is_sqlite = is_sqlite
+        self.committed = False
+
+    def commit(self) -> None:
+        self.committed = True
+
+    # ---- reads -------------------------------------------------------------------------
+    def balance(self) -> Balance:
+        grants = self.conn.execute(
+            select(
+                t.quota_entries.c.kind, func.coalesce(func.sum(t.quota_entries.c.amount), 0)
+            ).group_by(t.quota_entries.c.kind)
+        ).all()
+        by_kind = {kind: int(total) for kind, total in grants}
+        latest = _latest_event_ids()
+        status_rows = self.conn.execute(
+            select(t.issuance_events.c.status, func.sum(t.issuances.c.amount))
+            .select_from(latest)
+            .join(t.issuance_events, t.issuance_events.c.id == latest.c.event_id)
+            .join(t.issuances, t.issuances.c.id == latest.c.issuance)
+            .group_by(t.issuance_events.c.status)
+        ).all()
+        by_status = {status: int(total or 0) for status, total in status_rows}
+        return Balance(
+            quota=by_kind.get("grant", 0) - by_kind.get("reclaim", 0),
+            pending=by_status.get("pending", 0),
+            approved=by_status.get("approved", 0),
+            rejected=by_status.get("rejected", 0),
+        )
+
+    def customers(self) -> dict[str, Customer]:
+        cv = t.customer_versions
+        latest = select(func.max(cv.c.id)).group_by(cv.c.uin)
+        rows = self.conn.execute(select(cv).where(cv.c.id.in_(latest))).mappings()
+        return {
+            r["uin"]: Customer(r["uin"], r["name"], r["bound_since"], CustomerStatus(r["status"]))
+            for r in rows
+        }
+
+    def templates(self) -> dict[str, TemplateState]:
+        tv = t.template_versions
+        latest = select(func.max(tv.c.id)).group_by(tv.c.key)
+        counts: dict[str, int] = dict(
+            self.conn.execute(
+                select(t.issuances.c.template_key, func.count()).group_by(
+                    t.issuances.c.template_key
+                )
+            ).all()
+        )
+        rows = self.conn.execute(select(tv).where(tv.c.id.in_(latest))).mappings()
+        out = {}
+        for r in rows:
+            tpl = _template(r)
+            out[r["key"]] = TemplateState(tpl, int(counts.get(r["key"], 0)))
+        return out
+
+    def requests(self, request_ids: Iterable[str]) -> dict[str, ExistingRequest]:
+        ids = sorted(set(request_ids))
+        latest = _latest_event_ids()
+        i, e = t.issuances, t.issuance_events
+        found: dict[str, ExistingRequest] = {}
+        for chunk in _chunks(ids):
+            rows = self.conn.execute(
+                select(i, e.c.status)
+                .join(latest, latest.c.issuance == i.c.id)
+                .join(e, e.c.id == latest.c.event_id)
+                .where(i.c.request_id.in_(chunk))
+            ).mappings()
+            for r in rows:
+                content = RequestContent(
+                    r["template_key"],
+                    r["customer_uin"],
+                    r["estimated_revenue"],
+                    r["estimated_conversion_date"],
+                    r["reason"],
+                    r["requested_by"],
+                )
+                found[r["request_id"]] = ExistingRequest(
+                    r["request_id"],
+                    r["issuance_id"],
+                    content,
+                    r["amount"],
+                    IssuanceStatus(r["status"]),
+                )
+        return found
+
+    def next_issuance_number(self) -> int:
+        return (
+            int(
+                self.conn.execute(select(func.coalesce(func.max(t.issuances.c.id), 0))).scalar_one()
+            )
+            + 1
+        )
+
+    def vouchers(
+        self,
+        status: str | None = None,
+        customer: str | None = None,
+        template_key: str | None = None,
+    ) -> list[VoucherRecord]:
+        latest = _latest_event_ids()
+        i, e, tv = t.issuances, t.issuance_events, t.template_versions
+        query = (
+            select(
+                i,
+                tv.c.name.label("template_name"),
+                e.c.status,
+                e.c.decided_on,
+                e.c.valid_from,
+                e.c.valid_until,
+            )
+            .join(latest, latest.c.issuance == i.c.id)
+            .join(e, e.c.id == latest.c.event_id)
+            .join(tv, tv.c.id == i.c.template_version_id)
+            .order_by(i.c.id)
+        )
+        conditions = []
+        if status:
+            conditions.append(e.c.status == status)
+        if customer:
+            conditions.append(i.c.customer_uin == customer)
+        if template_key:
+            conditions.append(i.c.template_key == template_key)
+        if conditions:
+            query = query.where(and_(*conditions))
+        return [
+            VoucherRecord(
+                r["issuance_id"],
+                r["request_id"],
+                r["template_name"],
+                r["customer_uin"],
+                r["amount"],
+                r["status"],
+                r["requested_on"],
+                r["decided_on"],
+                r["valid_from"],
+                r["valid_until"],
+            )
+            for r in self.conn.execute(query).mappings()
+        ]
+
+    # ---- appends -----------------------------------------------------------------------
+    def add_quota_entry(
+        self, kind: str, amount: int, by: str, ref: str, note: str, operator: str, on: date
+    ) -> None:
+        self.conn.execute(
+            t.quota_entries.insert().values(
+                kind=kind,
+                amount=amount,
+                by_name=by,
+                ref=ref,
+                note=note,
+                operator=operator,
+                business_date=on,
+                recorded_at=_now(),
+            )
+        )
+
+    def record_batch(self, info: BatchInfo, outcome: BatchOutcome) -> int:
+        """Append a batch and everything it decided; returns the batch id."""
+        now = _now()
+        batch_id = int(
+            self.conn.execute(
+                t.batches.insert().values(
+                    kind=info.kind,
+                    file_name=info.file_name,
+                    file_sha256=info.file_sha256,
+                    operator=info.operator,
+                    business_date=info.business_date,
+                    recorded_at=now,
+                    counts=json.dumps(info.counts, sort_keys=True),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+        if outcome.customers:
+            self.conn.execute(
+                t.customer_versions.insert(),
+                [
+                    {
+                        "uin": c.uin,
+                        "name": c.name,
+                        "bound_since": c.bound_since,
+                        "status": c.status.value,
+                        "batch_id": batch_id,
+                        "recorded_at": now,
+                    }
+                    for c in outcome.customers
+                ],
+            )
+        if outcome.templates:
+            self.conn.execute(
+                t.template_versions.insert(),
+                [
+                    {**_template_row(tpl), "batch_id": batch_id, "recorded_at": now}
+                    for tpl in outcome.templates
+                ],
+            )
+        if outcome.issuances:
+            tv = t.template_versions
+            version_ids = dict(
+                self.conn.execute(
+                    select(tv.c.key, func.max(tv.c.id))
+                    .where(tv.c.key.in_({n.template.key for n in outcome.issuances}))
+                    .group_by(tv.c.key)
+                ).all()
+            )
+            rows = []
+            for n in outcome.issuances:
+                rows.append(
+                    {
+                        "id": int(n.issuance_id.split("-")[1]),
+                        "issuance_id": n.issuance_id,
+                        "request_id": n.request_id,
+                        "template_version_id": version_ids[n.template.key],
+                        "template_key": n.template.key,
+                        "customer_uin": n.content.customer_uin,
+                        "amount": n.amount,
+                        "estimated_revenue": n.content.estimated_revenue,
+                        "estimated_conversion_date": n.content.estimated_conversion_date,
+                        "reason": n.content.reason,
+                        "requested_by": n.content.requested_by,
+                        "operator": info.operator,
+                        "requested_on": info.business_date,
+                        "batch_id": batch_id,
+                        "recorded_at": now,
+                    }
+                )
+            self.conn.execute(t.issuances.insert(), rows)
+            self.conn.execute(
+                t.issuance_events.insert(),
+                [
+                    {
+                        "issuance": r["id"],
+                        "status": IssuanceStatus.PENDING.value,
+                        "batch_id": batch_id,
+                        "recorded_at": now,
+                    }
+                    for r in rows
+                ],
+            )
+        return batch_id
+
+
+def _template_row(tpl: Template) -> dict[str, object]:
+    return {
+        "key": tpl.key,
+        "name": tpl.name,
+        "usage": tpl.usage.value,
+        "payment_mode": tpl.payment_mode.value,
+        "amount": tpl.amount,
+        "validity_count": tpl.validity.count,
+        "validity_unit": tpl.validity.unit,
+        "validity_start": tpl.validity_start.value,
+        "description": tpl.description,
+    }
+
+
+def _template(r: Any) -> Template:
+    return Template(
+        name=r["name"],
+        usage=Usage(r["usage"]),
+        payment_mode=PaymentMode(r["payment_mode"]),
+        amount=r["amount"],
+        validity=ValidityPeriod(r["validity_count"], r["validity_unit"]),
+        validity_start=ValidityStart(r["validity_start"]),
+        description=r["description"],
+    )

@@ -1,0 +1,1 @@
+"""Excel adapters: reading input workbooks, checking their sheets, writing workbooks back."""

@@ -1,0 +1,143 @@
+"""Reading one cell as the kind its column expects (contract section 2, reading rules).
+
+Each reader returns the value or raises `CellProblem` with a stable code. Nothing is
+rounded or guessed: `12.5`, `1.000`, `12k`, `03/04/2026` and `1.00012E+11` are refused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, time
+
+from ..domain.problems import Code
+
+
+class CellProblem(Exception):
+    def __init__(self, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_DROP = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_SPACES = re.compile(r"[\u00a0\u2007\u202f\u3000]")
+# float64 holds every integer up to 2**53 exactly; above that a numeric cell may have lost digits
+_EXACT_FLOAT = 2**53
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width and other Unicode decimal digits count as digits."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def clean_text(value: str) -> str:
+    """Trim; non-breaking spaces become spaces; zero-width spaces and BOMs are dropped."""
+    if not value.isascii():
+        value = _SPACES.sub(" ", value.translate(_DROP))
+    return value.strip()
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and clean_text(value) == "")
+
+
+def read_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return clean_text(str(value))
+
+
+_WHOLE_TEXT = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)$")
+
+
+def read_whole(value: object) -> int:
+    if isinstance(value, bool):
+        raise CellProblem(Code.NOT_WHOLE_NUMBER, "a TRUE/FALSE value is not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return int(value)
+        raise CellProblem(Code.NOT_WHOLE_NUMBER, f"{value!r} is not a whole number (never rounded)")
+    if isinstance(value, (date, datetime)):
+        raise CellProblem(Code.NOT_WHOLE_NUMBER, "a date is not a whole number")
+    text = _ascii_digits(clean_text(str(value)))
+    if _WHOLE_TEXT.match(text):
+        return int(text.replace(",", ""))
+    raise CellProblem(
+        Code.NOT_WHOLE_NUMBER,
+        f"'{clean_text(str(value))}' is not a whole number (digits, optionally with "
+        "thousands separators such as 12,000; never rounded)",
+    )
+
+
+_ISO_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+_OTHER_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+
+
+def read_date(value: object) -> date:
+    if isinstance(value, datetime):
+        if value.time() != time():
+            raise CellProblem(
+                Code.NOT_A_DATE, f"{value.isoformat(' ')} has a time of day; enter a date only"
+            )
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise CellProblem(
+            Code.NOT_A_DATE, f"{value!r} is a number, not a date; format the cell as a date"
+        )
+    text = _ascii_digits(clean_text(str(value)))
+    found = _ISO_DATE.match(text)
+    if found:
+        try:
+            return date(int(found[1]), int(found[2]), int(found[3]))
+        except ValueError:
+            raise CellProblem(Code.NOT_A_DATE, f"'{text}' is not a valid calendar date") from None
+    if _OTHER_DATE.match(text):
+        raise CellProblem(
+            Code.AMBIGUOUS_DATE,
+            f"'{text}' is ambiguous; write dates as YYYY-MM-DD or use a date cell",
+        )
+    raise CellProblem(Code.NOT_A_DATE, f"'{text}' is not a date (YYYY-MM-DD)")
+
+
+_UIN = re.compile(r"^\d{5,20}$")
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+def read_uin(value: object) -> str:
+    if isinstance(value, bool):
+        raise CellProblem(Code.BAD_UIN, "a TRUE/FALSE value is not a UIN")
+    if isinstance(value, float):
+        if not (math.isfinite(value) and value.is_integer()):
+            raise CellProblem(Code.BAD_UIN, f"{value!r} is not a UIN (5-20 digits)")
+        if abs(value) >= _EXACT_FLOAT:
+            raise CellProblem(
+                Code.UIN_PRECISION_LOST,
+                f"the number {value:.15g} is too long to be stored exactly; enter the UIN as text",
+            )
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+    else:
+        text = _ascii_digits(clean_text(str(value)))
+        if _SCIENTIFIC.match(text):
+            raise CellProblem(
+                Code.UIN_PRECISION_LOST,
+                f"'{text}' lost digits in scientific notation; enter the UIN as text",
+            )
+    if not _UIN.match(text):
+        raise CellProblem(Code.BAD_UIN, f"'{text}' is not a UIN (5-20 digits)")
+    return text

@@ -1,0 +1,123 @@
+"""The sheet contracts: which sheets and columns the tool reads, their aliases and kinds.
+
+This is the one description of the input workbooks. The reader matches headers against it,
+the pandera models check the columns it names, `sheets blank` lays out the empty workbook
+from it, and `schemas/*.json` (the published contract) is generated from it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+TEXT, WHOLE, DATE, UIN, CHOICE = "text", "whole number", "date", "uin", "choice"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: str = TEXT
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # labels offered in dropdowns of the blank workbook
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    columns: tuple[ColumnSpec, ...]
+
+    @property
+    def required(self) -> tuple[ColumnSpec, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    def match(self, header: str) -> ColumnSpec | None:
+        key = normalize_header(header)
+        for column in self.columns:
+            if key in column_keys(column):
+                return column
+        return None
+
+
+_PAREN_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_SPACE_LIKE = re.compile(r"[\s\u00a0\u2007\u202f_\-]+")
+
+
+def normalize_header(text: str) -> str:
+    """Headers match case-insensitively, `_`/`-` as spaces, spaces folded, `(...)` dropped."""
+    text = str(text).translate(_INVISIBLE)
+    text = _SPACE_LIKE.sub(" ", text).strip()
+    text = _PAREN_SUFFIX.sub("", text)
+    return _SPACE_LIKE.sub(" ", text).strip().casefold()
+
+
+@functools.cache
+def column_keys(column: ColumnSpec) -> frozenset[str]:
+    """The normalised header texts that name `column`: its name and its aliases."""
+    return frozenset(normalize_header(n) for n in (column.name, *column.aliases))
+
+
+CUSTOMERS = SheetSpec(
+    "Customers",
+    (
+        ColumnSpec("Customer UIN", UIN, True, ("UIN",), note="5-20 digits"),
+        ColumnSpec("Customer Name"),
+        ColumnSpec("Bound Since", DATE, note="YYYY-MM-DD"),
+        ColumnSpec("Status", CHOICE, choices=("Bound", "Unbound"), note="blank = Bound"),
+    ),
+)
+
+TEMPLATES = SheetSpec(
+    "Templates",
+    (
+        ColumnSpec("Template Name", TEXT, True, ("Name",), note="1-20 letters and spaces"),
+        ColumnSpec("Cost Bearer", CHOICE, choices=("Tencent",), note="blank = Tencent"),
+        ColumnSpec("Usage", CHOICE, True, choices=("Product trial", "Customer offer")),
+        ColumnSpec(
+            "Product Scope", CHOICE, choices=("General products",), note="blank = General products"
+        ),
+        ColumnSpec("Payment Mode", CHOICE, True, choices=("All", "Prepaid", "Postpaid")),
+        ColumnSpec(
+            "Voucher Type", CHOICE, choices=("Balance deduction",), note="blank = Balance deduction"
+        ),
+        ColumnSpec("Amount", WHOLE, True, note="whole number 1-1,000,000"),
+        ColumnSpec("Validity Period", TEXT, True, note="N days (1-366) or N months (1-12)"),
+        ColumnSpec(
+            "Validity Start",
+            CHOICE,
+            True,
+            choices=("From the validity date", "From the issuance date"),
+        ),
+        ColumnSpec("Description", note="optional, at most 200 characters"),
+    ),
+)
+
+REQUESTS = SheetSpec(
+    "Requests",
+    (
+        ColumnSpec("Request ID", TEXT, True, note="1-40 characters, unique"),
+        ColumnSpec("Template Name", TEXT, True, ("Template",)),
+        ColumnSpec("Customer UIN", UIN, True, ("UIN",)),
+        ColumnSpec(
+            "Estimated Revenue",
+            WHOLE,
+            True,
+            ("Estimated converted Tencent revenue",),
+            note="whole number >= 0",
+        ),
+        ColumnSpec(
+            "Estimated Conversion Date",
+            DATE,
+            True,
+            ("Estimated time for revenue conversion",),
+            note="YYYY-MM-DD",
+        ),
+        ColumnSpec("Application Reason", TEXT, True, ("Reason",), note="1-500 characters"),
+        ColumnSpec("Requested By", note="blank = the operator"),
+    ),
+)
+
+INPUT_SHEETS: tuple[SheetSpec, ...] = (CUSTOMERS, TEMPLATES, REQUESTS)

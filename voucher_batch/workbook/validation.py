@@ -1,0 +1,365 @@
+"""Checking the cells of each sheet: typed reading, then one pandera model per sheet.
+
+Stage one reads every cell as its column's kind (`cells.py`) and flags blank required
+cells. Stage two puts the typed columns in a DataFrame indexed by Excel row and runs the
+sheet's pandera model with `lazy=True`, so every failing cell of the sheet is found in one
+pass; each failure case maps back to (row, column) and a stable `Code` through the check's
+name. The result is one `CheckedRow` per input row: typed values plus its problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from ..domain.model import (
+    AMOUNT_MAX,
+    AMOUNT_MIN,
+    COST_BEARER,
+    DESCRIPTION_MAX,
+    PRODUCT_SCOPE,
+    REASON_MAX,
+    REQUEST_ID_MAX,
+    TEMPLATE_NAME_MAX,
+    VOUCHER_TYPE,
+    CustomerStatus,
+    PaymentMode,
+    Usage,
+    ValidityStart,
+    collapse_spaces,
+)
+from ..domain.problems import Code, Problem
+from . import cells
+from .reader import RawSheet
+from .sheets import CHOICE, DATE, UIN, WHOLE, SheetSpec
+
+
+def _choice_key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", text).strip().casefold()
+
+
+# Accepted spellings of enumerated cells -> the stored code (compared by `_choice_key`).
+CHOICES: dict[str, dict[str, str]] = {
+    "Usage": {
+        "product trial": Usage.PRODUCT_TRIAL.value,
+        "producttrial": Usage.PRODUCT_TRIAL.value,
+        "customer offer": Usage.CUSTOMER_OFFER.value,
+        "customeroffer": Usage.CUSTOMER_OFFER.value,
+    },
+    "Payment Mode": {
+        "all": PaymentMode.ALL.value,
+        "allpayment": PaymentMode.ALL.value,
+        "prepaid": PaymentMode.PREPAID.value,
+        "postpaid": PaymentMode.POSTPAID.value,
+        "pay as you go": PaymentMode.POSTPAID.value,
+    },
+    "Validity Start": {
+        "from the validity date": ValidityStart.VALIDITY_DATE.value,
+        "from the issuance date": ValidityStart.ISSUANCE_DATE.value,
+    },
+    "Status": {"bound": CustomerStatus.BOUND.value, "unbound": CustomerStatus.UNBOUND.value},
+    "Cost Bearer": {"tencent": COST_BEARER},
+    "Product Scope": {
+        "allproducts": PRODUCT_SCOPE,
+        "general products": PRODUCT_SCOPE,
+        "general product": PRODUCT_SCOPE,
+        "general product vouchers": PRODUCT_SCOPE,
+    },
+    "Voucher Type": {
+        "balance deduction": VOUCHER_TYPE,
+        "balance deduction voucher": VOUCHER_TYPE,
+        "balance deduction vouchers": VOUCHER_TYPE,
+    },
+}
+# Single-valued fields (R5): blank takes the only value.
+SINGLE_VALUED = {
+    "Cost Bearer": COST_BEARER,
+    "Product Scope": PRODUCT_SCOPE,
+    "Voucher Type": VOUCHER_TYPE,
+}
+_PERIOD = re.compile(r"^(\d+)\s*(day|days|month|months)$", re.IGNORECASE)
+
+
+def canonical_period(text: str) -> str:
+    """`30 Days` -> `30 days`; other text is returned unchanged for the model to refuse."""
+    found = _PERIOD.match(text.strip())
+    if not found:
+        return text
+    unit = "months" if found[2].lower().startswith("month") else "days"
+    return f"{int(found[1])} {unit}"
+
+
+def period_ok(text: str) -> bool:
+    found = _PERIOD.match(text)
+    if not found:
+        return False
+    count = int(found[1])
+    return 1 <= count <= (12 if found[2].startswith("month") else 366)
+
+
+def template_name_ok(name: str) -> bool:
+    return 1 <= len(name) <= TEMPLATE_NAME_MAX and all(c.isalpha() or c == " " for c in name)
+
+
+def _length_ok(low: int, high: int) -> Callable[[object], bool]:
+    return lambda v: isinstance(v, str) and low <= len(v) <= high
+
+
+def _isin(column: str) -> Callable[[object], bool]:
+    allowed = set(CHOICES[column].values())
+    return lambda v: v in allowed
+
+
+class CustomersModel(pa.DataFrameModel):
+    """Customers sheet: UIN required (read as 5-20 digits); Status Bound | Unbound."""
+
+    uin: Series[object] = pa.Field(nullable=True, alias="Customer UIN")
+    status: Series[object] = pa.Field(nullable=True, alias="Status")
+
+    @pa.check("Status", name=Code.CUSTOMER_STATUS.value, element_wise=True)
+    def _status(cls, v: object) -> bool:
+        return _isin("Status")(v)
+
+    class Config:
+        strict = False
+
+
+class TemplatesModel(pa.DataFrameModel):
+    """Templates sheet: R4 name, R5 fields."""
+
+    template_name: Series[object] = pa.Field(nullable=True, alias="Template Name")
+    cost_bearer: Series[object] = pa.Field(nullable=True, alias="Cost Bearer")
+    usage: Series[object] = pa.Field(nullable=True, alias="Usage")
+    product_scope: Series[object] = pa.Field(nullable=True, alias="Product Scope")
+    payment_mode: Series[object] = pa.Field(nullable=True, alias="Payment Mode")
+    voucher_type: Series[object] = pa.Field(nullable=True, alias="Voucher Type")
+    amount: Series[pd.Int64Dtype] = pa.Field(nullable=True, alias="Amount")
+    validity_period: Series[object] = pa.Field(nullable=True, alias="Validity Period")
+    validity_start: Series[object] = pa.Field(nullable=True, alias="Validity Start")
+    description: Series[object] = pa.Field(nullable=True, alias="Description")
+
+    @pa.check("Template Name", name=Code.TEMPLATE_NAME.value, element_wise=True)
+    def _name(cls, v: object) -> bool:
+        return isinstance(v, str) and template_name_ok(v)
+
+    @pa.check("Cost Bearer", name="only:Cost Bearer", element_wise=True)
+    def _bearer(cls, v: object) -> bool:
+        return v == COST_BEARER
+
+    @pa.check("Product Scope", name="only:Product Scope", element_wise=True)
+    def _scope(cls, v: object) -> bool:
+        return v == PRODUCT_SCOPE
+
+    @pa.check("Voucher Type", name="only:Voucher Type", element_wise=True)
+    def _type(cls, v: object) -> bool:
+        return v == VOUCHER_TYPE
+
+    @pa.check("Usage", name="choice:Usage", element_wise=True)
+    def _usage(cls, v: object) -> bool:
+        return _isin("Usage")(v)
+
+    @pa.check("Payment Mode", name="choice:Payment Mode", element_wise=True)
+    def _payment(cls, v: object) -> bool:
+        return _isin("Payment Mode")(v)
+
+    @pa.check("Validity Start", name="choice:Validity Start", element_wise=True)
+    def _start(cls, v: object) -> bool:
+        return _isin("Validity Start")(v)
+
+    @pa.check("Amount", name=Code.AMOUNT_RANGE.value)
+    def _amount(cls, s: pd.Series) -> pd.Series:
+        return s.between(AMOUNT_MIN, AMOUNT_MAX)
+
+    @pa.check("Validity Period", name=Code.VALIDITY_PERIOD.value, element_wise=True)
+    def _period(cls, v: object) -> bool:
+        return isinstance(v, str) and period_ok(v)
+
+    @pa.check("Description", name=Code.TOO_LONG.value, element_wise=True)
+    def _description(cls, v: object) -> bool:
+        return _length_ok(0, DESCRIPTION_MAX)(v)
+
+    class Config:
+        strict = False
+
+
+class RequestsModel(pa.DataFrameModel):
+    """Requests sheet: R7 field rules that need no ledger."""
+
+    request_id: Series[object] = pa.Field(nullable=True, alias="Request ID")
+    estimated_revenue: Series[pd.Int64Dtype] = pa.Field(nullable=True, alias="Estimated Revenue")
+    reason: Series[object] = pa.Field(nullable=True, alias="Application Reason")
+
+    @pa.check("Request ID", name=Code.REQUEST_ID.value, element_wise=True)
+    def _request_id(cls, v: object) -> bool:
+        return _length_ok(1, REQUEST_ID_MAX)(v)
+
+    @pa.check("Estimated Revenue", name=Code.NEGATIVE_REVENUE.value)
+    def _revenue(cls, s: pd.Series) -> pd.Series:
+        return s >= 0
+
+    @pa.check("Application Reason", name=Code.REASON_LENGTH.value, element_wise=True)
+    def _reason(cls, v: object) -> bool:
+        return _length_ok(1, REASON_MAX)(v)
+
+    class Config:
+        strict = False
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "Customers": CustomersModel,
+    "Templates": TemplatesModel,
+    "Requests": RequestsModel,
+}
+
+
+def _accepted(column: str) -> str:
+    labels = {
+        "Usage": "Product trial, Customer offer (or ProductTrial, CustomerOffer)",
+        "Payment Mode": "All, Prepaid, Postpaid (or AllPayment, Pay-as-you-go)",
+        "Validity Start": "From the validity date, From the issuance date",
+    }
+    return labels[column]
+
+
+def _message(check: str, column: str, value: object) -> tuple[Code, str]:
+    """The stable code and the sentence for a failed pandera check."""
+    shown = f"'{value}'"
+    if check.startswith("only:"):
+        return Code.ONLY_VALUE_SUPPORTED, (
+            f"{shown} is not supported: only {SINGLE_LABELS[column]} is supported as {column} (R5)"
+        )
+    if check.startswith("choice:"):
+        return Code.NOT_ALLOWED_VALUE, f"{shown} is not a {column}; use {_accepted(column)} (R5)"
+    code = Code(check)
+    text = {
+        Code.CUSTOMER_STATUS: f"{shown} is not a customer status; use Bound or Unbound",
+        Code.TEMPLATE_NAME: f"{shown} is not a valid template name: 1-{TEMPLATE_NAME_MAX} "
+        "letters and spaces (R4)",
+        Code.AMOUNT_RANGE: f"{shown} is outside the amount range {AMOUNT_MIN:,} to "
+        f"{AMOUNT_MAX:,} (R5)",
+        Code.VALIDITY_PERIOD: f"{shown} is not a validity period: 'N days' (1-366) or "
+        "'N months' (1-12) (R5)",
+        Code.TOO_LONG: f"the description is longer than {DESCRIPTION_MAX} characters (R5)",
+        Code.REQUEST_ID: f"the Request ID must be 1-{REQUEST_ID_MAX} characters (R9)",
+        Code.NEGATIVE_REVENUE: f"{shown} is negative; the estimated revenue is a whole "
+        "number >= 0 (R7)",
+        Code.REASON_LENGTH: f"the application reason must be 1-{REASON_MAX} characters (R7)",
+    }[code]
+    return code, text
+
+
+SINGLE_LABELS = {
+    "Cost Bearer": "Tencent",
+    "Product Scope": "General products (AllProducts)",
+    "Voucher Type": "Balance deduction",
+}
+
+
+@dataclass
+class CheckedRow:
+    row: int
+    values: dict[str, object]  # canonical column -> typed value (None when blank or refused)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _read_cell(sheet: RawSheet, spec_name: str, kind: str, raw: object) -> object:
+    if kind == WHOLE:
+        return cells.read_whole(raw)
+    if kind == DATE:
+        return cells.read_date(raw)
+    if kind == UIN:
+        return cells.read_uin(raw)
+    text = cells.read_text(raw)
+    if kind == CHOICE:
+        return CHOICES[spec_name].get(_choice_key(text), text)
+    if spec_name == "Template Name":
+        return collapse_spaces(text)
+    if spec_name == "Validity Period":
+        return canonical_period(text)
+    return text
+
+
+def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
+    """Read, type and check every row of `sheet`; problems are collected, never raised."""
+    spec: SheetSpec = sheet.spec
+    checked: list[CheckedRow] = []
+    for raw in sheet.rows:
+        out = CheckedRow(raw.row, {})
+        if raw.hidden:
+            out.problems.append(
+                Problem(
+                    sheet.title,
+                    raw.row,
+                    None,
+                    None,
+                    Code.HIDDEN_ROW,
+                    "the row is hidden in the workbook; unhide it to submit it",
+                )
+            )
+        for column in spec.columns:
+            pos = sheet.position(column.name)
+            value = raw.values[pos] if pos is not None else None
+            typed: object = None
+            if pos is not None and pos in raw.issues:
+                issue = raw.issues[pos]
+                out.problems.append(
+                    Problem(sheet.title, raw.row, column.name, value, issue.code, issue.message)
+                )
+            elif cells.is_blank(value):
+                if column.required:
+                    out.problems.append(
+                        Problem(
+                            sheet.title,
+                            raw.row,
+                            column.name,
+                            None,
+                            Code.REQUIRED,
+                            f"{column.name} is required",
+                        )
+                    )
+                typed = SINGLE_VALUED.get(column.name)
+            else:
+                try:
+                    typed = _read_cell(sheet, column.name, column.kind, value)
+                except cells.CellProblem as exc:
+                    out.problems.append(
+                        Problem(sheet.title, raw.row, column.name, value, exc.code, exc.message)
+                    )
+            out.values[column.name] = typed
+        checked.append(out)
+    _run_model(sheet, checked)
+    return checked
+
+
+def _run_model(sheet: RawSheet, rows: list[CheckedRow]) -> None:
+    if not rows:
+        return
+    model = MODELS[sheet.spec.name]
+    index = [r.row for r in rows]
+    data: dict[str, pd.Series] = {}
+    for column in sheet.spec.columns:
+        values = [r.values[column.name] for r in rows]
+        # object Series keep Python values (pandas would infer a string dtype from arrays)
+        dtype = "Int64" if column.kind == WHOLE else object
+        data[column.name] = pd.Series(values, dtype=dtype, index=index)
+    by_row = {r.row: r for r in rows}
+    frame = pd.DataFrame(data, index=index)
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        for case in cases.itertuples(index=False):
+            row_no = case.index
+            if row_no is None or pd.isna(row_no):
+                raise  # a schema-level failure is a bug in the model, not in the data
+            target = by_row[int(row_no)]
+            name = str(case.column)
+            value = target.values[name]
+            code, message = _message(str(case.check), name, value)
+            target.problems.append(Problem(sheet.title, target.row, name, value, code, message))
+            target.values[name] = None

@@ -1,0 +1,143 @@
+"""Writing workbooks from plain data: decision workbooks (and later review workbooks).
+
+Writers know nothing of the ledger or the rules. Every string goes through `write_string`,
+so user text such as `=HYPERLINK(...)`, `+cmd|...` or `#N/A` is stored as text and can
+never become a live formula or an error cell. Files are written under a temporary name and
+moved into place, so a crash never leaves a half-written workbook under the final name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+AMOUNT_FORMAT = "#,##0"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+REFUSED_FILL = "#FDE2E1"
+HEADER_FILL = "#DCE6F1"
+MAX_WIDTH = 60
+
+
+@dataclass
+class Table:
+    """One sheet: headers, rows of plain values, optional per-column number formats."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[object]]
+    formats: list[str | None] = field(default_factory=list)  # per column; None = default
+    highlight: list[bool] = field(default_factory=list)  # per row: refused rows are tinted
+    comments: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> text
+
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.cache: dict[tuple[str | None, bool], Any] = {}
+        self.header = book.add_format(
+            {"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"}
+        )
+
+    def get(self, num_format: str | None, tinted: bool) -> Any:
+        key = (num_format, tinted)
+        if key not in self.cache:
+            props: dict[str, object] = {}
+            if num_format:
+                props["num_format"] = num_format
+            if tinted:
+                props["bg_color"] = REFUSED_FILL
+            self.cache[key] = self.book.add_format(props) if props else None
+        return self.cache[key]
+
+
+def write_value(
+    ws: Worksheet,
+    r: int,
+    c: int,
+    value: object,
+    fmts: _Formats,
+    num_format: str | None,
+    tinted: bool,
+) -> None:
+    """Write one value by its Python type; strings are always text, never formulas."""
+    if value is None or value == "":
+        if tinted:
+            ws.write_blank(r, c, None, fmts.get(None, True))
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmts.get(None, tinted))
+    elif isinstance(value, (int, float)):
+        ws.write_number(
+            r,
+            c,
+            value,
+            fmts.get(num_format or AMOUNT_FORMAT if isinstance(value, int) else num_format, tinted),
+        )
+    elif isinstance(value, datetime):
+        fmt = DATE_FORMAT if value.time() == time() else DATETIME_FORMAT
+        ws.write_datetime(r, c, value, fmts.get(fmt, tinted))
+    elif isinstance(value, date):
+        ws.write_datetime(r, c, datetime.combine(value, time()), fmts.get(DATE_FORMAT, tinted))
+    else:
+        ws.write_string(r, c, str(value), fmts.get(None, tinted))
+
+
+def _width(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, (date, datetime)):
+        return 11
+    if isinstance(value, int):
+        return len(f"{value:,}")
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None:
+    ws = book.add_worksheet(table.title)
+    widths = [max(8, min(MAX_WIDTH, len(h) + 2)) for h in table.headers]
+    for c, header in enumerate(table.headers):
+        ws.write_string(0, c, header, fmts.header)
+    formats = table.formats or [None] * len(table.headers)
+    for i, row in enumerate(table.rows):
+        tinted = bool(table.highlight and table.highlight[i])
+        for c, value in enumerate(row):
+            write_value(ws, i + 1, c, value, fmts, formats[c] if c < len(formats) else None, tinted)
+            if i < 500 and c < len(widths):
+                widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
+    for (r, c), text in table.comments.items():
+        ws.write_comment(r + 1, c, text, {"x_scale": 2, "y_scale": 1.5})
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    ws.freeze_panes(1, 0)
+    if table.headers:
+        ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
+
+
+def write_workbook(path: Path, tables: Sequence[Table]) -> Path:
+    """Write `tables` as sheets of one workbook at `path`, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        book = xlsxwriter.Workbook(
+            tmp,
+            {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+        )
+        fmts = _Formats(book)
+        for table in tables:
+            write_table(book, fmts, table)
+        book.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
