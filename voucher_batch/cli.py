@@ -21,7 +21,7 @@ from . import services
 from .domain.quota import Balance
 from .errors import VoucherBatchError
 from .ledger.uow import DEFAULT_LEDGER, Ledger
-from .workbook.validation import CHOICES, _choice_key
+from .workbook.choices import CHOICES, choice_key
 
 
 def _operator_default() -> str:
@@ -197,7 +197,7 @@ def _choice(column: str) -> Any:
     def convert(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
         if value is None:
             return None
-        code = CHOICES[column].get(_choice_key(value))
+        code = CHOICES[column].get(choice_key(value))
         if code is None:
             raise click.BadParameter(f"'{value}' is not a {column}")
         return code

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .domain import engine
 from .domain.engine import (
@@ -39,9 +40,11 @@ from .domain.quota import Balance, QuotaRuleError, check_change
 from .errors import RuleError
 from .ledger.uow import BatchInfo, Ledger, VoucherRecord
 from .render import render_html
-from .workbook.reader import RawBook, RawSheet, read_workbook
-from .workbook.validation import CheckedRow, check_sheet
 from .workbook.writer import Table, write_workbook
+
+if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only for ingest
+    from .workbook.reader import RawBook, RawSheet
+    from .workbook.validation import CheckedRow
 
 DECISIONS = {
     "Customers": (engine.ADDED, engine.UPDATED, engine.UNCHANGED, engine.REFUSED),
@@ -167,6 +170,9 @@ def ingest(
     all_or_nothing: bool = False,
     progress: Progress = _quiet,
 ) -> IngestResult:
+    from .workbook.reader import read_workbook
+    from .workbook.validation import check_sheet
+
     ctx.ledger.require()
     progress(f"reading {path.name}")
     book = read_workbook(path)

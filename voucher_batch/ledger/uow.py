@@ -50,7 +50,7 @@ from ..errors import LedgerBusyError, LedgerError, LedgerMissingError
 from . import schema as t
 
 DEFAULT_LEDGER = "voucher-ledger.sqlite3"
-BUSY_TIMEOUT_S = float(os.environ.get("VOUCHER_BATCH_BUSY_TIMEOUT", "30"))
+BUSY_TIMEOUT_ENV = "VOUCHER_BATCH_BUSY_TIMEOUT"  # seconds a writer waits for the ledger
 _CHUNK = 500
 
 
@@ -98,8 +98,13 @@ class VoucherRecord:
 
 
 class Ledger:
-    def __init__(self, url_text: str | None) -> None:
+    def __init__(self, url_text: str | None, busy_timeout: float | None = None) -> None:
         self.url = resolve_url(url_text)
+        self.busy_timeout = (
+            busy_timeout
+            if busy_timeout is not None
+            else float(os.environ.get(BUSY_TIMEOUT_ENV, "30"))
+        )
         self.name = describe(self.url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._engine: Engine | None = None
@@ -112,7 +117,7 @@ class Ledger:
 
     def _create_engine(self) -> Engine:
         if self.is_sqlite:
-            engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_S})
+            engine = create_engine(self.url, connect_args={"timeout": self.busy_timeout})
 
             @event.listens_for(engine, "connect")
             def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -182,7 +187,9 @@ class Ledger:
                 try:
                     uow = UnitOfWork(conn, self.is_sqlite)
                     if write and not self.is_sqlite:
-                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(BUSY_TIMEOUT_S)}s'")
+                        conn.exec_driver_sql(
+                            f"SET LOCAL lock_timeout = '{int(self.busy_timeout * 1000)}ms'"
+                        )
                         conn.execute(
                             select(t.meta.c.value)
                             .where(t.meta.c.key == "ledger_lock")

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from tests.workbooks import Cli, ready_ledger, request, rows_of, write_workbook
+
+
+def test_ingest_one_request_reserves_its_amount(cli: Cli) -> None:
+    ready_ledger(cli, quota=5000)
+    book = write_workbook(cli.folder / "batch.xlsx", {"Requests": [request("R-1")]})
+    result = cli.ingest(book)
+    assert result.code == 0, result.stderr
+    assert cli.quota() == {
+        "quota": 5000,
+        "pending": 1000,
+        "approved": 0,
+        "rejected": 0,
+        "issued": 1000,
+        "remaining": 4000,
+    }
+    rows = rows_of(cli.decisions(book)["Requests"])
+    assert rows[0]["Decision"] == "Pending approval"
+    assert rows[0]["Remaining Quota"] == 4000

@@ -1,0 +1,187 @@
+"""Test helpers: build real .xlsx inputs with openpyxl, run the real CLI, re-open outputs.
+
+Tests describe workbooks as data (sheet name -> rows) so that every input is generated
+and no binary fixture is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.worksheet.worksheet import Worksheet
+
+REQUEST_HEADERS = [
+    "Request ID",
+    "Template Name",
+    "Customer UIN",
+    "Estimated Revenue",
+    "Estimated Conversion Date",
+    "Application Reason",
+    "Requested By",
+]
+TEMPLATE_HEADERS = [
+    "Template Name",
+    "Usage",
+    "Payment Mode",
+    "Amount",
+    "Validity Period",
+    "Validity Start",
+]
+CUSTOMER_HEADERS = ["Customer UIN", "Customer Name", "Bound Since", "Status"]
+
+AS_OF = "2026-11-02"
+LATER = date(2027, 3, 31)
+
+
+@dataclass
+class SheetData:
+    """One input sheet: rows under a header; options for what a person can and cannot see."""
+
+    rows: list[Sequence[object]]
+    header: Sequence[str] | None = None
+    title_rows: list[Sequence[object]] = field(default_factory=list)
+    hidden_rows: Iterable[int] = ()  # Excel row numbers to hide
+    state: str = "visible"  # visible | hidden | veryHidden
+
+
+def write_workbook(path: Path, sheets: dict[str, SheetData | list[Sequence[object]]]) -> Path:
+    """Write `sheets` to `path`. A plain list of rows gets the canonical header of its sheet."""
+    wb = openpyxl.Workbook()
+    assert wb.active is not None
+    wb.remove(wb.active)
+    for name, spec in sheets.items():
+        data = spec if isinstance(spec, SheetData) else SheetData(rows=list(spec))
+        ws: Worksheet = wb.create_sheet(name)
+        for row in data.title_rows:
+            ws.append(list(row))
+        header = data.header if data.header is not None else _default_header(name)
+        if header:
+            ws.append(list(header))
+        for row in data.rows:
+            ws.append(list(row))
+        for r in data.hidden_rows:
+            ws.row_dimensions[r].hidden = True
+        ws.sheet_state = data.state
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _default_header(name: str) -> list[str]:
+    key = name.strip().casefold()
+    return {
+        "requests": REQUEST_HEADERS,
+        "templates": TEMPLATE_HEADERS,
+        "customers": CUSTOMER_HEADERS,
+    }.get(key, [])
+
+
+def customer(uin: str, name: str = "Example Co", status: str = "Bound") -> list[object]:
+    return [uin, name, date(2025, 1, 6), status]
+
+
+def template(
+    name: str,
+    amount: object = 1000,
+    usage: str = "Product trial",
+    mode: str = "All",
+    period: str = "30 days",
+    start: str = "From the issuance date",
+) -> list[object]:
+    return [name, usage, mode, amount, period, start]
+
+
+def request(
+    rid: str,
+    tpl: str = "Starter Trial",
+    uin: object = "100012340001",
+    revenue: object = 5000,
+    when: object = LATER,
+    reason: object = "Evaluating the service",
+    by: object = "ops.analyst",
+) -> list[object]:
+    return [rid, tpl, uin, revenue, when, reason, by]
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs `python -m voucher_batch` in a subprocess against one ledger in a folder."""
+
+    def __init__(self, folder: Path, ledger: str | None = None) -> None:
+        self.folder = folder
+        self.ledger = ledger or str(folder / "ledger.sqlite3")
+        self.out = folder / "out"
+
+    def __call__(
+        self, *args: str, as_of: str = AS_OF, operator: str = "ops.lead", **env: str
+    ) -> Result:
+        full_env = {
+            **os.environ,
+            "VOUCHER_BATCH_LEDGER": self.ledger,
+            "VOUCHER_BATCH_AS_OF": as_of,
+            "VOUCHER_BATCH_OPERATOR": operator,
+            **env,
+        }
+        full_env.pop("VOUCHER_BATCH_DEBUG", None)
+        proc = subprocess.run(
+            [sys.executable, "-m", "voucher_batch", *args],
+            cwd=self.folder,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def ingest(self, workbook: Path, *extra: str, **kw: str) -> Result:
+        return self("ingest", str(workbook), "--out-dir", str(self.out), *extra, **kw)
+
+    def quota(self) -> dict[str, int]:
+        result = self("quota", "show", "--json")
+        assert result.code == 0, result.stderr
+        data: dict[str, int] = result.json()
+        return data
+
+    def decisions(self, workbook: Path) -> openpyxl.Workbook:
+        return openpyxl.load_workbook(self.out / f"{workbook.stem}-decisions.xlsx")
+
+
+def rows_of(ws: Worksheet) -> list[dict[str, Any]]:
+    """The data rows of an output sheet as dicts keyed by its header row."""
+    values = list(ws.iter_rows(values_only=True))
+    header = [str(h) for h in values[0]]
+    return [dict(zip(header, row, strict=False)) for row in values[1:]]
+
+
+def ready_ledger(cli: Cli, quota: int = 10_000) -> None:
+    """init, a grant, one bound customer 100012340001 and the template 'Starter Trial'."""
+    assert cli("init").code == 0
+    if quota:
+        assert cli("quota", "grant", str(quota), "--by", "sales.rep").code == 0
+    setup = write_workbook(
+        cli.folder / "setup.xlsx",
+        {
+            "Customers": [customer("100012340001"), customer("100012340002", "Second Co")],
+            "Templates": [template("Starter Trial", 1000)],
+        },
+    )
+    result = cli.ingest(setup)
+    assert result.code == 0, result.stderr
