@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean samples
+.PHONY: demo test lint typecheck bench clean samples schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +18,17 @@ demo: $(STAMP)
 	$(BIN)/voucher-batch demo --dir build/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check voucher_batch tests sample_sheets
-	$(BIN)/ruff format --check voucher_batch tests sample_sheets
+	$(BIN)/ruff check voucher_batch tests sample_sheets schemas
+	$(BIN)/ruff format --check voucher_batch tests sample_sheets schemas
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
 	$(BIN)/pytest
+
+schemas: $(STAMP)
+	$(BIN)/python schemas/generate.py
 
 samples: $(STAMP)
 	$(BIN)/python sample_sheets/build_sample.py

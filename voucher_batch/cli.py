@@ -23,6 +23,8 @@ from .errors import VoucherBatchError
 from .ledger.uow import DEFAULT_LEDGER, Ledger
 from .workbook.choices import CHOICES, choice_key
 
+BLANK_NAME = "voucher-batch-input.xlsx"
+
 
 def _operator_default() -> str:
     try:
@@ -279,6 +281,26 @@ def vouchers_list(
         )
     if not rows:
         click.echo("no vouchers", err=True)
+
+
+@main.group()
+def sheets() -> None:
+    """Workbooks to fill in."""
+
+
+@sheets.command()
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the blank workbook.",
+)
+def blank(out_dir: Path) -> None:
+    """Write an empty input workbook with headers, dropdowns and instructions."""
+    from .workbook.blank import write_blank
+
+    click.echo(str(write_blank(out_dir.expanduser() / BLANK_NAME)))
 
 
 @main.command()

@@ -24,9 +24,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..domain.problems import Code
 from ..errors import InputFileError
 from .cells import CellProblem, is_blank
-from .sheets import INPUT_SHEETS, SheetSpec
+from .sheets import HEADER_SEARCH_ROWS, INPUT_SHEETS, SheetSpec
 
-HEADER_SEARCH_ROWS = 20
 # A declared uncompressed size above these limits is refused before any XML is parsed.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024

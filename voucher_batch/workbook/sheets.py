@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 TEXT, WHOLE, DATE, UIN, CHOICE = "text", "whole number", "date", "uin", "choice"
+HEADER_SEARCH_ROWS = 20  # the header row is the first of these that holds every required header
 
 
 @dataclass(frozen=True)
@@ -121,3 +122,23 @@ REQUESTS = SheetSpec(
 )
 
 INPUT_SHEETS: tuple[SheetSpec, ...] = (CUSTOMERS, TEMPLATES, REQUESTS)
+
+
+def contract(spec: SheetSpec) -> dict[str, object]:
+    """The sheet contract as plain data: what `schemas/<sheet>.json` publishes."""
+    return {
+        "$comment": "Generated from voucher_batch/workbook/sheets.py by `make schemas`.",
+        "sheet": spec.name,
+        "header_search_rows": HEADER_SEARCH_ROWS,
+        "columns": [
+            {
+                "name": c.name,
+                "aliases": list(c.aliases),
+                "kind": c.kind,
+                "required": c.required,
+                **({"choices": list(c.choices)} if c.choices else {}),
+                **({"note": c.note} if c.note else {}),
+            }
+            for c in spec.columns
+        ],
+    }
