@@ -35,3 +35,6 @@ samples: $(STAMP)
 
 clean:
 	rm -rf build reports/*.xlsx reports/*.html .pytest_cache .mypy_cache
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py $(BENCH_ROWS)
