@@ -34,3 +34,13 @@ class LedgerError(VoucherBatchError):
 
 class RuleError(VoucherBatchError):
     """A command-line request that a rule forbids (e.g. reclaiming below what is issued)."""
+
+
+class OutputError(VoucherBatchError):
+    """The output folder cannot be written. Raised before anything is recorded."""
+
+
+class OutputsNotWrittenError(VoucherBatchError):
+    """The batch was recorded but its outputs could not be written; exit 1, not 2."""
+
+    exit_code = 1

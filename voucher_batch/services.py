@@ -37,7 +37,7 @@ from .domain.model import (
     name_key,
 )
 from .domain.quota import Balance, QuotaRuleError, check_change
-from .errors import RuleError
+from .errors import OutputError, OutputsNotWrittenError, RuleError
 from .ledger.uow import BatchInfo, Ledger, VoucherRecord
 from .render import render_html
 from .workbook.writer import Table, write_workbook
@@ -174,6 +174,8 @@ def ingest(
     from .workbook.validation import check_sheet
 
     ctx.ledger.require()
+    out_dir = out_dir.expanduser()
+    check_writable(out_dir)
     progress(f"reading {path.name}")
     book = read_workbook(path)
     sha = file_sha256(path)
@@ -232,7 +234,6 @@ def ingest(
             if d.decision == engine.PENDING_APPROVAL:
                 d.issuance_id = ""
     progress("writing outputs")
-    out_dir = out_dir.expanduser()
     result = IngestResult(
         path.name,
         recorded,
@@ -245,8 +246,32 @@ def ingest(
         book.skipped,
         reason,
     )
-    _write_ingest_outputs(ctx, book, checked, outcome, result, sha, after)
+    try:
+        _write_ingest_outputs(ctx, book, checked, outcome, result, sha, after)
+    except OSError as exc:
+        if not recorded:
+            raise OutputError(f"cannot write the outputs to {out_dir}: {exc}") from None
+        raise OutputsNotWrittenError(
+            f"{path.name}: the batch WAS recorded, but its outputs could not be written to "
+            f"{out_dir} ({exc}); free the folder and run 'vouchers list' to see what was "
+            "recorded (re-ingesting the workbook records nothing twice)"
+        ) from None
     return result
+
+
+def check_writable(folder: Path) -> None:
+    """Fail before recording anything if the outputs could not be written."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the output folder {folder} ({exc.strerror or exc}); nothing "
+            "was recorded"
+        ) from None
 
 
 def _sheets(
