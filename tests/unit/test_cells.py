@@ -114,3 +114,8 @@ def test_header_normalisation(header: str) -> None:
 def test_header_separators() -> None:
     assert normalize_header("customer_uin") == normalize_header("Customer-UIN") == "customer uin"
     assert normalize_header("\ufeffRequest  ID") == "request id"
+
+
+def test_full_width_separators() -> None:
+    assert read_whole("１２，０００") == 12000
+    assert read_date("２０２７／０３／０４") == date(2027, 3, 4)

@@ -28,9 +28,11 @@ _EXACT_FLOAT = 2**53
 
 
 def _ascii_digits(text: str) -> str:
-    """Full-width and other Unicode decimal digits count as digits."""
+    """Full-width forms (１２，０００, ２０２７／０３／０４) and other Unicode decimal digits
+    (e.g. Arabic-Indic) read as their ASCII equivalents."""
     if text.isascii():
         return text
+    text = unicodedata.normalize("NFKC", text)
     return "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in text)
 
 
