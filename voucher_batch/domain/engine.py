@@ -304,9 +304,9 @@ def decide_requests(
                 "Request ID",
                 row.request_id,
                 Code.REQUEST_CONFLICT,
-                f"Request ID {row.request_id} was already submitted as {existing.issuance_id} "
-                f"with a different {', '.join(diffs)}; use a new Request ID for a new "
-                "request (R9)",
+                f"Request ID {row.request_id} conflicts with the request already submitted as "
+                f"{existing.issuance_id}: {', '.join(diffs)} differ(s); use a new Request ID "
+                "for a new request (R9)",
             )
             out.decisions.append(
                 RowDecision(row.sheet, row.row, REFUSED, [problem], remaining=balance.remaining)
