@@ -22,13 +22,20 @@ import openpyxl
 import xlsxwriter
 
 from voucher_batch import services
-from voucher_batch.ledger.uow import Ledger
+from voucher_batch.ledger import Ledger
 from voucher_batch.workbook.reader import read_workbook
 from voucher_batch.workbook.validation import check_sheet
 
 AS_OF = date(2026, 11, 2)
-HEADERS = ["Request ID", "Template Name", "Customer UIN", "Estimated Revenue",
-           "Estimated Conversion Date", "Application Reason", "Requested By"]
+HEADERS = [
+    "Request ID",
+    "Template Name",
+    "Customer UIN",
+    "Estimated Revenue",
+    "Estimated Conversion Date",
+    "Application Reason",
+    "Requested By",
+]
 CUSTOMERS = 500
 
 
@@ -40,10 +47,14 @@ def make_input(path: Path, rows: int) -> None:
     for i in range(CUSTOMERS):
         ws.write_row(i + 1, 0, [f"{100012340000 + i}", f"Customer {i}", "Bound"])
     ws = book.add_worksheet("Templates")
-    ws.write_row(0, 0, ["Template Name", "Usage", "Payment Mode", "Amount",
-                        "Validity Period", "Validity Start"])
-    ws.write_row(1, 0, ["Bench Trial", "Product trial", "All", 10, "30 days",
-                        "From the issuance date"])
+    ws.write_row(
+        0,
+        0,
+        ["Template Name", "Usage", "Payment Mode", "Amount", "Validity Period", "Validity Start"],
+    )
+    ws.write_row(
+        1, 0, ["Bench Trial", "Product trial", "All", 10, "30 days", "From the issuance date"]
+    )
     ws = book.add_worksheet("Requests")
     ws.write_row(0, 0, HEADERS)
     for i in range(rows):
@@ -68,9 +79,25 @@ def floor_write(path: Path, rows: int) -> None:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = book.add_worksheet("Requests")
     for i in range(rows + 1):
-        ws.write_row(i, 0, [f"B-{i:07d}", "Bench Trial", "100012340000", 1000,
-                            "2027-01-01", "Trial for the benchmark", "ops.analyst",
-                            i, "Pending approval", "", f"ISS-{i:06d}", 10, 0])
+        ws.write_row(
+            i,
+            0,
+            [
+                f"B-{i:07d}",
+                "Bench Trial",
+                "100012340000",
+                1000,
+                "2027-01-01",
+                "Trial for the benchmark",
+                "ops.analyst",
+                i,
+                "Pending approval",
+                "",
+                f"ISS-{i:06d}",
+                10,
+                0,
+            ],
+        )
     book.close()
 
 
@@ -94,9 +121,7 @@ def run(rows: int, repeat: int) -> dict[str, float]:
         }
         book = read_workbook(source)
         figures["read_workbook"] = timed(lambda: read_workbook(source), repeat)
-        figures["check sheets"] = timed(
-            lambda: [check_sheet(s) for s in book.sheets], repeat
-        )
+        figures["check sheets"] = timed(lambda: [check_sheet(s) for s in book.sheets], repeat)
 
         def ingest_fresh() -> None:
             ledger_path = root / f"l-{time.perf_counter_ns()}.sqlite3"

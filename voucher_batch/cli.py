@@ -20,7 +20,7 @@ import click
 from . import services
 from .domain.quota import Balance
 from .errors import VoucherBatchError
-from .ledger.uow import DEFAULT_LEDGER, Ledger
+from .ledger import DEFAULT_LEDGER, Ledger
 from .workbook.choices import CHOICES, choice_key
 
 BLANK_NAME = "voucher-batch-input.xlsx"

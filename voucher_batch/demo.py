@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import services
-from .ledger.uow import Ledger
+from .ledger import Ledger
 
 DEMO_DATE = date(2026, 11, 2)
 SAMPLE = "partner-ops-batch.xlsx"

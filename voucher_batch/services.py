@@ -13,37 +13,26 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .batch_outputs import BatchFacts, write_batch_outputs
 from .domain import engine
 from .domain.engine import (
     BatchContext,
     BatchOutcome,
-    CustomerRow,
     LedgerView,
-    RequestRow,
-    RowDecision,
-    TemplateRow,
 )
 from .domain.model import (
-    CustomerStatus,
-    PaymentMode,
-    Template,
-    Usage,
-    ValidityPeriod,
-    ValidityStart,
     name_key,
 )
 from .domain.quota import Balance, QuotaRuleError, check_change
 from .errors import OutputError, OutputsNotWrittenError, RuleError
-from .ledger.uow import BatchInfo, Ledger, VoucherRecord
-from .render import render_html
-from .workbook.writer import Table, write_workbook
+from .ledger import BatchInfo, Ledger, VoucherRecord
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only for ingest
-    from .workbook.reader import RawBook, RawSheet
+    from .workbook.reader import RawSheet
     from .workbook.validation import CheckedRow
 
 DECISIONS = {
@@ -94,71 +83,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# ---- checked rows -> domain rows ------------------------------------------------------
-
-
-def _text(values: dict[str, object], key: str) -> str | None:
-    value = values.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _int(values: dict[str, object], key: str) -> int | None:
-    value = values.get(key)
-    return int(value) if isinstance(value, int) else None
-
-
-def _date(values: dict[str, object], key: str) -> date | None:
-    value = values.get(key)
-    return value if isinstance(value, date) else None
-
-
-def _customer_row(sheet: str, row: CheckedRow) -> CustomerRow:
-    v = row.values
-    status = _text(v, "Status")
-    return CustomerRow(
-        sheet,
-        row.row,
-        _text(v, "Customer UIN"),
-        _text(v, "Customer Name"),
-        _date(v, "Bound Since"),
-        CustomerStatus(status) if status else None,
-        row.problems,
-    )
-
-
-def _template_row(sheet: str, row: CheckedRow) -> TemplateRow:
-    v = row.values
-    if row.problems:
-        return TemplateRow(sheet, row.row, None, row.problems)
-    count, unit = str(v["Validity Period"]).split(" ")
-    template = Template(
-        name=str(v["Template Name"]),
-        usage=Usage(str(v["Usage"])),
-        payment_mode=PaymentMode(str(v["Payment Mode"])),
-        amount=_int(v, "Amount") or 0,
-        validity=ValidityPeriod(int(count), unit),
-        validity_start=ValidityStart(str(v["Validity Start"])),
-        description=_text(v, "Description") or "",
-    )
-    return TemplateRow(sheet, row.row, template, [])
-
-
-def _request_row(sheet: str, row: CheckedRow) -> RequestRow:
-    v = row.values
-    return RequestRow(
-        sheet,
-        row.row,
-        _text(v, "Request ID"),
-        _text(v, "Template Name"),
-        _text(v, "Customer UIN"),
-        _int(v, "Estimated Revenue"),
-        _date(v, "Estimated Conversion Date"),
-        _text(v, "Application Reason"),
-        _text(v, "Requested By"),
-        row.problems,
-    )
-
-
 # ---- ingest --------------------------------------------------------------------------
 
 
@@ -171,6 +95,7 @@ def ingest(
     progress: Progress = _quiet,
 ) -> IngestResult:
     from .workbook.reader import read_workbook
+    from .workbook.records import customer_row, request_row, template_row
     from .workbook.validation import check_sheet
 
     ctx.ledger.require()
@@ -181,13 +106,9 @@ def ingest(
     sha = file_sha256(path)
     progress("checking cells")
     checked = {sheet.spec.name: (sheet, check_sheet(sheet)) for sheet in book.sheets}
-    customers = [
-        _customer_row(s.title, r) for s, rows in _sheets(checked, "Customers") for r in rows
-    ]
-    templates = [
-        _template_row(s.title, r) for s, rows in _sheets(checked, "Templates") for r in rows
-    ]
-    requests = [_request_row(s.title, r) for s, rows in _sheets(checked, "Requests") for r in rows]
+    customers = [customer_row(title, r) for title, r in _rows(checked, "Customers")]
+    templates = [template_row(title, r) for title, r in _rows(checked, "Templates")]
+    requests = [request_row(title, r) for title, r in _rows(checked, "Requests")]
 
     progress("deciding")
     with ctx.ledger.unit_of_work(write=not dry_run) as uow:
@@ -246,8 +167,24 @@ def ingest(
         book.skipped,
         reason,
     )
+    facts = BatchFacts(
+        "Ingest",
+        path.name,
+        sha,
+        ctx.operator,
+        ctx.business_date,
+        ctx.ledger.name,
+        recorded,
+        reason,
+        counts,
+        before,
+        after,
+        result.decisions_path,
+        result.report_path,
+        book.skipped,
+    )
     try:
-        _write_ingest_outputs(ctx, book, checked, outcome, result, sha, after)
+        write_batch_outputs(facts, book.sheets, outcome.decisions)
     except OSError as exc:
         if not recorded:
             raise OutputError(f"cannot write the outputs to {out_dir}: {exc}") from None
@@ -274,10 +211,14 @@ def check_writable(folder: Path) -> None:
         ) from None
 
 
-def _sheets(
+def _rows(
     checked: dict[str, tuple[RawSheet, list[CheckedRow]]], name: str
-) -> list[tuple[RawSheet, list[CheckedRow]]]:
-    return [checked[name]] if name in checked else []
+) -> list[tuple[str, CheckedRow]]:
+    """The checked rows of the sheet `name` (if the workbook has it), with its title."""
+    if name not in checked:
+        return []
+    sheet, rows = checked[name]
+    return [(sheet.title, row) for row in rows]
 
 
 def _counts(
@@ -294,142 +235,6 @@ def _counts(
 
 def _flat_counts(counts: dict[str, dict[str, int]]) -> dict[str, int]:
     return {f"{sheet}: {decision}": n for sheet, by in counts.items() for decision, n in by.items()}
-
-
-# ---- outputs -------------------------------------------------------------------------
-
-_EXTRA = {
-    "Requests": ["Row", "Decision", "Reason", "Issuance ID", "Amount", "Remaining Quota"],
-}
-_KEY_COLUMN = {"Customers": "Customer UIN", "Templates": "Template Name", "Requests": "Request ID"}
-
-
-def _decision_table(
-    sheet: RawSheet, decisions: dict[int, RowDecision]
-) -> tuple[Table, list[list[object]]]:
-    extra = _EXTRA.get(sheet.spec.name, ["Row", "Decision", "Reason"])
-    headers = [str(h) for h in sheet.headers] + extra
-    table = Table(
-        sheet.title, headers, [], [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1)
-    )
-    errors: list[list[object]] = []
-    for i, raw in enumerate(sheet.rows):
-        d = decisions[raw.row]
-        values: list[object] = [*list(raw.values), raw.row, d.decision, d.reason]
-        if sheet.spec.name == "Requests":
-            values += [d.issuance_id, d.amount, d.remaining]
-        table.rows.append(values)
-        table.highlight.append(d.refused)
-        notes: dict[int, list[str]] = {}
-        for p in d.problems:
-            pos = sheet.position(p.column) if p.column else None
-            pos = 0 if pos is None else pos
-            notes.setdefault(pos, []).append(p.message)
-            errors.append(
-                [
-                    sheet.title,
-                    raw.row,
-                    sheet.cell_ref(pos, raw.row),
-                    sheet.headers[pos],
-                    raw.values[pos],
-                    p.message,
-                ]
-            )
-        for pos, messages in notes.items():
-            table.comments[(i, pos)] = "\n".join(messages)
-    return table, errors
-
-
-def _summary_table(ctx: Context, result: IngestResult, sha: str, decided_after: Balance) -> Table:
-    recorded = "yes" if result.recorded else f"no ({result.not_recorded_reason})"
-    rows: list[list[object]] = [
-        ["File", result.file_name],
-        ["SHA-256", sha],
-        ["Operator", ctx.operator],
-        ["Business date", ctx.business_date],
-        ["Ledger", ctx.ledger.name],
-        ["Recorded", recorded],
-    ]
-    for sheet, by in result.counts.items():
-        for decision, n in by.items():
-            rows.append([f"{sheet}: {decision}", n])
-    after = result.after if result.recorded else decided_after
-    label = "after" if result.recorded else "after (if recorded)"
-    for name, b, a in _quota_rows(result.before, after):
-        rows.append([f"{name} before", b])
-        rows.append([f"{name} {label}", a])
-    if result.skipped:
-        rows.append(["Hidden sheets skipped", ", ".join(result.skipped)])
-    return Table("Summary", ["Item", "Value"], rows)
-
-
-def _quota_rows(before: Balance, after: Balance) -> list[tuple[str, int, int]]:
-    return [
-        ("Quota", before.quota, after.quota),
-        ("Issued", before.issued, after.issued),
-        ("Remaining", before.remaining, after.remaining),
-    ]
-
-
-def _write_ingest_outputs(
-    ctx: Context,
-    book: RawBook,
-    checked: dict[str, tuple[RawSheet, list[CheckedRow]]],
-    outcome: BatchOutcome,
-    result: IngestResult,
-    sha: str,
-    decided_after: Balance,
-) -> None:
-    by_sheet: dict[str, dict[int, RowDecision]] = {}
-    for d in outcome.decisions:
-        by_sheet.setdefault(d.sheet, {})[d.row] = d
-    tables: list[Table] = []
-    errors: list[list[object]] = []
-    refused_rows: list[dict[str, object]] = []
-    for sheet in book.sheets:
-        decisions = by_sheet.get(sheet.title, {})
-        table, sheet_errors = _decision_table(sheet, decisions)
-        tables.append(table)
-        errors.extend(sheet_errors)
-        key_pos = sheet.position(_KEY_COLUMN[sheet.spec.name])
-        for raw in sheet.rows:
-            d = decisions[raw.row]
-            if d.refused:
-                key = raw.values[key_pos] if key_pos is not None else ""
-                refused_rows.append(
-                    {
-                        "sheet": sheet.title,
-                        "row": raw.row,
-                        "key": "" if key is None else key,
-                        "reason": d.reason,
-                    }
-                )
-    tables.append(
-        Table(
-            "Errors",
-            ["Sheet", "Row", "Cell", "Column", "Value", "Problem"],
-            errors,
-            [None, "0", None, None, None, None],
-        )
-    )
-    tables.append(_summary_table(ctx, result, sha, decided_after))
-    write_workbook(result.decisions_path, tables)
-    after = result.after if result.recorded else decided_after
-    render_html(
-        "batch_report.html.j2",
-        result.report_path,
-        kind="Ingest" + (" (dry run)" if result.not_recorded_reason == "dry run" else ""),
-        file_name=result.file_name,
-        business_date=ctx.business_date.isoformat(),
-        operator=ctx.operator,
-        recorded_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        recorded=result.recorded,
-        not_recorded_reason=result.not_recorded_reason,
-        quota_rows=_quota_rows(result.before, after),
-        counts=[(s, d, n) for s, by in result.counts.items() for d, n in by.items()],
-        refused=refused_rows,
-        skipped=result.skipped,
-    )
 
 
 # ---- quota and listings -----------------------------------------------------------------

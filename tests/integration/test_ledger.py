@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import services
 from voucher_batch.errors import LedgerBusyError, LedgerMissingError, RuleError
+from voucher_batch.ledger import Ledger
 from voucher_batch.ledger import schema as t
-from voucher_batch.ledger.uow import Ledger
 
 AS_OF = date(2026, 11, 2)
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import services
-from voucher_batch.ledger.uow import Ledger
+from voucher_batch.ledger import Ledger
 
 TEMPLATES = [("Small", 300), ("Medium", 1200), ("Large", 5000)]
 

@@ -193,6 +193,15 @@ SINGLE_LABELS = {
 }
 
 
+def rule_of(sheet: str, column: str) -> str:
+    """The contract rule a column's values answer to, for messages."""
+    if sheet == "Templates":
+        return "R4" if column == "Template Name" else "R5"
+    if sheet == "Requests":
+        return "R9" if column == "Request ID" else "R7"
+    return "section 2"
+
+
 @dataclass
 class CheckedRow:
     row: int
@@ -231,7 +240,7 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
                     None,
                     None,
                     Code.HIDDEN_ROW,
-                    "the row is hidden in the workbook; unhide it to submit it",
+                    "the row is hidden in the workbook; unhide it to submit it (section 2)",
                 )
             )
         for column in spec.columns:
@@ -241,7 +250,14 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
             if pos is not None and pos in raw.issues:
                 issue = raw.issues[pos]
                 out.problems.append(
-                    Problem(sheet.title, raw.row, column.name, value, issue.code, issue.message)
+                    Problem(
+                        sheet.title,
+                        raw.row,
+                        column.name,
+                        value,
+                        issue.code,
+                        f"{column.name}: {issue.message} (section 2)",
+                    )
                 )
             elif cells.is_blank(value):
                 if column.required:
@@ -252,7 +268,7 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
                             column.name,
                             None,
                             Code.REQUIRED,
-                            f"{column.name} is required",
+                            f"{column.name} is required ({rule_of(spec.name, column.name)})",
                         )
                     )
                 typed = SINGLE_VALUED.get(column.name)
@@ -261,7 +277,14 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
                     typed = _read_cell(sheet, column.name, column.kind, value)
                 except cells.CellProblem as exc:
                     out.problems.append(
-                        Problem(sheet.title, raw.row, column.name, value, exc.code, exc.message)
+                        Problem(
+                            sheet.title,
+                            raw.row,
+                            column.name,
+                            value,
+                            exc.code,
+                            f"{column.name}: {exc.message} ({rule_of(spec.name, column.name)})",
+                        )
                     )
             out.values[column.name] = typed
         checked.append(out)

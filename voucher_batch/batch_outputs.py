@@ -1,0 +1,164 @@
+"""What a batch writes back: the decision workbook and the HTML batch report.
+
+Built from plain values (the rows as read, the engine's decisions, the batch's facts);
+nothing here reads the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from .domain.engine import RowDecision
+from .domain.quota import Balance
+from .render import render_html
+from .workbook.reader import RawSheet
+from .workbook.writer import Table, write_workbook
+
+
+@dataclass(frozen=True)
+class BatchFacts:
+    """The facts of one batch that its outputs show."""
+
+    kind: str
+    file_name: str
+    sha256: str
+    operator: str
+    business_date: date
+    ledger: str
+    recorded: bool
+    not_recorded_reason: str
+    counts: dict[str, dict[str, int]]
+    before: Balance
+    after: Balance  # as decided, whether or not it was recorded
+    decisions_path: Path
+    report_path: Path
+    skipped: list[str] = field(default_factory=list)
+
+
+_EXTRA = {
+    "Requests": ["Row", "Decision", "Reason", "Issuance ID", "Amount", "Remaining Quota"],
+}
+_KEY_COLUMN = {"Customers": "Customer UIN", "Templates": "Template Name", "Requests": "Request ID"}
+
+
+def _decision_table(
+    sheet: RawSheet, decisions: dict[int, RowDecision]
+) -> tuple[Table, list[list[object]]]:
+    extra = _EXTRA.get(sheet.spec.name, ["Row", "Decision", "Reason"])
+    headers = [str(h) for h in sheet.headers] + extra
+    table = Table(
+        sheet.title, headers, [], [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1)
+    )
+    errors: list[list[object]] = []
+    for i, raw in enumerate(sheet.rows):
+        d = decisions[raw.row]
+        values: list[object] = [*list(raw.values), raw.row, d.decision, d.reason]
+        if sheet.spec.name == "Requests":
+            values += [d.issuance_id, d.amount, d.remaining]
+        table.rows.append(values)
+        table.highlight.append(d.refused)
+        notes: dict[int, list[str]] = {}
+        for p in d.problems:
+            pos = sheet.position(p.column) if p.column else None
+            pos = 0 if pos is None else pos
+            notes.setdefault(pos, []).append(p.message)
+            errors.append(
+                [
+                    sheet.title,
+                    raw.row,
+                    sheet.cell_ref(pos, raw.row),
+                    sheet.headers[pos],
+                    raw.values[pos],
+                    p.message,
+                ]
+            )
+        for pos, messages in notes.items():
+            table.comments[(i, pos)] = "\n".join(messages)
+    return table, errors
+
+
+def _summary_table(batch: BatchFacts) -> Table:
+    recorded = "yes" if batch.recorded else f"no ({batch.not_recorded_reason})"
+    rows: list[list[object]] = [
+        ["File", batch.file_name],
+        ["SHA-256", batch.sha256],
+        ["Operator", batch.operator],
+        ["Business date", batch.business_date],
+        ["Ledger", batch.ledger],
+        ["Recorded", recorded],
+    ]
+    for sheet, by in batch.counts.items():
+        for decision, n in by.items():
+            rows.append([f"{sheet}: {decision}", n])
+    label = "after" if batch.recorded else "after (if recorded)"
+    for name, b, a in quota_rows(batch.before, batch.after):
+        rows.append([f"{name} before", b])
+        rows.append([f"{name} {label}", a])
+    if batch.skipped:
+        rows.append(["Hidden sheets skipped", ", ".join(batch.skipped)])
+    return Table("Summary", ["Item", "Value"], rows)
+
+
+def quota_rows(before: Balance, after: Balance) -> list[tuple[str, int, int]]:
+    return [
+        ("Quota", before.quota, after.quota),
+        ("Issued", before.issued, after.issued),
+        ("Remaining", before.remaining, after.remaining),
+    ]
+
+
+def write_batch_outputs(
+    batch: BatchFacts, sheets: list[RawSheet], decisions: list[RowDecision]
+) -> None:
+    """Write the decision workbook and the HTML batch report of one ingest."""
+    by_sheet: dict[str, dict[int, RowDecision]] = {}
+    for d in decisions:
+        by_sheet.setdefault(d.sheet, {})[d.row] = d
+    tables: list[Table] = []
+    errors: list[list[object]] = []
+    refused_rows: list[dict[str, object]] = []
+    for sheet in sheets:
+        decided = by_sheet.get(sheet.title, {})
+        table, sheet_errors = _decision_table(sheet, decided)
+        tables.append(table)
+        errors.extend(sheet_errors)
+        key_pos = sheet.position(_KEY_COLUMN[sheet.spec.name])
+        for raw in sheet.rows:
+            d = decided[raw.row]
+            if d.refused:
+                key = raw.values[key_pos] if key_pos is not None else ""
+                refused_rows.append(
+                    {
+                        "sheet": sheet.title,
+                        "row": raw.row,
+                        "key": "" if key is None else key,
+                        "reason": d.reason,
+                    }
+                )
+    tables.append(
+        Table(
+            "Errors",
+            ["Sheet", "Row", "Cell", "Column", "Value", "Problem"],
+            errors,
+            [None, "0", None, None, None, None],
+        )
+    )
+    tables.append(_summary_table(batch))
+    write_workbook(batch.decisions_path, tables)
+    render_html(
+        "batch_report.html.j2",
+        batch.report_path,
+        kind=batch.kind + (" (dry run)" if batch.not_recorded_reason == "dry run" else ""),
+        file_name=batch.file_name,
+        business_date=batch.business_date.isoformat(),
+        operator=batch.operator,
+        recorded_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        recorded=batch.recorded,
+        not_recorded_reason=batch.not_recorded_reason,
+        quota_rows=quota_rows(batch.before, batch.after),
+        counts=[(s, d, n) for s, by in batch.counts.items() for d, n in by.items()],
+        refused=refused_rows,
+        skipped=batch.skipped,
+    )
