@@ -10,7 +10,7 @@ import getpass
 import json
 import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ class VoucherGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("voucher-batch: interrupted; nothing more was recorded", err=True)
             ctx.exit(2)
@@ -65,6 +68,55 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _override(field: str) -> Any:
+    """A global option given after the command name overrides the one before it."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None:
+            return
+        current: services.Context = ctx.obj
+        if field == "ledger":
+            ctx.obj = replace(current, ledger=Ledger(value))
+        elif field == "as_of":
+            ctx.obj = replace(current, business_date=_parse_date(ctx, param, value))
+            ctx.meta["as_of_given"] = True
+        else:
+            ctx.obj = replace(current, operator=value.strip() or current.operator)
+
+    return callback
+
+
+class VoucherCommand(click.Command):
+    """Every command also accepts the global options after its name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += [
+            click.Option(
+                ["--ledger"],
+                expose_value=False,
+                callback=_override("ledger"),
+                help="Ledger URL or SQLite path (as the global option).",
+            ),
+            click.Option(
+                ["--as-of"],
+                expose_value=False,
+                callback=_override("as_of"),
+                help="Business date YYYY-MM-DD (as the global option).",
+            ),
+            click.Option(
+                ["--operator"],
+                expose_value=False,
+                callback=_override("operator"),
+                help="Who is acting (as the global option).",
+            ),
+        ]
+
+
+VoucherGroup.command_class = VoucherCommand
+VoucherGroup.group_class = type  # subgroups are VoucherGroups too
 
 
 def _context(ctx: click.Context) -> services.Context:
@@ -317,8 +369,10 @@ def demo(ctx: click.Context, directory: Path) -> None:
     """Run the whole flow on the sample sheets against a fresh ledger in DIR."""
     from .demo import run_demo
 
-    as_of_given = ctx.find_root().get_parameter_source("as_of")
-    given = as_of_given is not None and as_of_given.name != "DEFAULT"
+    as_of_source = ctx.find_root().get_parameter_source("as_of")
+    given = bool(ctx.meta.get("as_of_given")) or (
+        as_of_source is not None and as_of_source.name != "DEFAULT"
+    )
     code = run_demo(
         directory,
         _context(ctx).operator,

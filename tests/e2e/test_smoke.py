@@ -19,3 +19,14 @@ def test_ingest_one_request_reserves_its_amount(cli: Cli) -> None:
     rows = rows_of(cli.decisions(book)["Requests"])
     assert rows[0]["Decision"] == "Pending approval"
     assert rows[0]["Remaining Quota"] == 4000
+
+
+def test_global_options_may_follow_the_command(cli: Cli) -> None:
+    other = cli.folder / "other.sqlite3"
+    assert cli("init", "--ledger", str(other)).code == 0
+    granted = cli("quota", "grant", "700", "--by", "sales.rep", "--ledger", str(other))
+    assert granted.code == 0, granted.stderr
+    shown = cli("quota", "show", "--json", "--ledger", str(other))
+    assert shown.json()["quota"] == 700
+    # the environment's ledger (the default for this Cli) was never created
+    assert cli("quota", "show").code == 2
