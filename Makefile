@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/voucher-batch demo --dir build/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check voucher_batch tests sample_sheets schemas
-	$(BIN)/ruff format --check voucher_batch tests sample_sheets schemas
+	$(BIN)/ruff check voucher_batch tests sample_sheets schemas bench
+	$(BIN)/ruff format --check voucher_batch tests sample_sheets schemas bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

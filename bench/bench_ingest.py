@@ -24,18 +24,11 @@ import xlsxwriter
 from voucher_batch import services
 from voucher_batch.ledger import Ledger
 from voucher_batch.workbook.reader import read_workbook
+from voucher_batch.workbook.sheets import REQUESTS
 from voucher_batch.workbook.validation import check_sheet
 
 AS_OF = date(2026, 11, 2)
-HEADERS = [
-    "Request ID",
-    "Template Name",
-    "Customer UIN",
-    "Estimated Revenue",
-    "Estimated Conversion Date",
-    "Application Reason",
-    "Requested By",
-]
+HEADERS = [c.name for c in REQUESTS.columns]
 CUSTOMERS = 500
 
 

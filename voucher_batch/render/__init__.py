@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from ..atomic import atomic_path
 
 
 def _thousands(value: object) -> str:
@@ -27,13 +27,6 @@ ENV.filters["thousands"] = _thousands
 def render_html(template: str, path: Path, **context: Any) -> Path:
     """Render `template` to `path`, written under a temporary name and moved into place."""
     html = ENV.get_template(template).render(**context)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".html", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
     return path

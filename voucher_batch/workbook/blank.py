@@ -7,13 +7,11 @@ say what a column takes, and an Instructions sheet first.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-import xlsxwriter
-
+from ..atomic import atomic_path
 from .sheets import CHOICE, DATE, INPUT_SHEETS, TEXT, UIN, WHOLE
+from .writer import new_book
 
 ROWS_WITH_VALIDATION = 5000
 
@@ -39,11 +37,8 @@ INSTRUCTIONS = [
 
 
 def write_blank(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        book = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False})
+    with atomic_path(path) as tmp:
+        book = new_book(tmp)
         bold = book.add_format({"bold": True})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         header_fmt = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1})
@@ -94,8 +89,4 @@ def write_blank(path: Path) -> Path:
                     ws.data_validation(1, c, ROWS_WITH_VALIDATION, c, options)
             ws.freeze_panes(1, 0)
         book.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

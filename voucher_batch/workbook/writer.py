@@ -8,8 +8,6 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -18,6 +16,8 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
+
+from ..atomic import atomic_path
 
 AMOUNT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -122,22 +122,20 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
         ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
 
 
+def new_book(path: Path) -> xlsxwriter.Workbook:
+    """An xlsxwriter workbook that never turns strings into formulas, numbers or links."""
+    return xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
+
+
 def write_workbook(path: Path, tables: Sequence[Table]) -> Path:
     """Write `tables` as sheets of one workbook at `path`, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        book = xlsxwriter.Workbook(
-            tmp,
-            {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
-        )
+    with atomic_path(path) as tmp:
+        book = new_book(tmp)
         fmts = _Formats(book)
         for table in tables:
             write_table(book, fmts, table)
         book.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
