@@ -259,6 +259,37 @@ def _choice(column: str) -> Any:
     return convert
 
 
+@main.group(name="ledger")
+def ledger_group() -> None:
+    """Check the ledger."""
+
+
+@ledger_group.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, as_json: bool) -> None:
+    """Recompute balances and statuses from the entries; exit 1 if an invariant fails."""
+    report = services.ledger_verify(_context(ctx))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "sound": report.sound,
+                    "entries": report.entries,
+                    "balance": report.balance.as_dict(),
+                    "findings": report.findings,
+                }
+            )
+        )
+    else:
+        for finding in report.findings:
+            click.echo(f"finding: {finding}")
+        state = "sound" if report.sound else f"{len(report.findings)} finding(s)"
+        click.echo(f"ledger {_context(ctx).ledger.name}: {report.entries} entries checked, {state}")
+        _print_balance(report.balance)
+    ctx.exit(0 if report.sound else 1)
+
+
 @main.group()
 def templates() -> None:
     """Query voucher templates."""

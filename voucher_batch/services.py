@@ -28,6 +28,7 @@ from .domain.model import (
     name_key,
 )
 from .domain.quota import Balance, QuotaRuleError, check_change
+from .domain.verify import Report as VerifyReport
 from .errors import OutputError, OutputsNotWrittenError, RuleError
 from .ledger import BatchInfo, Ledger, VoucherRecord
 
@@ -311,6 +312,22 @@ def vouchers_list(
 ) -> list[VoucherRecord]:
     with ctx.ledger.unit_of_work() as uow:
         return uow.vouchers(status, customer, name_key(template) if template else None)
+
+
+def ledger_verify(ctx: Context) -> VerifyReport:
+    """Recompute every balance and status from the entries and check the invariants."""
+    from .domain.verify import verify
+
+    with ctx.ledger.unit_of_work() as uow:
+        entries = uow.entries_for_verify()
+        shown = uow.balance()
+    report = verify(**entries)
+    if report.balance != shown:
+        report.findings.append(
+            f"the balance the ledger reports {shown.as_dict()} differs from the recomputation "
+            f"{report.balance.as_dict()}"
+        )
+    return report
 
 
 def tty_progress(message: str) -> None:

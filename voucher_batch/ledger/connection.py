@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from ..errors import LedgerBusyError, LedgerError, LedgerMissingError
+from . import migrate
 from . import schema as t
 from .uow import UnitOfWork, now
 
@@ -98,29 +99,44 @@ class Ledger:
                 f"ledger {self.name} does not exist; create it with 'voucher-batch init' "
                 "(or pass the right --ledger)"
             )
+        with self.engine.connect() as conn:
+            conn.info["write"] = False
+            version = conn.execute(
+                select(t.meta.c.value).where(t.meta.c.key == "schema_version")
+            ).scalar_one_or_none()
+        if version != str(t.SCHEMA_VERSION):
+            advice = (
+                "run 'voucher-batch init' to upgrade it"
+                if version is not None and version.isdigit() and int(version) < t.SCHEMA_VERSION
+                else "use the version of voucher-batch that wrote it"
+            )
+            raise LedgerError(
+                f"ledger {self.name} has schema version {version}, this voucher-batch uses "
+                f"{t.SCHEMA_VERSION}; {advice}"
+            )
 
     def init(self) -> str:
-        """Create the ledger, or confirm it is up to date. Idempotent."""
+        """Create the ledger, or upgrade it to this version's schema. Idempotent."""
         if self.is_sqlite:
             Path(str(self.url.database)).parent.mkdir(parents=True, exist_ok=True)
-        existed = self.exists()
         try:
             with self.engine.connect() as conn:
                 conn.info["write"] = True
                 with conn.begin():
-                    t.metadata.create_all(conn)
-                    have = conn.execute(select(t.meta.c.key)).scalars().all()
-                    rows = [
-                        {"key": "schema_version", "value": str(t.SCHEMA_VERSION)},
-                        {"key": "created_at", "value": now().isoformat()},
-                        {"key": "ledger_lock", "value": "0"},
-                    ]
-                    missing = [r for r in rows if r["key"] not in have]
-                    if missing:
-                        conn.execute(t.meta.insert(), missing)
-        except OperationalError as exc:
+                    if not self.is_sqlite:  # one init at a time per database
+                        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(73402110)")
+                    before, after = migrate.upgrade(conn)
+                    if before is None:
+                        conn.execute(
+                            t.meta.insert().values(key="created_at", value=now().isoformat())
+                        )
+        except (OperationalError, DBAPIError) as exc:
             raise _translate(exc, self.name) from None
-        return "up to date" if existed else "created"
+        if before is None:
+            return f"created (schema {after})"
+        if before != after:
+            return f"upgraded from schema {before} to {after}"
+        return f"up to date (schema {after})"
 
     @contextmanager
     def unit_of_work(self, write: bool = False) -> Iterator[UnitOfWork]:

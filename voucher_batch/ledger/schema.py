@@ -1,4 +1,8 @@
-"""The ledger's tables (SQLAlchemy Core). Every table is append-only.
+"""The ledger's tables (SQLAlchemy Core). Every table but `meta` is append-only.
+
+The tables are created and changed only by the Alembic migrations in `migrations/`; this
+module describes the current schema for queries. Migration 0002 makes the database itself
+refuse UPDATE and DELETE on the entry tables.
 
 Current state is derived from the entries: a customer or template is its latest version, an
 issuance's status is its latest event, the quota is the sum of grants minus reclaims. Each
@@ -20,7 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # raised by every migration that changes the tables or their rules
 
 metadata = MetaData()
 

@@ -226,6 +226,75 @@ class UnitOfWork:
             for r in self.conn.execute(query).mappings()
         ]
 
+    def _count_by_batch(self, table: Any) -> dict[int, int]:
+        rows = self.conn.execute(select(table.c.batch_id, func.count()).group_by(table.c.batch_id))
+        return {int(batch): int(n) for batch, n in rows.all()}
+
+    def entries_for_verify(self) -> dict[str, list[Any]]:
+        """Every entry, as the plain records `domain.verify` checks."""
+        from ..domain import verify as v
+
+        c = self.conn
+        tv = t.template_versions
+        quota = [
+            v.QuotaEntry(r.id, r.kind, r.amount, r.recorded_at)
+            for r in c.execute(select(t.quota_entries)).all()
+        ]
+        issuances = [
+            v.IssuanceEntry(
+                r.id,
+                r.issuance_id,
+                r.amount,
+                r.template_amount,
+                r.template_key,
+                r.batch_id,
+                r.recorded_at,
+            )
+            for r in c.execute(
+                select(
+                    t.issuances.c.id,
+                    t.issuances.c.issuance_id,
+                    t.issuances.c.amount,
+                    tv.c.amount.label("template_amount"),
+                    t.issuances.c.template_key,
+                    t.issuances.c.batch_id,
+                    t.issuances.c.recorded_at,
+                ).join(tv, tv.c.id == t.issuances.c.template_version_id)
+            ).all()
+        ]
+        e = t.issuance_events
+        events = [
+            v.EventEntry(
+                r.id,
+                r.issuance,
+                r.status,
+                r.batch_id,
+                r.recorded_at,
+                r.valid_from is not None and r.valid_until is not None,
+                bool(r.comment),
+            )
+            for r in c.execute(select(e)).all()
+        ]
+        templates = [
+            v.TemplateVersionEntry(r.id, r.key, r.recorded_at)
+            for r in c.execute(select(tv.c.id, tv.c.key, tv.c.recorded_at)).all()
+        ]
+        cv_counts = self._count_by_batch(t.customer_versions)
+        tv_counts = self._count_by_batch(tv)
+        batches = [
+            v.BatchEntry(
+                r.id, r.kind, json.loads(r.counts), cv_counts.get(r.id, 0), tv_counts.get(r.id, 0)
+            )
+            for r in c.execute(select(t.batches)).all()
+        ]
+        return {
+            "quota": quota,
+            "issuances": issuances,
+            "events": events,
+            "templates": templates,
+            "batches": batches,
+        }
+
     # ---- appends -----------------------------------------------------------------------
     def add_quota_entry(
         self, kind: str, amount: int, by: str, ref: str, note: str, operator: str, on: date

@@ -1,0 +1,207 @@
+"""`ledger verify`: recompute everything from the entries and check the invariants.
+
+Pure: it receives the ledger's entries as plain records and returns findings (sentences).
+Checks: R2 at every committed point in time (issued never above quota, quota never
+negative), every issuance's status history (starts pending, decided at most once, nothing
+after a decision; approvals carry a validity, rejections a comment), every issuance's
+amount equals its template version's amount, no template version after the template was
+used (R6), and every batch's recorded counts match the rows it recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .quota import Balance
+
+
+@dataclass(frozen=True)
+class QuotaEntry:
+    id: int
+    kind: str
+    amount: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuanceEntry:
+    id: int
+    issuance_id: str
+    amount: int
+    template_amount: int
+    template_key: str
+    batch_id: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    id: int
+    issuance: int
+    status: str
+    batch_id: int
+    recorded_at: datetime
+    has_validity: bool
+    has_comment: bool
+
+
+@dataclass(frozen=True)
+class TemplateVersionEntry:
+    id: int
+    key: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    id: int
+    kind: str
+    counts: dict[str, int]
+    customer_versions: int
+    template_versions: int
+
+
+@dataclass
+class Report:
+    balance: Balance
+    entries: int
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        return not self.findings
+
+
+def verify(
+    quota: Sequence[QuotaEntry],
+    issuances: Sequence[IssuanceEntry],
+    events: Sequence[EventEntry],
+    templates: Sequence[TemplateVersionEntry],
+    batches: Sequence[BatchEntry],
+) -> Report:
+    findings: list[str] = []
+    by_pk = {i.id: i for i in issuances}
+    history: dict[int, list[EventEntry]] = defaultdict(list)
+    for e in sorted(events, key=lambda e: e.id):
+        if e.issuance not in by_pk:
+            findings.append(f"event {e.id} refers to an unknown issuance {e.issuance}")
+            continue
+        history[e.issuance].append(e)
+
+    for i in issuances:
+        statuses = [e.status for e in history.get(i.id, [])]
+        if not statuses or statuses[0] != "pending":
+            findings.append(f"{i.issuance_id} does not start as pending ({statuses or 'none'})")
+        decisions = [s for s in statuses[1:]]
+        if len(decisions) > 1:
+            findings.append(f"{i.issuance_id} was decided {len(decisions)} times: {decisions}")
+        if any(s not in ("approved", "rejected") for s in decisions):
+            findings.append(f"{i.issuance_id} has an unexpected status history {statuses}")
+        for e in history.get(i.id, [])[1:]:
+            if e.status == "approved" and not e.has_validity:
+                findings.append(f"{i.issuance_id} was approved without a validity (R11)")
+            if e.status == "rejected" and not e.has_comment:
+                findings.append(f"{i.issuance_id} was rejected without a comment (R10)")
+        if i.amount != i.template_amount:
+            findings.append(
+                f"{i.issuance_id} amount {i.amount:,} differs from its template's "
+                f"{i.template_amount:,}"
+            )
+
+    first_use: dict[str, datetime] = {}
+    for i in issuances:
+        if i.template_key not in first_use or i.recorded_at < first_use[i.template_key]:
+            first_use[i.template_key] = i.recorded_at
+    for v in templates:
+        used = first_use.get(v.key)
+        if used is not None and v.recorded_at > used:
+            findings.append(
+                f"template '{v.key}' got a new version (entry {v.id}) after vouchers were "
+                "issued from it (R6)"
+            )
+
+    findings.extend(_replay(quota, issuances, events, by_pk))
+    findings.extend(_batch_counts(batches, issuances, events))
+    balance = _final_balance(quota, issuances, history)
+    entries = len(quota) + len(issuances) + len(events) + len(templates) + len(batches)
+    return Report(balance, entries, findings)
+
+
+def _replay(
+    quota: Sequence[QuotaEntry],
+    issuances: Sequence[IssuanceEntry],
+    events: Sequence[EventEntry],
+    by_pk: dict[int, IssuanceEntry],
+) -> list[str]:
+    """Apply the entries in the order they were committed; check R2 after each commit."""
+    changes: list[tuple[datetime, int, int]] = []  # (time, quota delta, issued delta)
+    for q in quota:
+        changes.append((q.recorded_at, q.amount if q.kind == "grant" else -q.amount, 0))
+    for e in events:
+        issuance = by_pk.get(e.issuance)
+        if issuance is None:
+            continue
+        if e.status == "pending":
+            changes.append((e.recorded_at, 0, issuance.amount))
+        elif e.status == "rejected":
+            changes.append((e.recorded_at, 0, -issuance.amount))
+    changes.sort(key=lambda c: c[0])
+    findings = []
+    quota_now = issued_now = 0
+    for n, (when, dq, di) in enumerate(changes):
+        quota_now += dq
+        issued_now += di
+        last_of_commit = n + 1 == len(changes) or changes[n + 1][0] != when
+        if last_of_commit and (issued_now > quota_now or quota_now < 0):
+            findings.append(
+                f"at {when.isoformat()} issued {issued_now:,} exceeded the quota {quota_now:,} (R2)"
+            )
+    return findings
+
+
+def _batch_counts(
+    batches: Sequence[BatchEntry],
+    issuances: Sequence[IssuanceEntry],
+    events: Sequence[EventEntry],
+) -> list[str]:
+    new_issuances = Counter(i.batch_id for i in issuances)
+    decided = Counter((e.batch_id, e.status) for e in events)
+    findings = []
+    for b in batches:
+        c = b.counts
+        expected = {
+            "issuances": (c.get("Requests: Pending approval", 0), new_issuances[b.id]),
+            "customer versions": (
+                c.get("Customers: Added", 0) + c.get("Customers: Updated", 0),
+                b.customer_versions,
+            ),
+            "template versions": (
+                c.get("Templates: Created", 0) + c.get("Templates: Updated", 0),
+                b.template_versions,
+            ),
+            "approvals": (c.get("Review: Approved", 0), decided[(b.id, "approved")]),
+            "rejections": (c.get("Review: Rejected", 0), decided[(b.id, "rejected")]),
+        }
+        for what, (reported, recorded) in expected.items():
+            if reported != recorded:
+                findings.append(
+                    f"batch {b.id} ({b.kind}) reports {reported} {what} but recorded {recorded}"
+                )
+    return findings
+
+
+def _final_balance(
+    quota: Sequence[QuotaEntry],
+    issuances: Sequence[IssuanceEntry],
+    history: dict[int, list[EventEntry]],
+) -> Balance:
+    total = sum(q.amount if q.kind == "grant" else -q.amount for q in quota)
+    by_status: Counter[str] = Counter()
+    for i in issuances:
+        events = history.get(i.id)
+        if events:
+            by_status[events[-1].status] += i.amount
+    return Balance(total, by_status["pending"], by_status["approved"], by_status["rejected"])
