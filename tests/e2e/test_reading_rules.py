@@ -71,6 +71,9 @@ def base_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def ready(cli: Cli, base_ledger: Path) -> Cli:
+    if "://" in cli.ledger:  # PostgreSQL: a fresh schema, made ready the long way
+        ready_ledger(cli, quota=QUOTA)
+        return cli
     return _copy_ledger(base_ledger, cli)
 
 

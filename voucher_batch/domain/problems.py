@@ -49,6 +49,14 @@ class Code(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     REQUEST_CONFLICT = "request_conflict"
     DUPLICATE_IN_FILE = "duplicate_in_file"
+    # reviews (R10, R11)
+    UNKNOWN_ISSUANCE = "unknown_issuance"
+    ALREADY_DECIDED = "already_decided"
+    FOUR_EYES = "four_eyes"
+    REJECT_NEEDS_COMMENT = "reject_needs_comment"
+    DECISION_DATE = "decision_date"
+    NOT_A_DECISION = "not_a_decision"
+    ROW_CHECK = "row_check"
 
 
 @dataclass(frozen=True)

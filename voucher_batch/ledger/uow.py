@@ -34,6 +34,7 @@ from ..domain.model import (
     ValidityStart,
 )
 from ..domain.quota import Balance
+from ..domain.review import IssuanceUnderReview, NewDecision
 from . import schema as t
 
 _CHUNK = 500
@@ -295,6 +296,33 @@ class UnitOfWork:
             "batches": batches,
         }
 
+    def issuances_under_review(self, ids: Iterable[str]) -> dict[str, IssuanceUnderReview]:
+        """The named issuances with their template and current status (R10)."""
+        latest = _latest_event_ids()
+        i, e, tv = t.issuances, t.issuance_events, t.template_versions
+        found: dict[str, IssuanceUnderReview] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            rows = self.conn.execute(
+                select(i, e.c.status, e.c.decided_on, *[c.label(f"t_{c.name}") for c in tv.c])
+                .join(latest, latest.c.issuance == i.c.id)
+                .join(e, e.c.id == latest.c.event_id)
+                .join(tv, tv.c.id == i.c.template_version_id)
+                .where(i.c.issuance_id.in_(chunk))
+            ).mappings()
+            for r in rows:
+                template = _template({c.name: r[f"t_{c.name}"] for c in tv.c})
+                found[r["issuance_id"]] = IssuanceUnderReview(
+                    r["issuance_id"],
+                    r["amount"],
+                    template,
+                    r["requested_by"],
+                    r["operator"],
+                    r["requested_on"],
+                    IssuanceStatus(r["status"]),
+                    r["decided_on"],
+                )
+        return found
+
     # ---- appends -----------------------------------------------------------------------
     def add_quota_entry(
         self, kind: str, amount: int, by: str, ref: str, note: str, operator: str, on: date
@@ -312,22 +340,24 @@ class UnitOfWork:
             )
         )
 
+    def _add_batch(self, info: BatchInfo, stamp: datetime) -> int:
+        result = self.conn.execute(
+            t.batches.insert().values(
+                kind=info.kind,
+                file_name=info.file_name,
+                file_sha256=info.file_sha256,
+                operator=info.operator,
+                business_date=info.business_date,
+                recorded_at=stamp,
+                counts=json.dumps(info.counts, sort_keys=True),
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
     def record_batch(self, info: BatchInfo, outcome: BatchOutcome) -> int:
         """Append a batch and everything it decided; returns the batch id."""
         stamp = now()
-        batch_id = int(
-            self.conn.execute(
-                t.batches.insert().values(
-                    kind=info.kind,
-                    file_name=info.file_name,
-                    file_sha256=info.file_sha256,
-                    operator=info.operator,
-                    business_date=info.business_date,
-                    recorded_at=stamp,
-                    counts=json.dumps(info.counts, sort_keys=True),
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-        )
+        batch_id = self._add_batch(info, stamp)
         if outcome.customers:
             self.conn.execute(
                 t.customer_versions.insert(),
@@ -392,6 +422,37 @@ class UnitOfWork:
                         "recorded_at": stamp,
                     }
                     for r in rows
+                ],
+            )
+        return batch_id
+
+    def record_reviews(self, info: BatchInfo, decisions: Sequence[NewDecision]) -> int:
+        """Append a review batch and one status entry per decision; returns the batch id."""
+        stamp = now()
+        batch_id = self._add_batch(info, stamp)
+        if decisions:
+            pks = dict(
+                self.conn.execute(
+                    select(t.issuances.c.issuance_id, t.issuances.c.id).where(
+                        t.issuances.c.issuance_id.in_([d.issuance_id for d in decisions])
+                    )
+                ).all()
+            )
+            self.conn.execute(
+                t.issuance_events.insert(),
+                [
+                    {
+                        "issuance": pks[d.issuance_id],
+                        "status": d.status.value,
+                        "decided_on": d.decided_on,
+                        "reviewer": d.reviewer,
+                        "comment": d.comment,
+                        "valid_from": d.valid_from,
+                        "valid_until": d.valid_until,
+                        "batch_id": batch_id,
+                        "recorded_at": stamp,
+                    }
+                    for d in decisions
                 ],
             )
         return batch_id

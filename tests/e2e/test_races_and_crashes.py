@@ -1,0 +1,114 @@
+"""R2 and R13 under real processes: racing batches never overspend, killed batches never
+half-record. Both run on SQLite and PostgreSQL (the `cli` fixture)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import openpyxl
+import pytest
+
+from tests.workbooks import AS_OF, Cli, ready_ledger, request, rows_of, write_workbook
+
+PROCESSES = 8
+PER_PROCESS = 3
+QUOTA = 10_000  # template amount 1000: 24 requests of 1000 compete for 10 places
+
+
+def _env(cli: Cli, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "VOUCHER_BATCH_LEDGER": cli.ledger,
+        "VOUCHER_BATCH_AS_OF": AS_OF,
+        "VOUCHER_BATCH_OPERATOR": "ops.lead",
+        **extra,
+    }
+    env.pop("VOUCHER_BATCH_DEBUG", None)
+    return env
+
+
+def _start(cli: Cli, book: str, out: str, **extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "voucher_batch", "ingest", book, "--out-dir", out],
+        cwd=cli.folder,
+        env=_env(cli, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_racing_batches_accept_exactly_the_quota(cli: Cli) -> None:
+    ready_ledger(cli, quota=QUOTA)
+    books = []
+    for p in range(PROCESSES):
+        rows = [request(f"P{p}-R{n}") for n in range(PER_PROCESS)]
+        books.append(write_workbook(cli.folder / f"race-{p}.xlsx", {"Requests": rows}))
+    # a short pause inside each ledger transaction makes the batches overlap for certain
+    procs = [
+        _start(
+            cli,
+            str(b),
+            str(cli.folder / f"out-{p}"),
+            VOUCHER_BATCH_PAUSE_AT="recording",
+            VOUCHER_BATCH_PAUSE_SECONDS="0.3",
+        )
+        for p, b in enumerate(books)
+    ]
+    results = [(p.wait(timeout=240), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    for code, _out, err in results:
+        assert code in (0, 1), err
+        assert "Traceback" not in err
+    decided = []
+    for p, book in enumerate(books):
+        out = cli.folder / f"out-{p}" / f"{book.stem}-decisions.xlsx"
+        decided += rows_of(openpyxl.load_workbook(out)["Requests"])
+    accepted = [r for r in decided if r["Decision"] == "Pending approval"]
+    refused = [r for r in decided if r["Decision"] == "Refused"]
+    assert len(accepted) * 1000 == QUOTA
+    assert len(refused) == PROCESSES * PER_PROCESS - QUOTA // 1000
+    assert all("quota" in r["Reason"] for r in refused)
+    assert cli.quota()["issued"] == QUOTA == cli.quota()["quota"]
+    verify = cli("ledger", "verify")
+    assert verify.code == 0, verify.stdout
+
+
+BATCH = 1500
+
+
+@pytest.mark.parametrize("point", ["reading", "recording", "committed", "replacing"])
+def test_killed_ingest_records_all_or_nothing_and_reruns_once(cli: Cli, point: str) -> None:
+    ready_ledger(cli, quota=BATCH * 1000)
+    rows = [request(f"K-{n:05d}") for n in range(BATCH)]
+    book = write_workbook(cli.folder / "big.xlsx", {"Requests": rows})
+    out = cli.folder / "out"
+    proc = _start(cli, str(book), str(out), VOUCHER_BATCH_PAUSE_AT=point)
+    assert proc.stderr is not None
+    began = time.monotonic()
+    line = ""
+    while time.monotonic() - began < 120:
+        line = proc.stderr.readline()
+        if f"paused at {point}" in line or not line:
+            break
+    assert f"paused at {point}" in line, line
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    issued = cli.quota()["issued"]
+    committed = point in ("committed", "replacing")
+    assert issued == (BATCH * 1000 if committed else 0)
+    assert not (out / "big-decisions.xlsx").exists()  # never a half-written output
+    assert cli("ledger", "verify").code == 0
+
+    again = cli.ingest(book)
+    assert again.code == 0, again.stderr
+    assert cli.quota()["issued"] == BATCH * 1000
+    decisions = {r["Decision"] for r in rows_of(cli.decisions(book)["Requests"])}
+    assert decisions == {"Already submitted" if committed else "Pending approval"}
+    listed = cli("vouchers", "list", "--json").json()
+    assert len(listed) == BATCH and len({v["request_id"] for v in listed}) == BATCH
+    assert cli("ledger", "verify").code == 0
