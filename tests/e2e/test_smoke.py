@@ -30,3 +30,12 @@ def test_global_options_may_follow_the_command(cli: Cli) -> None:
     assert shown.json()["quota"] == 700
     # the environment's ledger (the default for this Cli) was never created
     assert cli("quota", "show").code == 2
+
+
+def test_passwords_never_appear_in_output(cli: Cli) -> None:
+    url = "postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:1/none"
+    for args in (("init",), ("quota", "show"), ("ledger", "verify")):
+        result = cli(*args, VOUCHER_BATCH_LEDGER=url)
+        assert result.code == 2
+        assert "s3cret-pw" not in result.stdout + result.stderr
+        assert "***" in result.stderr and "Traceback" not in result.stderr
