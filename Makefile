@@ -37,4 +37,5 @@ clean:
 	rm -rf build reports/*.xlsx reports/*.html .pytest_cache .mypy_cache
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_ingest.py $(BENCH_ROWS)
+	$(BIN)/python -m bench.bench_ingest $(BENCH_ROWS)
+	$(BIN)/python -m bench.bench_review $(REVIEW_ROWS)

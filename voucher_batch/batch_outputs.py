@@ -6,15 +6,32 @@ nothing here reads the ledger.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
-from .domain.engine import RowDecision
+from .domain.problems import Problem
 from .domain.quota import Balance
 from .render import render_html
 from .workbook.reader import RawSheet
 from .workbook.writer import Table, write_workbook
+
+
+class Decided(Protocol):
+    """A decided row, of an ingest (engine.RowDecision) or a review (review.ReviewDecision)."""
+
+    sheet: str
+    row: int
+    decision: str
+    problems: list[Problem]
+
+    @property
+    def refused(self) -> bool: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -40,12 +57,15 @@ class BatchFacts:
 _EXTRA = {
     "Requests": ["Row", "Decision", "Reason", "Issuance ID", "Amount", "Remaining Quota"],
 }
-_KEY_COLUMN = {"Customers": "Customer UIN", "Templates": "Template Name", "Requests": "Request ID"}
+_KEY_COLUMN = {
+    "Customers": "Customer UIN",
+    "Templates": "Template Name",
+    "Requests": "Request ID",
+    "Review": "Issuance ID",
+}
 
 
-def _decision_table(
-    sheet: RawSheet, decisions: dict[int, RowDecision]
-) -> tuple[Table, list[list[object]]]:
+def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, list[list[object]]]:
     extra = _EXTRA.get(sheet.spec.name, ["Row", "Decision", "Reason"])
     headers = [str(h) for h in sheet.headers] + extra
     table = Table(
@@ -110,10 +130,10 @@ def quota_rows(before: Balance, after: Balance) -> list[tuple[str, int, int]]:
 
 
 def write_batch_outputs(
-    batch: BatchFacts, sheets: list[RawSheet], decisions: list[RowDecision]
+    batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
 ) -> None:
     """Write the decision workbook and the HTML batch report of one ingest."""
-    by_sheet: dict[str, dict[int, RowDecision]] = {}
+    by_sheet: dict[str, dict[int, Decided]] = {}
     for d in decisions:
         by_sheet.setdefault(d.sheet, {})[d.row] = d
     tables: list[Table] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,13 +29,6 @@ from .domain.model import (
     name_key,
 )
 from .domain.quota import Balance, QuotaRuleError, check_change
-from .domain.review import (
-    REVIEW_DECISIONS,
-    ReviewContext,
-    ReviewOutcome,
-    ReviewRow,
-    decide_reviews,
-)
 from .domain.verify import Report as VerifyReport
 from .errors import OutputError, OutputsNotWrittenError, RuleError
 from .ledger import BatchInfo, Ledger, VoucherRecord
@@ -249,41 +242,6 @@ def _counts(
 
 def _flat_counts(counts: dict[str, dict[str, int]]) -> dict[str, int]:
     return {f"{sheet}: {decision}": n for sheet, by in counts.items() for decision, n in by.items()}
-
-
-# ---- reviews ---------------------------------------------------------------------------
-
-
-@dataclass
-class ReviewResult:
-    outcome: ReviewOutcome
-    before: Balance
-    after: Balance
-    counts: dict[str, int]
-
-
-def apply_reviews(
-    ctx: Context,
-    rows: Sequence[ReviewRow],
-    source: str,
-    sha256: str,
-    reviewer: str | None = None,
-) -> ReviewResult:
-    """Decide review rows against the ledger and record them in one transaction (R10)."""
-    with ctx.ledger.unit_of_work(write=True) as uow:
-        before = uow.balance()
-        pool = uow.issuances_under_review(r.issuance_id for r in rows if r.issuance_id)
-        review_ctx = ReviewContext(ctx.operator, ctx.business_date, reviewer)
-        outcome, after = decide_reviews(rows, pool, before, review_ctx)
-        counts = {d: 0 for d in REVIEW_DECISIONS}
-        for decision in outcome.decisions:
-            counts[decision.decision] += 1
-        flat = {f"Review: {d}": n for d, n in counts.items()}
-        info = BatchInfo("review", source, sha256, ctx.operator, ctx.business_date, flat)
-        uow.record_reviews(info, outcome.new)
-        checkpoints.reached("recording")
-        uow.commit()
-    return ReviewResult(outcome, before, after, counts)
 
 
 # ---- quota and listings -----------------------------------------------------------------

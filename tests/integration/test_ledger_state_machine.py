@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from tests.pg import new_schema, require_pg
 from tests.workbooks import customer, request, template, write_workbook
-from voucher_batch import services
+from voucher_batch import reviews, services
 from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
 from voucher_batch.errors import RuleError
 from voucher_batch.ledger import Ledger
@@ -109,7 +109,7 @@ class LedgerMachine(RuleBasedStateMachine):
             None,
         )
         before = services.quota_show(self.ctx)
-        result = services.apply_reviews(self.ctx, [row], "review.xlsx", "0" * 64)
+        result = reviews.apply_reviews(self.ctx, [row], "review.xlsx", "0" * 64)
         after = services.quota_show(self.ctx)
         if target.status == "pending" and not approve:
             assert after.issued == before.issued - target.amount  # R3: returned at once

@@ -7,6 +7,8 @@ never by position. A rejection returns its amount to the quota at once.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +30,20 @@ REVIEW_DECISIONS = (APPROVED, REJECTED, NOT_REVIEWED, UNCHANGED, REFUSED)
 _STATUS = {APPROVE: IssuanceStatus.APPROVED, REJECT: IssuanceStatus.REJECTED}
 
 
+# The columns a reviewer must not change, in the order the row check covers them.
+PROTECTED = (
+    "Request ID",
+    "Template Name",
+    "Customer UIN",
+    "Amount",
+    "Estimated Revenue",
+    "Estimated Conversion Date",
+    "Application Reason",
+    "Requested By",
+    "Requested On",
+)
+
+
 @dataclass
 class ReviewRow:
     sheet: str
@@ -38,6 +54,9 @@ class ReviewRow:
     reviewer: str | None
     decision_date: date | None
     problems: list[Problem] = field(default_factory=list)
+    # from a review workbook: the protected cells as read (None: not from a workbook)
+    shown: dict[str, object] | None = None
+    row_check: str | None = None
 
 
 @dataclass
@@ -50,6 +69,80 @@ class IssuanceUnderReview:
     requested_on: date
     status: IssuanceStatus
     decided_on: date | None = None
+    request_id: str = ""
+    customer_uin: str = ""
+    estimated_revenue: int = 0
+    estimated_conversion_date: date | None = None
+    reason: str = ""
+
+    def protected(self) -> dict[str, object]:
+        values: tuple[object, ...] = (
+            self.request_id,
+            self.template.name,
+            self.customer_uin,
+            self.amount,
+            self.estimated_revenue,
+            self.estimated_conversion_date,
+            self.reason,
+            self.requested_by,
+            self.requested_on,
+        )
+        return dict(zip(PROTECTED, values, strict=True))
+
+
+def row_check(secret: bytes, issuance: IssuanceUnderReview) -> str:
+    """A keyed digest over what the reviewer must not change; the key never leaves the
+    ledger, so a row check cannot be forged, and one copied from another row fails."""
+    parts = [issuance.issuance_id] + [_canonical(v) for v in issuance.protected().values()]
+    digest = hmac.new(secret, "\x1f".join(parts).encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def sign(secret: bytes, text: str) -> str:
+    return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _canonical(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _tampering(row: ReviewRow, target: IssuanceUnderReview, secret: bytes | None) -> list[Problem]:
+    """Protected cells that differ from the ledger, and a row check that does not match."""
+    problems = []
+    if row.shown is not None:
+        for column, expected in target.protected().items():
+            if column not in row.shown:
+                continue
+            shown = row.shown[column]
+            if _canonical(shown) != _canonical(expected):
+                problems.append(
+                    _refuse(
+                        row,
+                        column,
+                        shown,
+                        Code.ROW_CHECK,
+                        f"{column} was changed (ledger: {_canonical(expected)!r}, sheet: "
+                        f"{_canonical(shown)!r}); reviewers may only fill Decision, Review "
+                        "Comment, Reviewer and Decision Date (R10)",
+                    )
+                )
+    if secret is not None and not problems:
+        expected_check = row_check(secret, target)
+        if not row.row_check or not hmac.compare_digest(row.row_check, expected_check):
+            what = "is blank" if not row.row_check else "does not match this issuance"
+            problems.append(
+                _refuse(
+                    row,
+                    "Row Check",
+                    row.row_check,
+                    Code.ROW_CHECK,
+                    f"the row check {what} (edited, copied from another row, or exported "
+                    "by another ledger); export a fresh review workbook (R10)",
+                )
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -106,7 +199,11 @@ def decide_reviews(
     issuances: dict[str, IssuanceUnderReview],
     balance: Balance,
     ctx: ReviewContext,
+    secret: bytes | None = None,
+    exported: frozenset[str] | None = None,
 ) -> tuple[ReviewOutcome, Balance]:
+    """Decide every row; with `secret`, rows must carry a valid row check, and with
+    `exported` (the signed manifest's issuance IDs) they must belong to that export."""
     out = ReviewOutcome()
     for row in rows:
         problems = list(row.problems)
@@ -121,6 +218,19 @@ def decide_reviews(
                     f"no issuance {row.issuance_id} exists in this ledger (R10)",
                 )
             )
+        elif target is not None and exported is not None and target.issuance_id not in exported:
+            problems.append(
+                _refuse(
+                    row,
+                    "Issuance ID",
+                    row.issuance_id,
+                    Code.ROW_CHECK,
+                    f"{row.issuance_id} is not part of this export (a row added by hand?); "
+                    "export a fresh review workbook (R10)",
+                )
+            )
+        if target is not None and not problems:
+            problems.extend(_tampering(row, target, secret))
         if problems or target is None:
             out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems))
             continue

@@ -7,7 +7,7 @@ unless `commit()` is called. Current state is always derived from the append-onl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -296,32 +296,54 @@ class UnitOfWork:
             "batches": batches,
         }
 
-    def issuances_under_review(self, ids: Iterable[str]) -> dict[str, IssuanceUnderReview]:
-        """The named issuances with their template and current status (R10)."""
+    def issuances_under_review(
+        self, ids: Iterable[str] | None = None
+    ) -> dict[str, IssuanceUnderReview]:
+        """The named issuances (all pending ones when `ids` is None) with their template
+        and current status (R10)."""
         latest = _latest_event_ids()
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
+        query = (
+            select(i, e.c.status, e.c.decided_on, *[c.label(f"t_{c.name}") for c in tv.c])
+            .join(latest, latest.c.issuance == i.c.id)
+            .join(e, e.c.id == latest.c.event_id)
+            .join(tv, tv.c.id == i.c.template_version_id)
+            .order_by(i.c.id)
+        )
+        if ids is None:
+            chunks: Iterable[Any] = [query.where(e.c.status == IssuanceStatus.PENDING.value)]
+        else:
+            chunks = (query.where(i.c.issuance_id.in_(c)) for c in _chunks(sorted(set(ids))))
         found: dict[str, IssuanceUnderReview] = {}
-        for chunk in _chunks(sorted(set(ids))):
-            rows = self.conn.execute(
-                select(i, e.c.status, e.c.decided_on, *[c.label(f"t_{c.name}") for c in tv.c])
-                .join(latest, latest.c.issuance == i.c.id)
-                .join(e, e.c.id == latest.c.event_id)
-                .join(tv, tv.c.id == i.c.template_version_id)
-                .where(i.c.issuance_id.in_(chunk))
-            ).mappings()
-            for r in rows:
+        for chunk_query in chunks:
+            for r in self.conn.execute(chunk_query).mappings():
                 template = _template({c.name: r[f"t_{c.name}"] for c in tv.c})
                 found[r["issuance_id"]] = IssuanceUnderReview(
-                    r["issuance_id"],
-                    r["amount"],
-                    template,
-                    r["requested_by"],
-                    r["operator"],
-                    r["requested_on"],
-                    IssuanceStatus(r["status"]),
-                    r["decided_on"],
+                    issuance_id=r["issuance_id"],
+                    amount=r["amount"],
+                    template=template,
+                    requested_by=r["requested_by"],
+                    operator=r["operator"],
+                    requested_on=r["requested_on"],
+                    status=IssuanceStatus(r["status"]),
+                    decided_on=r["decided_on"],
+                    request_id=r["request_id"],
+                    customer_uin=r["customer_uin"],
+                    estimated_revenue=r["estimated_revenue"],
+                    estimated_conversion_date=r["estimated_conversion_date"],
+                    reason=r["reason"],
                 )
         return found
+
+    def meta_value(self, key: str, create: Callable[[], str] | None = None) -> str | None:
+        """A value kept in the ledger's meta table; `create` makes it once if missing."""
+        value = self.conn.execute(
+            select(t.meta.c.value).where(t.meta.c.key == key)
+        ).scalar_one_or_none()
+        if value is None and create is not None:
+            value = create()
+            self.conn.execute(t.meta.insert().values(key=key, value=value))
+        return value
 
     # ---- appends -----------------------------------------------------------------------
     def add_quota_entry(

@@ -42,6 +42,8 @@ CHOICES: dict[str, dict[str, str]] = {
         "from the issuance date": ValidityStart.ISSUANCE_DATE.value,
     },
     "Status": {"bound": CustomerStatus.BOUND.value, "unbound": CustomerStatus.UNBOUND.value},
+    # review decisions; `pass` and `reject` are the words of the partner API
+    "Decision": {"approve": "approve", "pass": "approve", "reject": "reject"},
     "Cost Bearer": {"tencent": COST_BEARER},
     "Product Scope": {
         "allproducts": PRODUCT_SCOPE,

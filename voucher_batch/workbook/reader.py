@@ -66,6 +66,7 @@ class RawBook:
     path: Path
     sheets: list[RawSheet]
     skipped: list[str]  # hidden sheets with a known name, not read
+    extras: dict[str, list[tuple[object, ...]]] = field(default_factory=dict)
 
 
 def _check_container(path: Path) -> None:
@@ -260,11 +261,13 @@ def _read_sheet(
     return RawSheet(ws.title, spec, header_row, headers, columns, mapping, rows)
 
 
-def _match_sheets(titles: Iterable[str], file_name: str) -> dict[str, list[str]]:
-    matches: dict[str, list[str]] = {spec.name: [] for spec in INPUT_SHEETS}
+def _match_sheets(
+    titles: Iterable[str], file_name: str, specs: tuple[SheetSpec, ...]
+) -> dict[str, list[str]]:
+    matches: dict[str, list[str]] = {spec.name: [] for spec in specs}
     for title in titles:
         key = title.strip().casefold()
-        for spec in INPUT_SHEETS:
+        for spec in specs:
             if key == spec.name.casefold():
                 matches[spec.name].append(title)
     for name, found in matches.items():
@@ -276,8 +279,13 @@ def _match_sheets(titles: Iterable[str], file_name: str) -> dict[str, list[str]]
     return matches
 
 
-def read_workbook(path: Path, specs: tuple[SheetSpec, ...] = INPUT_SHEETS) -> RawBook:
-    """Read the known sheets of `path`, in contract order; raise InputFileError if unusable."""
+def read_workbook(
+    path: Path, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, extras: tuple[str, ...] = ()
+) -> RawBook:
+    """Read the known sheets of `path`, in contract order; raise InputFileError if unusable.
+
+    `extras` names further sheets (the tool's own, hidden ones included) whose values are
+    returned as plain rows in `RawBook.extras`."""
     _check_container(path)
     name = path.name
     try:
@@ -285,7 +293,7 @@ def read_workbook(path: Path, specs: tuple[SheetSpec, ...] = INPUT_SHEETS) -> Ra
             wb = openpyxl.load_workbook(fh, data_only=True, keep_links=False, keep_vba=False)
         with zipfile.ZipFile(path) as zf:
             parts = _sheet_parts(zf)
-            matches = _match_sheets(wb.sheetnames, name)
+            matches = _match_sheets(wb.sheetnames, name, specs)
             sheets: list[RawSheet] = []
             skipped: list[str] = []
             for spec in specs:
@@ -296,6 +304,11 @@ def read_workbook(path: Path, specs: tuple[SheetSpec, ...] = INPUT_SHEETS) -> Ra
                         continue
                     issues = _formula_issues(zf, parts[title]) if title in parts else {}
                     sheets.append(_read_sheet(ws, spec, name, issues))
+            found_extras = {
+                title: list(wb[title].iter_rows(values_only=True))
+                for title in wb.sheetnames
+                if title in extras
+            }
     except InputFileError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on damaged packages
@@ -306,4 +319,4 @@ def read_workbook(path: Path, specs: tuple[SheetSpec, ...] = INPUT_SHEETS) -> Ra
         expected = ", ".join(s.name for s in specs)
         hidden = f" (hidden sheets skipped: {', '.join(skipped)})" if skipped else ""
         raise InputFileError(f"{name}: no sheet named {expected} was found{hidden}")
-    return RawBook(path, sheets, skipped)
+    return RawBook(path, sheets, skipped, found_extras)

@@ -13,6 +13,7 @@ from ..domain.model import (
     ValidityPeriod,
     ValidityStart,
 )
+from ..domain.review import PROTECTED, ReviewRow
 from .validation import CheckedRow
 
 
@@ -75,4 +76,22 @@ def request_row(sheet: str, row: CheckedRow) -> RequestRow:
         _text(v, "Application Reason"),
         _text(v, "Requested By"),
         row.problems,
+    )
+
+
+def review_row(sheet: str, row: CheckedRow, present: set[str]) -> ReviewRow:
+    """A Review sheet row; `present` names the columns the sheet has (protected cells of a
+    column that was deleted cannot be compared, the row check still covers them)."""
+    v = row.values
+    return ReviewRow(
+        sheet,
+        row.row,
+        _text(v, "Issuance ID"),
+        _text(v, "Decision"),
+        _text(v, "Review Comment"),
+        _text(v, "Reviewer"),
+        _date(v, "Decision Date"),
+        row.problems,
+        shown={c: v.get(c) for c in PROTECTED if c in present},
+        row_check=_text(v, "Row Check"),
     )

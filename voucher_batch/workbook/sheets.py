@@ -23,6 +23,7 @@ class ColumnSpec:
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()  # labels offered in dropdowns of the blank workbook
     note: str = ""
+    blank_ok: bool = False  # a required header whose cells may be blank
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,39 @@ REQUESTS = SheetSpec(
 )
 
 INPUT_SHEETS: tuple[SheetSpec, ...] = (CUSTOMERS, TEMPLATES, REQUESTS)
+
+# The sheet `review export` writes and `review import` reads back. Reviewers fill only the
+# four columns marked editable; the others are checked against the ledger on import.
+REVIEW = SheetSpec(
+    "Review",
+    (
+        ColumnSpec("Issuance ID", TEXT, True),
+        ColumnSpec("Request ID"),
+        ColumnSpec("Template Name"),
+        ColumnSpec("Customer UIN", UIN),
+        ColumnSpec("Customer Name"),
+        ColumnSpec("Amount", WHOLE),
+        ColumnSpec("Estimated Revenue", WHOLE),
+        ColumnSpec("Estimated Conversion Date", DATE),
+        ColumnSpec("Application Reason"),
+        ColumnSpec("Requested By"),
+        ColumnSpec("Requested On", DATE),
+        ColumnSpec("Business Days Waiting", WHOLE),
+        ColumnSpec(
+            "Decision",
+            CHOICE,
+            True,
+            blank_ok=True,
+            choices=("Approve", "Reject"),
+            note="Approve or Reject; blank = not yet",
+        ),
+        ColumnSpec("Review Comment", note="required to reject"),
+        ColumnSpec("Reviewer", note="blank = --reviewer or the operator"),
+        ColumnSpec("Decision Date", DATE, note="blank = the processing date"),
+        ColumnSpec("Row Check", TEXT, True, note="do not edit", blank_ok=True),
+    ),
+)
+EDITABLE_REVIEW_COLUMNS = ("Decision", "Review Comment", "Reviewer", "Decision Date")
 
 
 def contract(spec: SheetSpec) -> dict[str, object]:

@@ -143,10 +143,29 @@ class RequestsModel(pa.DataFrameModel):
         strict = False
 
 
+class ReviewModel(pa.DataFrameModel):
+    """Review sheet: the decision is Approve or Reject (or pass / reject)."""
+
+    decision: Series[object] = pa.Field(nullable=True, alias="Decision")
+    comment: Series[object] = pa.Field(nullable=True, alias="Review Comment")
+
+    @pa.check("Decision", name="choice:Decision", element_wise=True)
+    def _decision(cls, v: object) -> bool:
+        return _isin("Decision")(v)
+
+    @pa.check("Review Comment", name=Code.REASON_LENGTH.value, element_wise=True)
+    def _comment(cls, v: object) -> bool:
+        return _length_ok(0, REASON_MAX)(v)
+
+    class Config:
+        strict = False
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "Customers": CustomersModel,
     "Templates": TemplatesModel,
     "Requests": RequestsModel,
+    "Review": ReviewModel,
 }
 
 
@@ -155,11 +174,12 @@ def _accepted(column: str) -> str:
         "Usage": "Product trial, Customer offer (or ProductTrial, CustomerOffer)",
         "Payment Mode": "All, Prepaid, Postpaid (or AllPayment, Pay-as-you-go)",
         "Validity Start": "From the validity date, From the issuance date",
+        "Decision": "Approve or Reject (or pass, reject), or leave it blank",
     }
     return labels[column]
 
 
-def _message(check: str, column: str, value: object) -> tuple[Code, str]:
+def _message(check: str, column: str, value: object, sheet: str) -> tuple[Code, str]:
     """The stable code and the sentence for a failed pandera check."""
     shown = f"'{value}'"
     if check.startswith("only:"):
@@ -167,8 +187,12 @@ def _message(check: str, column: str, value: object) -> tuple[Code, str]:
             f"{shown} is not supported: only {SINGLE_LABELS[column]} is supported as {column} (R5)"
         )
     if check.startswith("choice:"):
-        return Code.NOT_ALLOWED_VALUE, f"{shown} is not a {column}; use {_accepted(column)} (R5)"
+        code = Code.NOT_A_DECISION if column == "Decision" else Code.NOT_ALLOWED_VALUE
+        rule = rule_of(sheet, column)
+        return code, f"{shown} is not a {column}; use {_accepted(column)} ({rule})"
     code = Code(check)
+    if column == "Review Comment":
+        return code, f"the review comment must be at most {REASON_MAX} characters (R10)"
     text = {
         Code.CUSTOMER_STATUS: f"{shown} is not a customer status; use Bound or Unbound",
         Code.TEMPLATE_NAME: f"{shown} is not a valid template name: 1-{TEMPLATE_NAME_MAX} "
@@ -199,6 +223,8 @@ def rule_of(sheet: str, column: str) -> str:
         return "R4" if column == "Template Name" else "R5"
     if sheet == "Requests":
         return "R9" if column == "Request ID" else "R7"
+    if sheet == "Review":
+        return "R10"
     return "section 2"
 
 
@@ -260,7 +286,7 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
                     )
                 )
             elif cells.is_blank(value):
-                if column.required:
+                if column.required and not column.blank_ok:
                     out.problems.append(
                         Problem(
                             sheet.title,
@@ -316,6 +342,6 @@ def _run_model(sheet: RawSheet, rows: list[CheckedRow]) -> None:
             target = by_row[int(row_no)]
             name = str(case.column)
             value = target.values[name]
-            code, message = _message(str(case.check), name, value)
+            code, message = _message(str(case.check), name, value, sheet.spec.name)
             target.problems.append(Problem(sheet.title, target.row, name, value, code, message))
             target.values[name] = None

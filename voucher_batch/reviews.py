@@ -1,0 +1,279 @@
+"""The review loop: export pending issuances to a workbook, import the reviewers' decisions.
+
+`review_import` is the same visible pipeline as an ingest: read (openpyxl) -> check (cell
+readers, pandera) -> decide (domain.review: row checks, four eyes, R10/R11) -> record (one
+ledger transaction) -> render (decision workbook and HTML report). Rows are matched by
+Issuance ID, never by position, so sorting and filtering by reviewers do not matter.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import checkpoints
+from .batch_outputs import BatchFacts, write_batch_outputs
+from .calendars import business_calendar
+from .domain.quota import Balance
+from .domain.review import (
+    REVIEW_DECISIONS,
+    ReviewContext,
+    ReviewOutcome,
+    ReviewRow,
+    decide_reviews,
+    row_check,
+    sign,
+)
+from .errors import InputFileError, OutputsNotWrittenError
+from .ledger import BatchInfo, UnitOfWork
+from .services import Context, Progress, _quiet, check_writable, file_sha256
+from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
+
+SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
+
+
+def _secret(uow: UnitOfWork, create: bool) -> tuple[bytes | None, str | None]:
+    secret = uow.meta_value(SECRET_KEY, (lambda: secrets.token_hex(32)) if create else None)
+    ledger_id = uow.meta_value(LEDGER_ID_KEY, (lambda: uuid.uuid4().hex) if create else None)
+    return (bytes.fromhex(secret) if secret else None), ledger_id
+
+
+def _manifest_text(export_id: str, ledger_id: str, generated: str, ids: Sequence[str]) -> str:
+    return "|".join([export_id, ledger_id, generated, ",".join(ids)])
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    export_id: str
+    rows: int
+    overdue: int
+
+
+def review_export(
+    ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = _quiet
+) -> ExportResult:
+    """Write review-<as-of>.xlsx with every pending issuance."""
+    ctx.ledger.require()
+    out_dir = out_dir.expanduser()
+    check_writable(out_dir)
+    progress("collecting pending issuances")
+    with ctx.ledger.unit_of_work(write=True) as uow:
+        secret, ledger_id = _secret(uow, create=True)
+        pending = list(uow.issuances_under_review(None).values())
+        names = {uin: c.name for uin, c in uow.customers().items()}
+        uow.commit()  # keeps the secret and ledger id made on the first export
+    assert secret is not None and ledger_id is not None
+    first = min((i.requested_on.year for i in pending), default=ctx.business_date.year)
+    cal = business_calendar(calendar, range(first, ctx.business_date.year + 1))
+    generated = datetime.now(UTC).replace(microsecond=0)
+    export_id = f"EXP-{ctx.business_date:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
+    rows: list[list[object]] = []
+    overdue: list[bool] = []
+    for i in pending:
+        waiting = cal.days_between(i.requested_on, ctx.business_date)
+        overdue.append(cal.overdue(i.requested_on, ctx.business_date))
+        rows.append(
+            [
+                i.issuance_id,
+                i.request_id,
+                i.template.name,
+                i.customer_uin,
+                names.get(i.customer_uin, ""),
+                i.amount,
+                i.estimated_revenue,
+                i.estimated_conversion_date,
+                i.reason,
+                i.requested_by,
+                i.requested_on,
+                waiting,
+                None,
+                None,
+                None,
+                None,
+                row_check(secret, i),
+            ]
+        )
+    ids = [i.issuance_id for i in pending]
+    stamp = generated.isoformat()
+    manifest = [
+        ("export_id", export_id),
+        ("ledger_id", ledger_id),
+        ("generated_at", stamp),
+        ("as_of", ctx.business_date.isoformat()),
+        ("operator", ctx.operator),
+        ("rows", str(len(ids))),
+        ("issuances", ",".join(ids)),
+        ("signature", sign(secret, _manifest_text(export_id, ledger_id, stamp, ids))),
+    ]
+    progress(f"writing {len(rows)} rows")
+    path = out_dir / f"review-{ctx.business_date.isoformat()}.xlsx"
+    write_review_export(
+        path,
+        ReviewExport(
+            export_id, generated, ctx.business_date, ctx.operator, cal.name, rows, overdue, manifest
+        ),
+    )
+    return ExportResult(path, export_id, len(rows), sum(overdue))
+
+
+@dataclass
+class ReviewResult:
+    outcome: ReviewOutcome
+    before: Balance
+    after: Balance
+    counts: dict[str, int]
+
+
+def apply_reviews(
+    ctx: Context,
+    rows: Sequence[ReviewRow],
+    source: str,
+    sha256: str,
+    reviewer: str | None = None,
+    manifest: dict[str, str] | None = None,
+    checked: bool = False,
+) -> ReviewResult:
+    """Decide review rows against the ledger and record them in one transaction (R10).
+
+    With `checked`, every row must carry a valid row check (rows from a review workbook);
+    with a `manifest`, it must be this ledger's and the rows must belong to it."""
+    with ctx.ledger.unit_of_work(write=True) as uow:
+        secret, ledger_id = _secret(uow, create=False)
+        exported = _verified_export(manifest, secret, ledger_id, source)
+        before = uow.balance()
+        pool = uow.issuances_under_review(r.issuance_id for r in rows if r.issuance_id)
+        review_ctx = ReviewContext(ctx.operator, ctx.business_date, reviewer)
+        key = (secret or b"no review export was made from this ledger") if checked else None
+        outcome, after = decide_reviews(rows, pool, before, review_ctx, key, exported)
+        counts = {d: 0 for d in REVIEW_DECISIONS}
+        for decision in outcome.decisions:
+            counts[decision.decision] += 1
+        flat = {f"Review: {d}": n for d, n in counts.items()}
+        info = BatchInfo("review", source, sha256, ctx.operator, ctx.business_date, flat)
+        uow.record_reviews(info, outcome.new)
+        checkpoints.reached("recording")
+        uow.commit()
+    return ReviewResult(outcome, before, after, counts)
+
+
+def _verified_export(
+    manifest: dict[str, str] | None, secret: bytes | None, ledger_id: str | None, source: str
+) -> frozenset[str] | None:
+    if manifest is None:
+        return None
+    ids = [i for i in manifest.get("issuances", "").split(",") if i]
+    expected = (
+        sign(
+            secret,
+            _manifest_text(
+                manifest.get("export_id", ""),
+                ledger_id or "",
+                manifest.get("generated_at", ""),
+                ids,
+            ),
+        )
+        if secret
+        else None
+    )
+    if manifest.get("ledger_id") != ledger_id or manifest.get("signature") != expected:
+        raise InputFileError(
+            f"{source}: this review workbook was not exported from this ledger, or its "
+            f"manifest was altered (export {manifest.get('export_id', '?')}); nothing was "
+            "recorded"
+        )
+    return frozenset(ids)
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    counts: dict[str, int]
+    refused: int
+    before: Balance
+    after: Balance
+    decisions_path: Path
+    report_path: Path
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.refused else 0
+
+
+def review_import(
+    ctx: Context,
+    path: Path,
+    out_dir: Path,
+    reviewer: str | None = None,
+    progress: Progress = _quiet,
+) -> ImportResult:
+    from .workbook.reader import read_workbook
+    from .workbook.records import review_row
+    from .workbook.sheets import REVIEW
+    from .workbook.validation import check_sheet
+
+    ctx.ledger.require()
+    out_dir = out_dir.expanduser()
+    check_writable(out_dir)
+    progress(f"reading {path.name}")
+    book = read_workbook(path, (REVIEW,), extras=(MANIFEST_SHEET,))
+    sha = file_sha256(path)
+    [sheet] = book.sheets
+    progress("checking cells")
+    present = set(sheet.mapping)
+    rows = [review_row(sheet.title, r, present) for r in check_sheet(sheet)]
+    raw_manifest = book.extras.get(MANIFEST_SHEET)
+    manifest = (
+        {str(k): "" if v is None else str(v) for k, v, *_ in raw_manifest if k}
+        if raw_manifest
+        else None
+    )
+    notes = (
+        []
+        if manifest
+        else [
+            "the workbook has no export manifest; rows were checked one by one against the ledger"
+        ]
+    )
+    progress("deciding")
+    result = apply_reviews(ctx, rows, path.name, sha, reviewer, manifest, checked=True)
+    checkpoints.reached("committed")
+    progress("writing outputs")
+    facts = BatchFacts(
+        "Review import",
+        path.name,
+        sha,
+        ctx.operator,
+        ctx.business_date,
+        ctx.ledger.name,
+        True,
+        "",
+        {"Review": result.counts},
+        result.before,
+        result.after,
+        out_dir / f"{path.stem}-decisions.xlsx",
+        out_dir / f"{path.stem}-report.html",
+        book.skipped,
+    )
+    try:
+        write_batch_outputs(facts, book.sheets, result.outcome.decisions)
+    except OSError as exc:
+        raise OutputsNotWrittenError(
+            f"{path.name}: the review decisions WERE recorded, but the outputs could not be "
+            f"written to {out_dir} ({exc}); 'vouchers list' shows the decisions"
+        ) from None
+    return ImportResult(
+        path.name,
+        result.counts,
+        result.outcome.refused,
+        result.before,
+        result.after,
+        facts.decisions_path,
+        facts.report_path,
+        notes,
+    )

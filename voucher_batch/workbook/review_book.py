@@ -1,0 +1,195 @@
+"""The review workbook that `review export` writes, from plain data.
+
+Instructions first; then `Review` with the contract's columns, where only Decision,
+Review Comment, Reviewer and Decision Date are unlocked (the sheet is protected without a
+password: protection is a convenience, the row check is the control); `Decision` is a
+dropdown fed from the hidden `Lists` sheet; a very hidden `Manifest` sheet carries the
+export's signed manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from ..atomic import atomic_path
+from .sheets import EDITABLE_REVIEW_COLUMNS, REVIEW
+from .writer import AMOUNT_FORMAT, DATE_FORMAT, new_book
+
+HEADER_ROW = 3  # 0-based: two lines of title and note, a blank line, then the header
+OVERDUE_FILL = "#FFF4CE"
+MANIFEST_SHEET = "Manifest"
+LISTS_SHEET = "Lists"
+
+INSTRUCTIONS = [
+    ("Review workbook", ""),
+    (
+        "What to fill",
+        "On the Review sheet, for each issuance: Decision (Approve or Reject), "
+        "Review Comment (required to reject), Reviewer (blank = the name given to "
+        "'review import --reviewer', else the operator), Decision Date (blank = the day it "
+        "is imported).",
+    ),
+    ("Leave blank", "A row with a blank Decision stays pending and can be decided later."),
+    (
+        "Do not touch",
+        "Any other column, and the Row Check: every row is checked against the "
+        "ledger on import, and an edited, copied or added row is refused.",
+    ),
+    (
+        "Four eyes",
+        "The reviewer may be neither the requester nor the operator who ingested the request.",
+    ),
+    ("Overdue", "Highlighted rows have waited more than 3 business days."),
+    ("Sort and filter", "Sorting and filtering are fine: rows are matched by Issuance ID."),
+    (
+        "Send it back",
+        "Save as .xlsx (Excel or LibreOffice) and return it for 'voucher-batch review import'.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ReviewExport:
+    export_id: str
+    generated_at: datetime
+    as_of: date
+    operator: str
+    calendar: str
+    rows: list[list[object]]  # values in REVIEW column order
+    overdue: list[bool]
+    manifest: list[tuple[str, str]]
+
+
+def write_review_export(path: Path, export: ReviewExport) -> Path:
+    headers = [c.name for c in REVIEW.columns]
+    editable = {headers.index(c) for c in EDITABLE_REVIEW_COLUMNS}
+    decision_col = headers.index("Decision")
+    waiting_col = headers.index("Business Days Waiting")
+    with atomic_path(path) as tmp:
+        book = new_book(tmp)
+        bold = book.add_format({"bold": True})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        guide = book.add_worksheet("Instructions")
+        guide.set_column(0, 0, 18)
+        guide.set_column(1, 1, 100)
+        for r, (label, text) in enumerate(INSTRUCTIONS):
+            guide.write_string(r, 0, label, bold)
+            guide.write_string(r, 1, text, wrap)
+
+        ws = book.add_worksheet(REVIEW.name)
+        title = book.add_format({"bold": True, "font_size": 13})
+        ws.write_string(
+            0,
+            0,
+            f"Review export {export.export_id} · generated "
+            f"{export.generated_at:%Y-%m-%d %H:%M} UTC by {export.operator} · as of "
+            f"{export.as_of.isoformat()} · {len(export.rows)} pending · business days: "
+            f"{export.calendar}",
+            title,
+        )
+        ws.write_string(
+            1,
+            0,
+            "Fill only the white columns (Decision, Review Comment, "
+            "Reviewer, Decision Date). Highlighted rows are overdue.",
+        )
+        header_fmt = book.add_format(
+            {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
+        )
+        edit_header = book.add_format(
+            {"bold": True, "bg_color": "#FFFFFF", "border": 1, "text_wrap": True}
+        )
+        for c, name in enumerate(headers):
+            ws.write_string(HEADER_ROW, c, name, edit_header if c in editable else header_fmt)
+        formats = {
+            name: book.add_format(props)
+            for name, props in {
+                "locked": {"bg_color": "#F2F2F2"},
+                "locked_overdue": {"bg_color": OVERDUE_FILL},
+                "waiting_overdue": {
+                    "bg_color": OVERDUE_FILL,
+                    "bold": True,
+                    "font_color": "#9C0006",
+                },
+                "amount": {"bg_color": "#F2F2F2", "num_format": AMOUNT_FORMAT},
+                "amount_overdue": {"bg_color": OVERDUE_FILL, "num_format": AMOUNT_FORMAT},
+                "date": {"bg_color": "#F2F2F2", "num_format": DATE_FORMAT},
+                "date_overdue": {"bg_color": OVERDUE_FILL, "num_format": DATE_FORMAT},
+                "edit": {"locked": False},
+                "edit_date": {"locked": False, "num_format": DATE_FORMAT},
+            }.items()
+        }
+        kinds = [c.kind for c in REVIEW.columns]
+        for i, values in enumerate(export.rows):
+            r = HEADER_ROW + 1 + i
+            late = export.overdue[i]
+            for c, value in enumerate(values):
+                if c in editable:
+                    fmt = formats["edit_date" if kinds[c] == "date" else "edit"]
+                elif c == waiting_col and late:
+                    fmt = formats["waiting_overdue"]
+                else:
+                    base = {"whole number": "amount", "date": "date"}.get(kinds[c], "locked")
+                    fmt = formats[f"{base}_overdue" if late else base]
+                if value is None or value == "":
+                    ws.write_blank(r, c, None, fmt)
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    ws.write_number(r, c, value, fmt)
+                elif isinstance(value, date):
+                    ws.write_datetime(r, c, datetime.combine(value, datetime.min.time()), fmt)
+                else:
+                    ws.write_string(r, c, str(value), fmt)
+        last = HEADER_ROW + max(len(export.rows), 1)
+        ws.data_validation(
+            HEADER_ROW + 1,
+            decision_col,
+            last,
+            decision_col,
+            {
+                "validate": "list",
+                "source": f"={LISTS_SHEET}!$A$1:$A$2",
+                "input_title": "Decision",
+                "input_message": "Approve or Reject; leave blank to decide later.",
+                "error_title": "Decision",
+                "error_message": "Choose Approve or Reject from the list.",
+                "error_type": "stop",
+                "show_input": True,
+                "show_error": True,
+            },
+        )
+        widths = {
+            "Application Reason": 40,
+            "Review Comment": 36,
+            "Row Check": 34,
+            "Template Name": 22,
+            "Customer Name": 22,
+        }
+        for c, name in enumerate(headers):
+            ws.set_column(c, c, widths.get(name, max(12, len(name) + 2)))
+        ws.freeze_panes(HEADER_ROW + 1, 2)
+        ws.autofilter(HEADER_ROW, 0, last, len(headers) - 1)
+        ws.protect(
+            "",
+            {
+                "autofilter": True,
+                "sort": True,
+                "format_columns": True,
+                "format_rows": True,
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+            },
+        )
+
+        lists = book.add_worksheet(LISTS_SHEET)
+        lists.write_string(0, 0, "Approve")
+        lists.write_string(1, 0, "Reject")
+        lists.hide()
+        manifest = book.add_worksheet(MANIFEST_SHEET)
+        for r, (key, value) in enumerate(export.manifest):
+            manifest.write_string(r, 0, key)
+            manifest.write_string(r, 1, value)
+        manifest.very_hidden()
+        book.close()
+    return path
