@@ -313,6 +313,43 @@ def review_import(ctx: click.Context, workbook: Path, out_dir: Path, reviewer: s
     ctx.exit(result.exit_code)
 
 
+@main.group()
+def report() -> None:
+    """Quota reports."""
+
+
+@report.command()
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for quota-<month>.html and .xlsx.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
+@click.option("--calendar", help="Country code for business days (e.g. CN, SG, HK).")
+@click.pass_context
+def monthly(
+    ctx: click.Context, month: str, out_dir: Path, as_json: bool, calendar: str | None
+) -> None:
+    """Write the monthly quota report (HTML with charts, and xlsx)."""
+    from .monthly import report_monthly
+
+    result = report_monthly(_context(ctx), month, out_dir, calendar, services.tty_progress)
+    if as_json:
+        click.echo(json.dumps(result.report.as_json()))
+    else:
+        f = result.report.figures
+        click.echo(
+            f"{f.month}: quota {f.opening_quota:,} -> {f.closing_quota:,}; remaining "
+            f"{f.opening_remaining:,} -> {f.closing_remaining:,}; requested {f.requested:,}, "
+            f"approved {f.approved:,}, rejected {f.rejected:,}, pending {f.pending_end:,}"
+        )
+        click.echo(f"report:   {result.html_path}")
+        click.echo(f"workbook: {result.xlsx_path}")
+
+
 @main.group(name="ledger")
 def ledger_group() -> None:
     """Check the ledger."""

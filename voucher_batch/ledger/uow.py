@@ -34,6 +34,7 @@ from ..domain.model import (
     ValidityStart,
 )
 from ..domain.quota import Balance
+from ..domain.report import IssuanceFact, QuotaMove
 from ..domain.review import IssuanceUnderReview, NewDecision
 from . import schema as t
 
@@ -344,6 +345,53 @@ class UnitOfWork:
             value = create()
             self.conn.execute(t.meta.insert().values(key=key, value=value))
         return value
+
+    def report_facts(self) -> tuple[list[QuotaMove], list[IssuanceFact]]:
+        """Quota moves and issuances with their final status, for the monthly report."""
+        q = t.quota_entries
+        moves = [
+            QuotaMove(r.business_date, r.kind, r.amount)
+            for r in self.conn.execute(select(q.c.business_date, q.c.kind, q.c.amount))
+        ]
+        names = {uin: c.name for uin, c in self.customers().items()}
+        latest = _latest_event_ids()
+        i, e, tv = t.issuances, t.issuance_events, t.template_versions
+        rows = self.conn.execute(
+            select(
+                i.c.issuance_id,
+                tv.c.name,
+                tv.c.usage,
+                tv.c.payment_mode,
+                i.c.customer_uin,
+                i.c.amount,
+                i.c.estimated_revenue,
+                i.c.requested_on,
+                e.c.status,
+                e.c.decided_on,
+                e.c.valid_until,
+            )
+            .join(latest, latest.c.issuance == i.c.id)
+            .join(e, e.c.id == latest.c.event_id)
+            .join(tv, tv.c.id == i.c.template_version_id)
+        )
+        facts = [
+            IssuanceFact(
+                r.issuance_id,
+                r.name,
+                Usage(r.usage).label,
+                PaymentMode(r.payment_mode).label,
+                r.customer_uin,
+                names.get(r.customer_uin, ""),
+                r.amount,
+                r.estimated_revenue,
+                r.requested_on,
+                r.status,
+                r.decided_on,
+                r.valid_until,
+            )
+            for r in rows
+        ]
+        return moves, facts
 
     # ---- appends -----------------------------------------------------------------------
     def add_quota_entry(

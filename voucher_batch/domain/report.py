@@ -1,0 +1,313 @@
+"""The monthly quota report: figures by business date, reconciled, with breakdowns.
+
+Pure: receives the ledger's quota moves and issuances as plain facts and a business
+calendar, returns every figure the HTML, xlsx and JSON versions show. Months are by
+business date (`--as-of` at the time of entry), never by the real time of recording.
+
+Identity (checked, and shown in the report):
+closing_remaining = opening_remaining + granted - reclaimed - requested + rejected.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .business_days import BusinessCalendar
+
+Month = tuple[int, int]
+
+
+def parse_month(text: str) -> Month:
+    """`2026-11` -> (2026, 11); raises ValueError for anything else."""
+    year, _, month = text.partition("-")
+    if len(year) != 4 or len(month) != 2 or not (year + month).isdigit():
+        raise ValueError(f"'{text}' is not a month (YYYY-MM)")
+    value = (int(year), int(month))
+    if not 1 <= value[1] <= 12:
+        raise ValueError(f"'{text}' is not a month (YYYY-MM)")
+    return value
+
+
+def month_bounds(month: Month) -> tuple[date, date]:
+    first = date(month[0], month[1], 1)
+    return first, date(month[0], month[1], _calendar.monthrange(*month)[1])
+
+
+def previous_months(month: Month, count: int) -> list[Month]:
+    """The `count` months ending with `month`, oldest first."""
+    index = month[0] * 12 + month[1] - 1
+    return [((i // 12), i % 12 + 1) for i in range(index - count + 1, index + 1)]
+
+
+def _key(day: date) -> Month:
+    return (day.year, day.month)
+
+
+@dataclass(frozen=True)
+class QuotaMove:
+    day: date
+    kind: str  # grant | reclaim
+    amount: int
+
+
+@dataclass(frozen=True)
+class IssuanceFact:
+    issuance_id: str
+    template: str
+    usage: str
+    payment_mode: str
+    customer_uin: str
+    customer_name: str
+    amount: int
+    estimated_revenue: int
+    requested_on: date
+    status: str  # final: pending | approved | rejected
+    decided_on: date | None
+    valid_until: date | None
+
+
+@dataclass
+class MonthFigures:
+    month: str
+    opening_quota: int
+    granted: int
+    reclaimed: int
+    closing_quota: int
+    requested: int
+    approved: int
+    rejected: int
+    pending_end: int
+    opening_remaining: int
+    closing_remaining: int
+
+    @property
+    def reconciles(self) -> bool:
+        return self.closing_remaining == (
+            self.opening_remaining + self.granted - self.reclaimed - self.requested + self.rejected
+        )
+
+
+@dataclass
+class Breakdown:
+    key: str
+    requests: int = 0
+    requested: int = 0
+    approved: int = 0
+    rejected: int = 0
+    estimated_revenue: int = 0
+
+    @property
+    def revenue_ratio(self) -> float | None:
+        return self.estimated_revenue / self.requested if self.requested else None
+
+
+@dataclass
+class MonthlyReport:
+    figures: MonthFigures
+    cutoff: date
+    calendar: str
+    overdue_pending: int
+    overdue_pending_amount: int
+    approval_rate: float | None
+    median_review_days: float | None
+    by_template: list[Breakdown]
+    by_customer: list[Breakdown]
+    by_usage: list[Breakdown]
+    by_payment_mode: list[Breakdown]
+    expiring: list[tuple[int, int, int]]  # (within days, vouchers, amount)
+    trend: list[MonthFigures]
+    burndown: list[tuple[date, int, int]]  # (day, remaining at end of day, granted that day)
+    decided_count: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        f = self.figures
+        return {
+            "month": f.month,
+            "opening_quota": f.opening_quota,
+            "granted": f.granted,
+            "reclaimed": f.reclaimed,
+            "closing_quota": f.closing_quota,
+            "requested": f.requested,
+            "approved": f.approved,
+            "rejected": f.rejected,
+            "pending_end": f.pending_end,
+            "overdue_pending": self.overdue_pending,
+            "overdue_pending_amount": self.overdue_pending_amount,
+            "opening_remaining": f.opening_remaining,
+            "closing_remaining": f.closing_remaining,
+            "reconciled": f.reconciles,
+            "approval_rate": self.approval_rate,
+            "median_review_business_days": self.median_review_days,
+            "calendar": self.calendar,
+        }
+
+
+class _Totals:
+    """Amounts per month key, and sums over every month up to one."""
+
+    def __init__(self) -> None:
+        self.by_month: dict[Month, int] = defaultdict(int)
+
+    def add(self, month: Month, amount: int) -> None:
+        self.by_month[month] += amount
+
+    def upto(self, month: Month) -> int:
+        return sum(v for k, v in self.by_month.items() if k <= month)
+
+    def at(self, month: Month) -> int:
+        return self.by_month.get(month, 0)
+
+
+def _figures(
+    month: Month,
+    granted: _Totals,
+    reclaimed: _Totals,
+    requested: _Totals,
+    approved: _Totals,
+    rejected: _Totals,
+) -> MonthFigures:
+    before = previous_months(month, 2)[0]
+    quota_before = granted.upto(before) - reclaimed.upto(before)
+    quota_end = granted.upto(month) - reclaimed.upto(month)
+    issued_before = requested.upto(before) - rejected.upto(before)
+    issued_end = requested.upto(month) - rejected.upto(month)
+    decided_end = approved.upto(month) + rejected.upto(month)
+    return MonthFigures(
+        month=f"{month[0]:04d}-{month[1]:02d}",
+        opening_quota=quota_before,
+        granted=granted.at(month),
+        reclaimed=reclaimed.at(month),
+        closing_quota=quota_end,
+        requested=requested.at(month),
+        approved=approved.at(month),
+        rejected=rejected.at(month),
+        pending_end=requested.upto(month) - decided_end,
+        opening_remaining=quota_before - issued_before,
+        closing_remaining=quota_end - issued_end,
+    )
+
+
+def _breakdown(facts: Iterable[IssuanceFact], key: str, first: date, last: date) -> list[Breakdown]:
+    rows: dict[str, Breakdown] = {}
+    for f in facts:
+        name = str(getattr(f, key))
+        if key == "customer_uin" and f.customer_name:
+            name = f"{f.customer_name} ({f.customer_uin})"
+        in_month = first <= f.requested_on <= last
+        decided = f.decided_on is not None and first <= f.decided_on <= last
+        if not (in_month or decided):
+            continue
+        row = rows.setdefault(name, Breakdown(name))
+        if in_month:
+            row.requests += 1
+            row.requested += f.amount
+            row.estimated_revenue += f.estimated_revenue
+        if decided and f.status == "approved":
+            row.approved += f.amount
+        if decided and f.status == "rejected":
+            row.rejected += f.amount
+    return sorted(rows.values(), key=lambda r: (-r.requested, -r.approved, r.key))
+
+
+def monthly_report(
+    month: Month,
+    as_of: date,
+    moves: Sequence[QuotaMove],
+    facts: Sequence[IssuanceFact],
+    cal: BusinessCalendar,
+) -> MonthlyReport:
+    first, last = month_bounds(month)
+    cutoff = min(last, as_of)
+    granted, reclaimed, requested, approved, rejected = (_Totals() for _ in range(5))
+    for m in moves:
+        (granted if m.kind == "grant" else reclaimed).add(_key(m.day), m.amount)
+    for f in facts:
+        requested.add(_key(f.requested_on), f.amount)
+        if f.decided_on is not None and f.status == "approved":
+            approved.add(_key(f.decided_on), f.amount)
+        if f.decided_on is not None and f.status == "rejected":
+            rejected.add(_key(f.decided_on), f.amount)
+    totals = (granted, reclaimed, requested, approved, rejected)
+    figures = _figures(month, *totals)
+    trend = [_figures(m, *totals) for m in previous_months(month, 12)]
+
+    overdue_count = overdue_amount = 0
+    review_days: list[int] = []
+    decided = approved_count = 0
+    expiring = {30: [0, 0], 60: [0, 0], 90: [0, 0]}
+    for f in facts:
+        pending_at_cutoff = f.requested_on <= cutoff and (
+            f.decided_on is None or f.decided_on > cutoff
+        )
+        if pending_at_cutoff and cal.overdue(f.requested_on, cutoff):
+            overdue_count += 1
+            overdue_amount += f.amount
+        if f.decided_on is not None and first <= f.decided_on <= last:
+            decided += 1
+            approved_count += f.status == "approved"
+            review_days.append(cal.days_between(f.requested_on, f.decided_on))
+        if (
+            f.status == "approved"
+            and f.valid_until is not None
+            and f.decided_on is not None
+            and f.decided_on <= cutoff
+        ):
+            for within, bucket in expiring.items():
+                if cutoff < f.valid_until <= cutoff + timedelta(days=within):
+                    bucket[0] += 1
+                    bucket[1] += f.amount
+
+    burndown = _burndown(first, last, figures.opening_remaining, moves, facts)
+    report = MonthlyReport(
+        figures=figures,
+        cutoff=cutoff,
+        calendar=cal.name,
+        overdue_pending=overdue_count,
+        overdue_pending_amount=overdue_amount,
+        approval_rate=approved_count / decided if decided else None,
+        median_review_days=statistics.median(review_days) if review_days else None,
+        by_template=_breakdown(facts, "template", first, last),
+        by_customer=_breakdown(facts, "customer_uin", first, last),
+        by_usage=_breakdown(facts, "usage", first, last),
+        by_payment_mode=_breakdown(facts, "payment_mode", first, last),
+        expiring=[(d, v[0], v[1]) for d, v in expiring.items()],
+        trend=trend,
+        burndown=burndown,
+        decided_count=decided,
+    )
+    if not figures.reconciles:  # cannot happen when the facts are consistent
+        report.notes.append("the month does not reconcile; run 'ledger verify'")
+    return report
+
+
+def _burndown(
+    first: date,
+    last: date,
+    opening_remaining: int,
+    moves: Sequence[QuotaMove],
+    facts: Sequence[IssuanceFact],
+) -> list[tuple[date, int, int]]:
+    delta: dict[date, int] = defaultdict(int)
+    grants: dict[date, int] = defaultdict(int)
+    for m in moves:
+        if first <= m.day <= last:
+            delta[m.day] += m.amount if m.kind == "grant" else -m.amount
+            if m.kind == "grant":
+                grants[m.day] += m.amount
+    for f in facts:
+        if first <= f.requested_on <= last:
+            delta[f.requested_on] -= f.amount
+        if f.status == "rejected" and f.decided_on and first <= f.decided_on <= last:
+            delta[f.decided_on] += f.amount
+    points, remaining, day = [], opening_remaining, first
+    while day <= last:
+        remaining += delta.get(day, 0)
+        points.append((day, remaining, grants.get(day, 0)))
+        day += timedelta(days=1)
+    return points

@@ -1,0 +1,191 @@
+"""`report monthly`: the quota report of one month as HTML (with charts), xlsx and JSON.
+
+Pipeline: read the ledger's facts -> compute (domain.report, pure) -> render the HTML
+(Jinja, inline SVG charts, every chart's numbers in a table) and the xlsx (same figures,
+values not formulas).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .calendars import business_calendar
+from .domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
+from .errors import VoucherBatchError
+from .render import render_html
+from .services import Context, Progress, _quiet, check_writable
+from .workbook.writer import Table, write_workbook
+
+
+class MonthError(VoucherBatchError):
+    """--month is not YYYY-MM."""
+
+
+@dataclass(frozen=True)
+class MonthlyResult:
+    report: MonthlyReport
+    html_path: Path
+    xlsx_path: Path
+
+
+def report_monthly(
+    ctx: Context,
+    month_text: str,
+    out_dir: Path,
+    calendar: str | None = None,
+    progress: Progress = _quiet,
+) -> MonthlyResult:
+    try:
+        month = parse_month(month_text)
+    except ValueError as exc:
+        raise MonthError(f"--month: {exc}") from None
+    ctx.ledger.require()
+    out_dir = out_dir.expanduser()
+    check_writable(out_dir)
+    progress("reading the ledger")
+    with ctx.ledger.unit_of_work() as uow:
+        moves, facts = uow.report_facts()
+    years = [d.year for d in (m.day for m in moves)] + [f.requested_on.year for f in facts]
+    first_year = min([*years, month[0] - 1])
+    cal = business_calendar(calendar, range(first_year, max(month[0], ctx.business_date.year) + 1))
+    progress("computing")
+    report = monthly_report(month, ctx.business_date, moves, facts, cal)
+    name = f"quota-{report.figures.month}"
+    html_path, xlsx_path = out_dir / f"{name}.html", out_dir / f"{name}.xlsx"
+    progress("drawing charts")
+    render_html(
+        "monthly_report.html.j2",
+        html_path,
+        r=report,
+        f=report.figures,
+        charts=_charts(report),
+        ledger=ctx.ledger.name,
+        as_of=ctx.business_date.isoformat(),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    progress("writing the workbook")
+    write_workbook(xlsx_path, _tables(report, ctx))
+    return MonthlyResult(report, html_path, xlsx_path)
+
+
+def _charts(report: MonthlyReport) -> dict[str, str]:
+    from .render import charts
+
+    trend = report.trend
+    top_t = report.by_template[:10]
+    top_c = report.by_customer[:10]
+    return {
+        "burndown": charts.burndown(
+            report.burndown, f"Remaining quota through {report.figures.month}"
+        ),
+        "status": charts.stacked_by_status(
+            [m.month for m in trend],
+            [m.approved for m in trend],
+            [m.rejected for m in trend],
+            [m.pending_end for m in trend],
+            "Issued amount by status, last 12 months",
+        ),
+        "templates": charts.top_bars(
+            [b.key for b in top_t],
+            [b.requested for b in top_t],
+            "Top templates by requested amount",
+        ),
+        "customers": charts.top_bars(
+            [b.key for b in top_c],
+            [b.requested for b in top_c],
+            "Top customers by requested amount",
+        ),
+    }
+
+
+_BREAKDOWN_HEADERS = [
+    "Requests",
+    "Requested",
+    "Approved",
+    "Rejected",
+    "Est. revenue",
+    "Revenue / amount",
+]
+
+
+def _breakdown_rows(rows: list[Breakdown]) -> list[list[object]]:
+    return [
+        [
+            b.key,
+            b.requests,
+            b.requested,
+            b.approved,
+            b.rejected,
+            b.estimated_revenue,
+            None if b.revenue_ratio is None else round(b.revenue_ratio, 2),
+        ]
+        for b in rows
+    ]
+
+
+def _tables(report: MonthlyReport, ctx: Context) -> list[Table]:
+    f = report.figures
+    summary = [[k, v] for k, v in report.as_json().items()]
+    summary += [
+        [
+            "identity",
+            "closing_remaining = opening_remaining + granted - reclaimed - requested + rejected",
+        ],
+        ["identity holds", "yes" if f.reconciles else "NO"],
+        ["as of", ctx.business_date],
+        ["cutoff for overdue", report.cutoff],
+        ["ledger", ctx.ledger.name],
+    ]
+    tables = [Table("Summary", ["Figure", "Value"], summary)]
+    for title, rows in (
+        ("By template", report.by_template),
+        ("By customer", report.by_customer),
+        ("By usage", report.by_usage),
+        ("By payment mode", report.by_payment_mode),
+    ):
+        tables.append(
+            Table(title, [title[3:].capitalize(), *_BREAKDOWN_HEADERS], _breakdown_rows(rows))
+        )
+    tables.append(
+        Table("Expiring", ["Within days", "Vouchers", "Amount"], [list(e) for e in report.expiring])
+    )
+    tables.append(
+        Table(
+            "Trend",
+            [
+                "Month",
+                "Opening quota",
+                "Granted",
+                "Reclaimed",
+                "Closing quota",
+                "Requested",
+                "Approved",
+                "Rejected",
+                "Pending at end",
+                "Opening remaining",
+                "Closing remaining",
+            ],
+            [
+                [
+                    m.month,
+                    m.opening_quota,
+                    m.granted,
+                    m.reclaimed,
+                    m.closing_quota,
+                    m.requested,
+                    m.approved,
+                    m.rejected,
+                    m.pending_end,
+                    m.opening_remaining,
+                    m.closing_remaining,
+                ]
+                for m in report.trend
+            ],
+        )
+    )
+    tables.append(
+        Table("Burn-down", ["Day", "Remaining", "Granted"], [list(p) for p in report.burndown])
+    )
+    return tables
