@@ -36,6 +36,7 @@ def _svg(fig: Figure, label: str) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     text = text[text.index("<svg") :]
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
     return re.sub(r"<svg ", f'<svg role="img" aria-label="{_attr(label)}" ', text, count=1)
 
 
