@@ -39,3 +39,4 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_ingest $(BENCH_ROWS)
 	$(BIN)/python -m bench.bench_review $(REVIEW_ROWS)
+	$(BIN)/python -m bench.bench_report $(REPORT_ROWS)

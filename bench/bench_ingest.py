@@ -32,7 +32,7 @@ HEADERS = [c.name for c in REQUESTS.columns]
 CUSTOMERS = 500
 
 
-def make_input(path: Path, rows: int) -> None:
+def make_input(path: Path, rows: int, prefix: str = "B-") -> None:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     ws = book.add_worksheet("Customers")
@@ -51,7 +51,7 @@ def make_input(path: Path, rows: int) -> None:
     ws = book.add_worksheet("Requests")
     ws.write_row(0, 0, HEADERS)
     for i in range(rows):
-        ws.write_string(i + 1, 0, f"B-{i:07d}")
+        ws.write_string(i + 1, 0, f"{prefix}{i:07d}")
         ws.write_string(i + 1, 1, "Bench Trial")
         ws.write_string(i + 1, 2, f"{100012340000 + i % CUSTOMERS}")
         ws.write_number(i + 1, 3, 1000 + i % 97)
