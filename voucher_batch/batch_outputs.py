@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .domain.problems import Problem
 from .domain.quota import Balance
 from .render import render_html
-from .workbook.reader import RawSheet
 from .workbook.writer import Table, write_workbook
+
+if TYPE_CHECKING:
+    from .workbook.reader import RawSheet
 
 
 class Decided(Protocol):

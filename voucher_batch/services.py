@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import checkpoints
-from .batch_outputs import BatchFacts, write_batch_outputs
 from .domain import engine
 from .domain.engine import (
     BatchContext,
@@ -96,6 +95,7 @@ def ingest(
     all_or_nothing: bool = False,
     progress: Progress = _quiet,
 ) -> IngestResult:
+    from .batch_outputs import BatchFacts, write_batch_outputs
     from .workbook.reader import read_workbook
     from .workbook.records import customer_row, request_row, template_row
     from .workbook.validation import check_sheet
@@ -197,8 +197,9 @@ def ingest(
             raise OutputError(f"cannot write the outputs to {out_dir}: {exc}") from None
         raise OutputsNotWrittenError(
             f"{path.name}: the batch WAS recorded, but its outputs could not be written to "
-            f"{out_dir} ({exc}); free the folder and run 'vouchers list' to see what was "
-            "recorded (re-ingesting the workbook records nothing twice)"
+            f"{out_dir} ({exc}); free the folder, then run 'voucher-batch ingest {path}' "
+            "again to rewrite them: nothing is recorded twice and recorded rows show "
+            "'Already submitted' with their Issuance IDs"
         ) from None
     return result
 

@@ -261,8 +261,31 @@ def decide_requests(
     out: BatchOutcome,
     next_issuance_id: Callable[[], str],
 ) -> None:
+    first_row: dict[str, int] = {}  # Request ID -> the sheet row that used it first
     for row in rows:
         balance = view.balance
+        if row.request_id is not None:
+            first = first_row.setdefault(row.request_id, row.row)
+            if first != row.row:
+                problem = Problem(
+                    row.sheet,
+                    row.row,
+                    "Request ID",
+                    row.request_id,
+                    Code.DUPLICATE_IN_FILE,
+                    f"Request ID {row.request_id} is used on row {first} and again on row "
+                    f"{row.row} of this sheet; each request needs its own ID (R9)",
+                )
+                out.decisions.append(
+                    RowDecision(
+                        row.sheet,
+                        row.row,
+                        REFUSED,
+                        [*row.problems, problem],
+                        remaining=balance.remaining,
+                    )
+                )
+                continue
         content = None
         if (
             not row.problems

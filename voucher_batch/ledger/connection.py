@@ -20,7 +20,6 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from ..errors import LedgerBusyError, LedgerError, LedgerMissingError
-from . import migrate
 from . import schema as t
 from .uow import UnitOfWork, now
 
@@ -125,6 +124,8 @@ class Ledger:
                 with conn.begin():
                     if not self.is_sqlite:  # one init at a time per database
                         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(73402110)")
+                    from . import migrate  # Alembic loads only for init
+
                     before, after = migrate.upgrade(conn)
                     if before is None:
                         conn.execute(

@@ -9,6 +9,7 @@ hidden in the input are marked, so that later stages refuse them with a reason.
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..domain.problems import Code
 from ..errors import InputFileError
 from .cells import CellProblem, is_blank
-from .sheets import HEADER_SEARCH_ROWS, INPUT_SHEETS, SheetSpec
+from .sheets import HEADER_SEARCH_ROWS, INPUT_SHEETS, UIN, SheetSpec
 
 # A declared uncompressed size above these limits is refused before any XML is parsed.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
@@ -34,6 +35,14 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_DTD_WINDOW = 1 << 16  # a document type declaration can only come before the root element
+MAX_ROWS_ENV = "VOUCHER_BATCH_MAX_ROWS"
+DEFAULT_MAX_ROWS = 1_000_000  # rows per sheet; Excel itself stops at 1,048,576
+
+if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
+    raise RuntimeError("openpyxl must parse with defusedxml; install defusedxml")
 
 
 @dataclass
@@ -104,6 +113,18 @@ def _check_container(path: Path) -> None:
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         raise InputFileError(f"{name}: not a readable .xlsx workbook (no xl/workbook.xml)")
+    with zipfile.ZipFile(path) as zf:
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with zf.open(info) as member:
+                head = member.read(_DTD_WINDOW)
+            if _DTD.search(head):
+                raise InputFileError(
+                    f"{name}: refused, the package member {info.filename} declares XML "
+                    "entities (<!DOCTYPE>/<!ENTITY>), which workbooks never need "
+                    "(entity expansion or external entity attack)"
+                )
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -123,13 +144,41 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _has_formula(stream: IO[bytes]) -> bool:
-    tail = b""
+def max_rows() -> int:
+    return int(os.environ.get(MAX_ROWS_ENV, DEFAULT_MAX_ROWS))
+
+
+def _scan(stream: IO[bytes]) -> tuple[int, bool]:
+    """Count the rows a sheet part really holds (its declared dimension may lie) and see
+    whether it has formulas, in one streaming pass without parsing."""
+    rows, formulas, tail = 0, False, b""
     while chunk := stream.read(1 << 20):
-        if _FORMULA_TAG.search(tail + chunk):
-            return True
+        window = tail + chunk
+        rows += len(_ROW_TAG.findall(chunk))  # a tag split across chunks is not counted
+        formulas = formulas or bool(_FORMULA_TAG.search(window))
         tail = chunk[-8:]
-    return False
+    return rows, formulas
+
+
+def _check_sizes(zf: zipfile.ZipFile, parts: dict[str, str], file_name: str) -> set[str]:
+    """Refuse any sheet above the row limit before openpyxl loads it; return the titles
+    of sheets that hold formulas."""
+    limit = max_rows()
+    with_formulas = set()
+    names = set(zf.namelist())
+    for title, part in parts.items():
+        if part not in names:
+            continue
+        with zf.open(part) as stream:
+            rows, formulas = _scan(stream)
+        if rows > limit:
+            raise InputFileError(
+                f"{file_name}: sheet '{title}' has {rows:,} rows, more than the limit of "
+                f"{limit:,} rows a sheet (set {MAX_ROWS_ENV} to change it); split the workbook"
+            )
+        if formulas:
+            with_formulas.add(title)
+    return with_formulas
 
 
 def _formula_issues(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], CellProblem]:
@@ -137,9 +186,6 @@ def _formula_issues(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], Cel
     found: dict[tuple[int, int], CellProblem] = {}
     if part not in zf.namelist():
         return found
-    with zf.open(part) as stream:
-        if not _has_formula(stream):
-            return found
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     with zf.open(part) as stream:
@@ -187,7 +233,8 @@ def _find_header(
                         f"{file_name}: sheet '{ws.title}', row {cell.row}: the column "
                         f"'{column.name}' appears twice (cells "
                         f"{get_column_letter(found[column.name])}{cell.row} and "
-                        f"{cell.coordinate}); keep one"
+                        f"{cell.coordinate}); keep one. Expected headers: "
+                        f"{', '.join(c.name for c in spec.columns)}"
                     )
                 found[column.name] = cell.column
         required = {c.name for c in spec.required}
@@ -202,6 +249,13 @@ def _find_header(
         f"{file_name}: sheet '{ws.title}', {where}: required column(s) missing: "
         f"{', '.join(missing)} (the header row must hold {expected})"
     )
+
+
+_ZERO_PADDED = re.compile(r"^0{2,}$")
+
+
+def _is_uin(spec: SheetSpec, canonical: str) -> bool:
+    return any(c.name == canonical and c.kind == UIN for c in spec.columns)
 
 
 def _merged_cells(ws: Worksheet, header_row: int) -> set[tuple[int, int]]:
@@ -229,6 +283,7 @@ def _read_sheet(
             mapping[column.name] = i
     merged = _merged_cells(ws, header_row)
     col_pos = {c: i for i, c in enumerate(columns)}
+    uin_positions = {pos for canonical, pos in mapping.items() if _is_uin(spec, canonical)}
     rows: list[RawRow] = []
     for cells in ws.iter_rows(min_row=header_row + 1, max_col=max(columns)):
         values: list[object] = [None] * len(columns)
@@ -245,6 +300,19 @@ def _read_sheet(
             elif cell.data_type == "e":
                 issues[pos] = CellProblem(
                     Code.ERROR_VALUE, f"the cell holds the Excel error {value}; fix or clear it"
+                )
+            if (
+                pos in uin_positions
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and _ZERO_PADDED.match(cell.number_format or "")
+                and len(cell.number_format) > len(str(int(value)))
+            ):
+                issues[pos] = CellProblem(
+                    Code.UIN_PRECISION_LOST,
+                    f"the UIN is a number shown with leading zeros "
+                    f"({str(int(value)).zfill(len(cell.number_format))}); numbers lose leading "
+                    "zeros, so enter the UIN as text",
                 )
             if key in merged:
                 issues[pos] = CellProblem(
@@ -289,10 +357,12 @@ def read_workbook(
     _check_container(path)
     name = path.name
     try:
+        with zipfile.ZipFile(path) as zf:
+            parts = _sheet_parts(zf)
+            with_formulas = _check_sizes(zf, parts, name)
         with path.open("rb") as fh:
             wb = openpyxl.load_workbook(fh, data_only=True, keep_links=False, keep_vba=False)
         with zipfile.ZipFile(path) as zf:
-            parts = _sheet_parts(zf)
             matches = _match_sheets(wb.sheetnames, name, specs)
             sheets: list[RawSheet] = []
             skipped: list[str] = []
@@ -302,7 +372,7 @@ def read_workbook(
                     if ws.sheet_state != "visible":
                         skipped.append(title)
                         continue
-                    issues = _formula_issues(zf, parts[title]) if title in parts else {}
+                    issues = _formula_issues(zf, parts[title]) if title in with_formulas else {}
                     sheets.append(_read_sheet(ws, spec, name, issues))
             found_extras = {
                 title: list(wb[title].iter_rows(values_only=True))
