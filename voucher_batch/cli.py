@@ -126,7 +126,7 @@ def _context(ctx: click.Context) -> services.Context:
 
 def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     text = value.replace(",", "")
-    if not text.isdigit() or int(text) <= 0:
+    if not text.isdigit() or not 0 < int(text) < 2**63:
         raise click.BadParameter(f"'{value}' is not a positive whole number")
     return int(text)
 

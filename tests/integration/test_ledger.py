@@ -32,8 +32,8 @@ def test_missing_ledger_is_refused_and_not_created(tmp_path: Path) -> None:
 
 def test_init_is_idempotent_and_records_the_schema_version(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
-    assert ledger.init() == "created (schema 0002)"
-    assert ledger.init() == "up to date (schema 0002)"
+    assert ledger.init() == "created (schema 0003)"
+    assert ledger.init() == "up to date (schema 0003)"
     with ledger.engine.connect() as conn:
         version = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
         assert version.scalar_one() == str(t.SCHEMA_VERSION)
@@ -124,3 +124,22 @@ def test_a_second_writer_waits_then_reports_busy(ledger_url: str) -> None:
 def test_password_never_shown(tmp_path: Path) -> None:
     ledger = Ledger("postgresql+psycopg://postgres:s3cret@127.0.0.1:1/none")
     assert "s3cret" not in ledger.name
+
+
+def test_amounts_beyond_32_bits(ledger_url: str, tmp_path: Path) -> None:
+    c = ctx(ledger_url)
+    c.ledger.init()
+    services.quota_change(c, "grant", 3_000_000_000, "sales.rep", "", "")
+    book = write_workbook(
+        tmp_path / "big.xlsx",
+        {
+            "Customers": [customer("100012340001")],
+            "Templates": [template("Starter Trial", 1000)],
+            "Requests": [request("R-1", revenue=5_000_000_000)],
+        },
+    )
+    assert services.ingest(c, book, tmp_path / "out").refused == 0
+    assert services.quota_show(c).remaining == 2_999_999_000
+    with c.ledger.engine.connect() as conn:
+        revenue = conn.execute(select(t.issuances.c.estimated_revenue)).scalar_one()
+    assert revenue == 5_000_000_000

@@ -12,6 +12,7 @@ entry keeps its business date (`--as-of`) and the real time it was recorded.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 2  # raised by every migration that changes the tables or their rules
+SCHEMA_VERSION = 3  # raised by every migration that changes the tables or their rules
 
 metadata = MetaData()
 
@@ -53,7 +54,7 @@ quota_entries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(10), nullable=False),  # grant | reclaim
-    Column("amount", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
     Column("by_name", Text, nullable=False),
     Column("ref", Text, nullable=False, default=""),
     Column("note", Text, nullable=False, default=""),
@@ -82,7 +83,7 @@ template_versions = Table(
     Column("name", Text, nullable=False),
     Column("usage", String(20), nullable=False),
     Column("payment_mode", String(20), nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
     Column("validity_count", Integer, nullable=False),
     Column("validity_unit", String(10), nullable=False),
     Column("validity_start", String(20), nullable=False),
@@ -100,8 +101,8 @@ issuances = Table(
     Column("template_version_id", ForeignKey("template_versions.id"), nullable=False),
     Column("template_key", Text, nullable=False, index=True),
     Column("customer_uin", String(20), nullable=False, index=True),
-    Column("amount", Integer, nullable=False),
-    Column("estimated_revenue", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("estimated_revenue", BigInteger, nullable=False),
     Column("estimated_conversion_date", Date, nullable=False),
     Column("reason", Text, nullable=False),
     Column("requested_by", Text, nullable=False),

@@ -62,7 +62,17 @@ def read_text(value: object) -> str:
 _WHOLE_TEXT = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)$")
 
 
+INT64_MAX = 2**63 - 1
+
+
 def read_whole(value: object) -> int:
+    number = _read_whole(value)
+    if abs(number) > INT64_MAX:
+        raise CellProblem(Code.NOT_WHOLE_NUMBER, f"{number} is too large to be an amount")
+    return number
+
+
+def _read_whole(value: object) -> int:
     if isinstance(value, bool):
         raise CellProblem(Code.NOT_WHOLE_NUMBER, "a TRUE/FALSE value is not a whole number")
     if isinstance(value, int):

@@ -117,8 +117,14 @@ def _check_container(path: Path) -> None:
         for info in infos:
             if not info.filename.endswith((".xml", ".rels", ".vml")):
                 continue
-            with zf.open(info) as member:
-                head = member.read(_DTD_WINDOW)
+            try:
+                with zf.open(info) as member:
+                    head = member.read(_DTD_WINDOW)
+            except Exception as exc:  # bad CRC, unknown compression, encrypted member...
+                raise InputFileError(
+                    f"{name}: not a readable .xlsx workbook (member {info.filename}: "
+                    f"{type(exc).__name__}: {exc})"
+                ) from None
             if _DTD.search(head):
                 raise InputFileError(
                     f"{name}: refused, the package member {info.filename} declares XML "

@@ -8,6 +8,7 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -75,6 +76,10 @@ def write_value(
         return
     if isinstance(value, bool):
         ws.write_boolean(r, c, value, fmts.get(None, tinted))
+    elif isinstance(value, float) and not math.isfinite(value):
+        ws.write_string(r, c, str(value), fmts.get(None, tinted))  # Excel has no inf/nan
+    elif isinstance(value, int) and abs(value) >= 10**15:
+        ws.write_string(r, c, str(value), fmts.get(None, tinted))  # beyond Excel's 15 digits
     elif isinstance(value, (int, float)):
         ws.write_number(
             r,
