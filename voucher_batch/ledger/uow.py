@@ -7,10 +7,9 @@ unless `commit()` is called. Current state is always derived from the append-onl
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -25,20 +24,15 @@ from ..domain.model import (
     CustomerStatus,
     ExistingRequest,
     IssuanceStatus,
-    PaymentMode,
     RequestContent,
     Template,
     TemplateState,
-    Usage,
-    ValidityPeriod,
-    ValidityStart,
 )
 from ..domain.quota import Balance
-from ..domain.report import IssuanceFact, QuotaMove
-from ..domain.review import IssuanceUnderReview, NewDecision
+from ..domain.review import NewDecision
 from . import schema as t
-
-_CHUNK = 500
+from .common import chunks, latest_event_ids, template_from_row
+from .reads import HistoryReads
 
 
 def now() -> datetime:
@@ -69,20 +63,7 @@ class VoucherRecord:
     valid_until: date | None
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def _latest_event_ids() -> Any:
-    return (
-        select(func.max(t.issuance_events.c.id).label("event_id"), t.issuance_events.c.issuance)
-        .group_by(t.issuance_events.c.issuance)
-        .subquery()
-    )
-
-
-class UnitOfWork:
+class UnitOfWork(HistoryReads):
     """Reads the ledger's current state and appends a batch's entries."""
 
     def __init__(self, conn: Connection, is_sqlite: bool) -> None:
@@ -101,7 +82,7 @@ class UnitOfWork:
             ).group_by(t.quota_entries.c.kind)
         ).all()
         by_kind = {kind: int(total) for kind, total in grants}
-        latest = _latest_event_ids()
+        latest = latest_event_ids()
         status_rows = self.conn.execute(
             select(t.issuance_events.c.status, func.sum(t.issuances.c.amount))
             .select_from(latest)
@@ -139,16 +120,16 @@ class UnitOfWork:
         rows = self.conn.execute(select(tv).where(tv.c.id.in_(latest))).mappings()
         out = {}
         for r in rows:
-            tpl = _template(r)
+            tpl = template_from_row(r)
             out[r["key"]] = TemplateState(tpl, int(counts.get(r["key"], 0)))
         return out
 
     def requests(self, request_ids: Iterable[str]) -> dict[str, ExistingRequest]:
         ids = sorted(set(request_ids))
-        latest = _latest_event_ids()
+        latest = latest_event_ids()
         i, e = t.issuances, t.issuance_events
         found: dict[str, ExistingRequest] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = self.conn.execute(
                 select(i, e.c.status)
                 .join(latest, latest.c.issuance == i.c.id)
@@ -187,7 +168,7 @@ class UnitOfWork:
         customer: str | None = None,
         template_key: str | None = None,
     ) -> list[VoucherRecord]:
-        latest = _latest_event_ids()
+        latest = latest_event_ids()
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
         query = (
             select(
@@ -228,114 +209,6 @@ class UnitOfWork:
             for r in self.conn.execute(query).mappings()
         ]
 
-    def _count_by_batch(self, table: Any) -> dict[int, int]:
-        rows = self.conn.execute(select(table.c.batch_id, func.count()).group_by(table.c.batch_id))
-        return {int(batch): int(n) for batch, n in rows.all()}
-
-    def entries_for_verify(self) -> dict[str, list[Any]]:
-        """Every entry, as the plain records `domain.verify` checks."""
-        from ..domain import verify as v
-
-        c = self.conn
-        tv = t.template_versions
-        quota = [
-            v.QuotaEntry(r.id, r.kind, r.amount, r.recorded_at)
-            for r in c.execute(select(t.quota_entries)).all()
-        ]
-        issuances = [
-            v.IssuanceEntry(
-                r.id,
-                r.issuance_id,
-                r.amount,
-                r.template_amount,
-                r.template_key,
-                r.batch_id,
-                r.recorded_at,
-            )
-            for r in c.execute(
-                select(
-                    t.issuances.c.id,
-                    t.issuances.c.issuance_id,
-                    t.issuances.c.amount,
-                    tv.c.amount.label("template_amount"),
-                    t.issuances.c.template_key,
-                    t.issuances.c.batch_id,
-                    t.issuances.c.recorded_at,
-                ).join(tv, tv.c.id == t.issuances.c.template_version_id)
-            ).all()
-        ]
-        e = t.issuance_events
-        events = [
-            v.EventEntry(
-                r.id,
-                r.issuance,
-                r.status,
-                r.batch_id,
-                r.recorded_at,
-                r.valid_from is not None and r.valid_until is not None,
-                bool(r.comment),
-            )
-            for r in c.execute(select(e)).all()
-        ]
-        templates = [
-            v.TemplateVersionEntry(r.id, r.key, r.recorded_at)
-            for r in c.execute(select(tv.c.id, tv.c.key, tv.c.recorded_at)).all()
-        ]
-        cv_counts = self._count_by_batch(t.customer_versions)
-        tv_counts = self._count_by_batch(tv)
-        batches = [
-            v.BatchEntry(
-                r.id, r.kind, json.loads(r.counts), cv_counts.get(r.id, 0), tv_counts.get(r.id, 0)
-            )
-            for r in c.execute(select(t.batches)).all()
-        ]
-        return {
-            "quota": quota,
-            "issuances": issuances,
-            "events": events,
-            "templates": templates,
-            "batches": batches,
-        }
-
-    def issuances_under_review(
-        self, ids: Iterable[str] | None = None
-    ) -> dict[str, IssuanceUnderReview]:
-        """The named issuances (all pending ones when `ids` is None) with their template
-        and current status (R10)."""
-        latest = _latest_event_ids()
-        i, e, tv = t.issuances, t.issuance_events, t.template_versions
-        query = (
-            select(i, e.c.status, e.c.decided_on, *[c.label(f"t_{c.name}") for c in tv.c])
-            .join(latest, latest.c.issuance == i.c.id)
-            .join(e, e.c.id == latest.c.event_id)
-            .join(tv, tv.c.id == i.c.template_version_id)
-            .order_by(i.c.id)
-        )
-        if ids is None:
-            chunks: Iterable[Any] = [query.where(e.c.status == IssuanceStatus.PENDING.value)]
-        else:
-            chunks = (query.where(i.c.issuance_id.in_(c)) for c in _chunks(sorted(set(ids))))
-        found: dict[str, IssuanceUnderReview] = {}
-        for chunk_query in chunks:
-            for r in self.conn.execute(chunk_query).mappings():
-                template = _template({c.name: r[f"t_{c.name}"] for c in tv.c})
-                found[r["issuance_id"]] = IssuanceUnderReview(
-                    issuance_id=r["issuance_id"],
-                    amount=r["amount"],
-                    template=template,
-                    requested_by=r["requested_by"],
-                    operator=r["operator"],
-                    requested_on=r["requested_on"],
-                    status=IssuanceStatus(r["status"]),
-                    decided_on=r["decided_on"],
-                    request_id=r["request_id"],
-                    customer_uin=r["customer_uin"],
-                    estimated_revenue=r["estimated_revenue"],
-                    estimated_conversion_date=r["estimated_conversion_date"],
-                    reason=r["reason"],
-                )
-        return found
-
     def meta_value(self, key: str, create: Callable[[], str] | None = None) -> str | None:
         """A value kept in the ledger's meta table; `create` makes it once if missing."""
         value = self.conn.execute(
@@ -345,53 +218,6 @@ class UnitOfWork:
             value = create()
             self.conn.execute(t.meta.insert().values(key=key, value=value))
         return value
-
-    def report_facts(self) -> tuple[list[QuotaMove], list[IssuanceFact]]:
-        """Quota moves and issuances with their final status, for the monthly report."""
-        q = t.quota_entries
-        moves = [
-            QuotaMove(r.business_date, r.kind, r.amount)
-            for r in self.conn.execute(select(q.c.business_date, q.c.kind, q.c.amount))
-        ]
-        names = {uin: c.name for uin, c in self.customers().items()}
-        latest = _latest_event_ids()
-        i, e, tv = t.issuances, t.issuance_events, t.template_versions
-        rows = self.conn.execute(
-            select(
-                i.c.issuance_id,
-                tv.c.name,
-                tv.c.usage,
-                tv.c.payment_mode,
-                i.c.customer_uin,
-                i.c.amount,
-                i.c.estimated_revenue,
-                i.c.requested_on,
-                e.c.status,
-                e.c.decided_on,
-                e.c.valid_until,
-            )
-            .join(latest, latest.c.issuance == i.c.id)
-            .join(e, e.c.id == latest.c.event_id)
-            .join(tv, tv.c.id == i.c.template_version_id)
-        )
-        facts = [
-            IssuanceFact(
-                r.issuance_id,
-                r.name,
-                Usage(r.usage).label,
-                PaymentMode(r.payment_mode).label,
-                r.customer_uin,
-                names.get(r.customer_uin, ""),
-                r.amount,
-                r.estimated_revenue,
-                r.requested_on,
-                r.status,
-                r.decided_on,
-                r.valid_until,
-            )
-            for r in rows
-        ]
-        return moves, facts
 
     # ---- appends -----------------------------------------------------------------------
     def add_quota_entry(
@@ -540,15 +366,3 @@ def _template_row(tpl: Template) -> dict[str, object]:
         "validity_start": tpl.validity_start.value,
         "description": tpl.description,
     }
-
-
-def _template(r: Any) -> Template:
-    return Template(
-        name=r["name"],
-        usage=Usage(r["usage"]),
-        payment_mode=PaymentMode(r["payment_mode"]),
-        amount=r["amount"],
-        validity=ValidityPeriod(r["validity_count"], r["validity_unit"]),
-        validity_start=ValidityStart(r["validity_start"]),
-        description=r["description"],
-    )

@@ -1,0 +1,45 @@
+"""Query pieces shared by the unit of work and the history reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..domain.model import (
+    PaymentMode,
+    Template,
+    Usage,
+    ValidityPeriod,
+    ValidityStart,
+)
+from . import schema as t
+
+CHUNK = 500  # values in one IN (...) list
+
+
+def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def latest_event_ids() -> Any:
+    """issuance -> id of its latest status entry (its current status)."""
+    return (
+        select(func.max(t.issuance_events.c.id).label("event_id"), t.issuance_events.c.issuance)
+        .group_by(t.issuance_events.c.issuance)
+        .subquery()
+    )
+
+
+def template_from_row(r: Any) -> Template:
+    return Template(
+        name=r["name"],
+        usage=Usage(r["usage"]),
+        payment_mode=PaymentMode(r["payment_mode"]),
+        amount=r["amount"],
+        validity=ValidityPeriod(r["validity_count"], r["validity_unit"]),
+        validity_start=ValidityStart(r["validity_start"]),
+        description=r["description"],
+    )

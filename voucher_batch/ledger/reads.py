@@ -1,0 +1,184 @@
+"""Reads for checking and reporting: `ledger verify`, the monthly report and reviews.
+
+A mixin of `UnitOfWork`: these queries read the whole history or a slice of it, and are
+kept apart from the reads and appends that every batch makes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select
+
+from ..domain.model import IssuanceStatus, PaymentMode, Usage
+from ..domain.report import IssuanceFact, QuotaMove
+from ..domain.review import IssuanceUnderReview
+from . import schema as t
+from .common import chunks, latest_event_ids, template_from_row
+
+if TYPE_CHECKING:
+    from ..domain.model import Customer
+
+
+class HistoryReads:
+    conn: Connection
+
+    def customers(self) -> dict[str, Customer]:  # provided by UnitOfWork
+        raise NotImplementedError
+
+    def _count_by_batch(self, table: Any) -> dict[int, int]:
+        rows = self.conn.execute(select(table.c.batch_id, func.count()).group_by(table.c.batch_id))
+        return {int(batch): int(n) for batch, n in rows.all()}
+
+    def entries_for_verify(self) -> dict[str, list[Any]]:
+        """Every entry, as the plain records `domain.verify` checks."""
+        from ..domain import verify as v
+
+        c = self.conn
+        tv = t.template_versions
+        quota = [
+            v.QuotaEntry(r.id, r.kind, r.amount, r.recorded_at)
+            for r in c.execute(select(t.quota_entries)).all()
+        ]
+        issuances = [
+            v.IssuanceEntry(
+                r.id,
+                r.issuance_id,
+                r.amount,
+                r.template_amount,
+                r.template_key,
+                r.batch_id,
+                r.recorded_at,
+            )
+            for r in c.execute(
+                select(
+                    t.issuances.c.id,
+                    t.issuances.c.issuance_id,
+                    t.issuances.c.amount,
+                    tv.c.amount.label("template_amount"),
+                    t.issuances.c.template_key,
+                    t.issuances.c.batch_id,
+                    t.issuances.c.recorded_at,
+                ).join(tv, tv.c.id == t.issuances.c.template_version_id)
+            ).all()
+        ]
+        e = t.issuance_events
+        events = [
+            v.EventEntry(
+                r.id,
+                r.issuance,
+                r.status,
+                r.batch_id,
+                r.recorded_at,
+                r.valid_from is not None and r.valid_until is not None,
+                bool(r.comment),
+            )
+            for r in c.execute(select(e)).all()
+        ]
+        templates = [
+            v.TemplateVersionEntry(r.id, r.key, r.recorded_at)
+            for r in c.execute(select(tv.c.id, tv.c.key, tv.c.recorded_at)).all()
+        ]
+        cv_counts = self._count_by_batch(t.customer_versions)
+        tv_counts = self._count_by_batch(tv)
+        batches = [
+            v.BatchEntry(
+                r.id, r.kind, json.loads(r.counts), cv_counts.get(r.id, 0), tv_counts.get(r.id, 0)
+            )
+            for r in c.execute(select(t.batches)).all()
+        ]
+        return {
+            "quota": quota,
+            "issuances": issuances,
+            "events": events,
+            "templates": templates,
+            "batches": batches,
+        }
+
+    def issuances_under_review(
+        self, ids: Iterable[str] | None = None
+    ) -> dict[str, IssuanceUnderReview]:
+        """The named issuances (all pending ones when `ids` is None) with their template
+        and current status (R10)."""
+        latest = latest_event_ids()
+        i, e, tv = t.issuances, t.issuance_events, t.template_versions
+        query = (
+            select(i, e.c.status, e.c.decided_on, *[c.label(f"t_{c.name}") for c in tv.c])
+            .join(latest, latest.c.issuance == i.c.id)
+            .join(e, e.c.id == latest.c.event_id)
+            .join(tv, tv.c.id == i.c.template_version_id)
+            .order_by(i.c.id)
+        )
+        if ids is None:
+            queries: Iterable[Any] = [query.where(e.c.status == IssuanceStatus.PENDING.value)]
+        else:
+            queries = (query.where(i.c.issuance_id.in_(c)) for c in chunks(sorted(set(ids))))
+        found: dict[str, IssuanceUnderReview] = {}
+        for chunk_query in queries:
+            for r in self.conn.execute(chunk_query).mappings():
+                template = template_from_row({c.name: r[f"t_{c.name}"] for c in tv.c})
+                found[r["issuance_id"]] = IssuanceUnderReview(
+                    issuance_id=r["issuance_id"],
+                    amount=r["amount"],
+                    template=template,
+                    requested_by=r["requested_by"],
+                    operator=r["operator"],
+                    requested_on=r["requested_on"],
+                    status=IssuanceStatus(r["status"]),
+                    decided_on=r["decided_on"],
+                    request_id=r["request_id"],
+                    customer_uin=r["customer_uin"],
+                    estimated_revenue=r["estimated_revenue"],
+                    estimated_conversion_date=r["estimated_conversion_date"],
+                    reason=r["reason"],
+                )
+        return found
+
+    def report_facts(self) -> tuple[list[QuotaMove], list[IssuanceFact]]:
+        """Quota moves and issuances with their final status, for the monthly report."""
+        q = t.quota_entries
+        moves = [
+            QuotaMove(r.business_date, r.kind, r.amount)
+            for r in self.conn.execute(select(q.c.business_date, q.c.kind, q.c.amount))
+        ]
+        names = {uin: c.name for uin, c in self.customers().items()}
+        latest = latest_event_ids()
+        i, e, tv = t.issuances, t.issuance_events, t.template_versions
+        rows = self.conn.execute(
+            select(
+                i.c.issuance_id,
+                tv.c.name,
+                tv.c.usage,
+                tv.c.payment_mode,
+                i.c.customer_uin,
+                i.c.amount,
+                i.c.estimated_revenue,
+                i.c.requested_on,
+                e.c.status,
+                e.c.decided_on,
+                e.c.valid_until,
+            )
+            .join(latest, latest.c.issuance == i.c.id)
+            .join(e, e.c.id == latest.c.event_id)
+            .join(tv, tv.c.id == i.c.template_version_id)
+        )
+        facts = [
+            IssuanceFact(
+                r.issuance_id,
+                r.name,
+                Usage(r.usage).label,
+                PaymentMode(r.payment_mode).label,
+                r.customer_uin,
+                names.get(r.customer_uin, ""),
+                r.amount,
+                r.estimated_revenue,
+                r.requested_on,
+                r.status,
+                r.decided_on,
+                r.valid_until,
+            )
+            for r in rows
+        ]
+        return moves, facts
