@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
 from . import services
 from .ledger import Ledger
+from .monthly import report_monthly
+from .reviews import review_export, review_import
 
 DEMO_DATE = date(2026, 11, 2)
 SAMPLE = "partner-ops-batch.xlsx"
@@ -53,19 +55,54 @@ def run_demo(
         f"4. re-ingested the same workbook: {_counts(again.counts)} "
         f"(remaining still {again.after.remaining:,})"
     )
+    review_day = services.Context(ctx.ledger, operator, ctx.business_date + timedelta(days=3))
+    exported = review_export(review_day, directory / "reports")
+    filled = _fill_review(exported.path, directory / "reports" / "review-filled.xlsx")
+    reviewed = review_import(review_day, filled, directory / "reports", reviewer="reviewer.one")
+    echo(
+        f"5. reviewed {exported.rows} pending issuances as reviewer.one: "
+        + ", ".join(f"{n} {d.lower()}" for d, n in reviewed.counts.items() if n)
+        + f" (remaining quota {reviewed.after.remaining:,})"
+    )
+    month_end = services.Context(ctx.ledger, operator, ctx.business_date.replace(day=30))
+    monthly = report_monthly(month_end, f"{ctx.business_date:%Y-%m}", directory / "reports")
+    f = monthly.report.figures
+    echo(
+        f"6. monthly report {f.month}: requested {f.requested:,}, approved {f.approved:,}, "
+        f"rejected {f.rejected:,}, closing remaining {f.closing_remaining:,}"
+    )
     templates = services.templates_list(ctx)
     locked = sum(t.locked for t in templates)
-    echo(f"5. templates: {len(templates)} ({locked} locked by issuances)")
+    echo(f"7. templates: {len(templates)} ({locked} locked by issuances)")
     pending = services.vouchers_list(ctx, status="pending")
-    echo(
-        f"6. vouchers pending approval: {len(pending)}, {sum(v.amount for v in pending):,} reserved"
-    )
+    echo(f"8. vouchers still pending: {len(pending)}, {sum(v.amount for v in pending):,} reserved")
     echo("outputs:")
     echo(f"  ledger:     {ledger_path}")
     echo(f"  decisions:  {first.decisions_path}")
     echo(f"  report:     {first.report_path}")
     echo(f"  replay:     {again.decisions_path}")
+    echo(f"  review:     {exported.path} -> {reviewed.decisions_path}")
+    echo(f"  monthly:    {monthly.html_path}")
+    echo(f"              {monthly.xlsx_path}")
     return 0
+
+
+def _fill_review(exported: Path, filled: Path) -> Path:
+    """What a reviewer does: approve most, reject a few with a reason, leave some open."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(exported)
+    ws = wb["Review"]
+    header = [c.value for c in ws[4]]
+    decision, comment = header.index("Decision") + 1, header.index("Review Comment") + 1
+    for n, row in enumerate(range(5, ws.max_row + 1)):
+        if n % 7 == 3:
+            ws.cell(row, decision).value = "Reject"
+            ws.cell(row, comment).value = "Revenue estimate not credible yet"
+        elif n % 7 != 6:
+            ws.cell(row, decision).value = "Approve"
+    wb.save(filled)
+    return filled
 
 
 def _counts(counts: dict[str, dict[str, int]]) -> str:
