@@ -126,9 +126,11 @@ def test_reports_open_offline_without_errors_and_print(
     page.close()
 
     page, _e, _o = _open(browser, batch_report, tmp_path)
-    link = page.locator("a[href='#refused']").first
+    link = page.locator("a[href='#refused-requests']")
     assert link.count() == 1
-    assert page.locator("#refused").count() == 1
+    link.click()  # the summary links to the first refused row of the sheet
+    assert page.evaluate("location.hash") == "#refused-requests"
+    assert page.locator("tr#refused-requests").count() == 1
     assert page.locator("tr.refused").count() == 1  # the hostile Request ID (12.5 revenue)
     page.close()
     assert (tmp_path / "quota-2026-11.png").stat().st_size > 10_000
