@@ -10,30 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from .domain.problems import Problem
+from .domain.problems import Decided
 from .domain.quota import Balance
 from .render import render_html
 from .workbook.writer import Table, write_workbook
 
 if TYPE_CHECKING:
     from .workbook.reader import RawSheet
-
-
-class Decided(Protocol):
-    """A decided row, of an ingest (engine.RowDecision) or a review (review.ReviewDecision)."""
-
-    sheet: str
-    row: int
-    decision: str
-    problems: list[Problem]
-
-    @property
-    def refused(self) -> bool: ...
-
-    @property
-    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)

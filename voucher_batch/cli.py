@@ -10,10 +10,11 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -24,6 +25,7 @@ from .ledger import DEFAULT_LEDGER, Ledger
 from .workbook.choices import CHOICES, choice_key
 
 BLANK_NAME = "voucher-batch-input.xlsx"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _operator_default() -> str:
@@ -117,6 +119,17 @@ class VoucherCommand(click.Command):
 
 VoucherGroup.command_class = VoucherCommand
 VoucherGroup.group_class = type  # subgroups are VoucherGroups too
+
+
+def out_dir_option(help_text: str) -> Callable[[F], F]:
+    """--out-dir, shared by every command that writes files (default ./reports)."""
+    return click.option(
+        "--out-dir",
+        type=click.Path(path_type=Path),
+        default=Path("reports"),
+        show_default=True,
+        help=help_text,
+    )
 
 
 def _context(ctx: click.Context) -> services.Context:
@@ -216,13 +229,7 @@ def show(ctx: click.Context, as_json: bool) -> None:
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@click.option(
-    "--out-dir",
-    type=click.Path(path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the decision workbook and the report.",
-)
+@out_dir_option("Folder for the decision workbook and the report.")
 @click.option("--dry-run", is_flag=True, help="Decide and write outputs, record nothing.")
 @click.option(
     "--all-or-nothing", is_flag=True, help="Record nothing (exit 2) if any row is refused."
@@ -341,13 +348,7 @@ def sheets() -> None:
 
 
 @sheets.command()
-@click.option(
-    "--out-dir",
-    type=click.Path(path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the blank workbook.",
-)
+@out_dir_option("Folder for the blank workbook.")
 def blank(out_dir: Path) -> None:
     """Write an empty input workbook with headers, dropdowns and instructions."""
     from .workbook.blank import write_blank

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import services
-from .cli import _context, _print_balance, main
+from .cli import _context, _print_balance, main, out_dir_option
 
 
 @main.group()
@@ -18,13 +18,7 @@ def review() -> None:
 
 
 @review.command("export")
-@click.option(
-    "--out-dir",
-    type=click.Path(path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for review-<as-of>.xlsx.",
-)
+@out_dir_option("Folder for review-<as-of>.xlsx.")
 @click.option("--calendar", help="Country code for business days (e.g. CN, SG, HK).")
 @click.pass_context
 def review_export(ctx: click.Context, out_dir: Path, calendar: str | None) -> None:
@@ -40,13 +34,7 @@ def review_export(ctx: click.Context, out_dir: Path, calendar: str | None) -> No
 
 @review.command("import")
 @click.argument("workbook", type=click.Path(path_type=Path))
-@click.option(
-    "--out-dir",
-    type=click.Path(path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the decision workbook and the report.",
-)
+@out_dir_option("Folder for the decision workbook and the report.")
 @click.option("--reviewer", help="Reviewer of rows whose Reviewer cell is blank.")
 @click.pass_context
 def review_import(ctx: click.Context, workbook: Path, out_dir: Path, reviewer: str | None) -> None:
@@ -73,13 +61,7 @@ def report() -> None:
 
 @report.command()
 @click.option("--month", required=True, help="The month, YYYY-MM.")
-@click.option(
-    "--out-dir",
-    type=click.Path(path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for quota-<month>.html and .xlsx.",
-)
+@out_dir_option("Folder for quota-<month>.html and .xlsx.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
 @click.option("--calendar", help="Country code for business days (e.g. CN, SG, HK).")
 @click.pass_context

@@ -23,10 +23,11 @@ from .model import (
     TemplateState,
     name_key,
 )
-from .problems import Code, Problem
+from .problems import REFUSED as REFUSED
+from .problems import Code, Decided, Problem
 from .quota import Balance
 
-ADDED, UPDATED, UNCHANGED, CREATED, REFUSED = "Added", "Updated", "Unchanged", "Created", "Refused"
+ADDED, UPDATED, UNCHANGED, CREATED = "Added", "Updated", "Unchanged", "Created"
 PENDING_APPROVAL, ALREADY_SUBMITTED = "Pending approval", "Already submitted"
 
 
@@ -83,22 +84,10 @@ class NewIssuance:
 
 
 @dataclass
-class RowDecision:
-    sheet: str
-    row: int
-    decision: str
-    problems: list[Problem]
+class RowDecision(Decided):
     issuance_id: str = ""
     amount: int | None = None
     remaining: int | None = None
-
-    @property
-    def refused(self) -> bool:
-        return self.decision == REFUSED
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(p.message for p in self.problems)
 
 
 @dataclass

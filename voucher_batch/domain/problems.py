@@ -69,3 +69,24 @@ class Problem:
     value: object
     code: Code
     message: str
+
+
+REFUSED = "Refused"
+
+
+@dataclass
+class Decided:
+    """One input row's decision with the problems that explain a refusal."""
+
+    sheet: str
+    row: int
+    decision: str
+    problems: list[Problem]
+
+    @property
+    def refused(self) -> bool:
+        return self.decision == REFUSED
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(p.message for p in self.problems)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .model import IssuanceStatus, Template
-from .problems import Code, Problem
+from .problems import Code, Decided, Problem
 from .quota import Balance
 from .validity import valid_from, valid_until
 
@@ -164,20 +164,8 @@ class NewDecision:
 
 
 @dataclass
-class ReviewDecision:
-    sheet: str
-    row: int
-    decision: str
-    problems: list[Problem]
+class ReviewDecision(Decided):
     issuance_id: str = ""
-
-    @property
-    def refused(self) -> bool:
-        return self.decision == REFUSED
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(p.message for p in self.problems)
 
 
 @dataclass
