@@ -34,6 +34,7 @@ from .services import Context, Progress, _quiet, check_writable, file_sha256
 from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
+ISSUANCE_KEY = "issuance"  # manifest rows listing the exported issuances
 
 
 def _secret(uow: UnitOfWork, create: bool) -> tuple[bytes | None, str | None]:
@@ -107,8 +108,9 @@ def review_export(
         ("as_of", ctx.business_date.isoformat()),
         ("operator", ctx.operator),
         ("rows", str(len(ids))),
-        ("issuances", ",".join(ids)),
         ("signature", sign(secret, _manifest_text(export_id, ledger_id, stamp, ids))),
+        # one row per issuance: a cell holds at most 32,767 characters
+        *((ISSUANCE_KEY, i) for i in ids),
     ]
     progress(f"writing {len(rows)} rows")
     path = out_dir / f"review-{ctx.business_date.isoformat()}.xlsx"
@@ -136,6 +138,7 @@ def apply_reviews(
     sha256: str,
     reviewer: str | None = None,
     manifest: dict[str, str] | None = None,
+    manifest_ids: Sequence[str] = (),
     checked: bool = False,
 ) -> ReviewResult:
     """Decide review rows against the ledger and record them in one transaction (R10).
@@ -144,7 +147,7 @@ def apply_reviews(
     with a `manifest`, it must be this ledger's and the rows must belong to it."""
     with ctx.ledger.unit_of_work(write=True) as uow:
         secret, ledger_id = _secret(uow, create=False)
-        exported = _verified_export(manifest, secret, ledger_id, source)
+        exported = _verified_export(manifest, manifest_ids, secret, ledger_id, source)
         before = uow.balance()
         pool = uow.issuances_under_review(r.issuance_id for r in rows if r.issuance_id)
         review_ctx = ReviewContext(ctx.operator, ctx.business_date, reviewer)
@@ -162,11 +165,15 @@ def apply_reviews(
 
 
 def _verified_export(
-    manifest: dict[str, str] | None, secret: bytes | None, ledger_id: str | None, source: str
+    manifest: dict[str, str] | None,
+    manifest_ids: Sequence[str],
+    secret: bytes | None,
+    ledger_id: str | None,
+    source: str,
 ) -> frozenset[str] | None:
     if manifest is None:
         return None
-    ids = [i for i in manifest.get("issuances", "").split(",") if i]
+    ids = list(manifest_ids)
     expected = (
         sign(
             secret,
@@ -227,12 +234,11 @@ def review_import(
     progress("checking cells")
     present = set(sheet.mapping)
     rows = [review_row(sheet.title, r, present) for r in check_sheet(sheet)]
-    raw_manifest = book.extras.get(MANIFEST_SHEET)
-    manifest = (
-        {str(k): "" if v is None else str(v) for k, v, *_ in raw_manifest if k}
-        if raw_manifest
-        else None
-    )
+    raw_manifest = [r for r in book.extras.get(MANIFEST_SHEET, []) if len(r) >= 2 and r[0]]
+    manifest = {
+        str(k): "" if v is None else str(v) for k, v, *_ in raw_manifest if k != ISSUANCE_KEY
+    } or None
+    manifest_ids = [str(v) for k, v, *_ in raw_manifest if k == ISSUANCE_KEY and v]
     notes = (
         []
         if manifest
@@ -241,7 +247,9 @@ def review_import(
         ]
     )
     progress("deciding")
-    result = apply_reviews(ctx, rows, path.name, sha, reviewer, manifest, checked=True)
+    result = apply_reviews(
+        ctx, rows, path.name, sha, reviewer, manifest, manifest_ids, checked=True
+    )
     checkpoints.reached("committed")
     progress("writing outputs")
     facts = BatchFacts(
