@@ -12,6 +12,8 @@ class VoucherBatchError(Exception):
     exit_code = 2
 
     def __init__(self, message: str) -> None:
+        # one line, always: library messages (openpyxl, drivers) may carry newlines
+        message = " ".join(message.split())
         super().__init__(message)
         self.message = message
 

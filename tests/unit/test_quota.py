@@ -26,3 +26,10 @@ def test_reclaim_may_not_go_below_issued() -> None:
 def test_amount_must_be_positive(amount: int) -> None:
     with pytest.raises(QuotaRuleError):
         check_change(Balance(0, 0, 0, 0), "grant", amount)
+
+
+def test_errors_are_always_one_line() -> None:
+    from voucher_batch.errors import InputFileError
+
+    exc = InputFileError("book.xlsx: not readable (ValueError: could not read\n  see details)")
+    assert exc.message == "book.xlsx: not readable (ValueError: could not read see details)"
