@@ -15,7 +15,7 @@ from .calendars import business_calendar
 from .domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
 from .errors import VoucherBatchError
 from .render import render_html
-from .services import Context, Progress, _quiet, check_writable
+from .services import Context, Progress, check_writable, no_progress
 from .workbook.writer import Table, write_workbook
 
 
@@ -35,7 +35,7 @@ def report_monthly(
     month_text: str,
     out_dir: Path,
     calendar: str | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> MonthlyResult:
     try:
         month = parse_month(month_text)

@@ -30,7 +30,7 @@ from .domain.review import (
 )
 from .errors import InputFileError, OutputsNotWrittenError
 from .ledger import BatchInfo, UnitOfWork
-from .services import Context, Progress, _quiet, check_writable, file_sha256
+from .services import Context, Progress, check_writable, file_sha256, no_progress
 from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
@@ -56,7 +56,7 @@ class ExportResult:
 
 
 def review_export(
-    ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = _quiet
+    ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = no_progress
 ) -> ExportResult:
     """Write review-<as-of>.xlsx with every pending issuance."""
     ctx.ledger.require()
@@ -217,7 +217,7 @@ def review_import(
     path: Path,
     out_dir: Path,
     reviewer: str | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     from .workbook.reader import read_workbook
     from .workbook.records import review_row

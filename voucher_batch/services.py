@@ -45,7 +45,7 @@ DECISIONS = {
 Progress = Callable[[str], None]
 
 
-def _quiet(_message: str) -> None:
+def no_progress(_message: str) -> None:
     return None
 
 
@@ -93,7 +93,7 @@ def ingest(
     out_dir: Path,
     dry_run: bool = False,
     all_or_nothing: bool = False,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> IngestResult:
     from .batch_outputs import BatchFacts, write_batch_outputs
     from .workbook.reader import read_workbook
