@@ -340,3 +340,25 @@ def test_outputs_lost_after_the_commit_are_regenerated_by_ingesting_again(
     }
     assert ready.quota()["issued"] == 2000
     del signal
+
+
+def test_macro_enabled_workbook_is_read_for_values(ready: Cli, tmp_path: Path) -> None:
+    src = _valid_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(src)) as z:
+        types = z.read("[Content_Types].xml")
+    types = types.replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    ).replace(
+        b"</Types>",
+        b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+    )
+    path = _rezip(
+        src,
+        tmp_path / "macros.xlsm",
+        {"[Content_Types].xml": types},
+        extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 512},
+    )
+    result = ready.ingest(path)
+    assert result.code == 0, result.stderr
+    assert rows_of(ready.decisions(path)["Requests"])[0]["Decision"] == "Pending approval"
