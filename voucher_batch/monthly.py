@@ -15,7 +15,7 @@ from .calendars import business_calendar
 from .domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
 from .errors import VoucherBatchError
 from .render import render_html
-from .services import Context, Progress, check_writable, no_progress
+from .services import Context, Progress, no_progress, prepare_outputs
 from .workbook.writer import Table, write_workbook
 
 
@@ -41,9 +41,7 @@ def report_monthly(
         month = parse_month(month_text)
     except ValueError as exc:
         raise MonthError(f"--month: {exc}") from None
-    ctx.ledger.require()
-    out_dir = out_dir.expanduser()
-    check_writable(out_dir)
+    out_dir = prepare_outputs(ctx, out_dir)
     progress("reading the ledger")
     with ctx.ledger.unit_of_work() as uow:
         moves, facts = uow.report_facts()

@@ -30,7 +30,7 @@ from .domain.review import (
 )
 from .errors import InputFileError, OutputsNotWrittenError
 from .ledger import BatchInfo, UnitOfWork
-from .services import Context, Progress, check_writable, file_sha256, no_progress
+from .services import Context, Progress, file_sha256, no_progress, prepare_outputs
 from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
@@ -59,9 +59,7 @@ def review_export(
     ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = no_progress
 ) -> ExportResult:
     """Write review-<as-of>.xlsx with every pending issuance."""
-    ctx.ledger.require()
-    out_dir = out_dir.expanduser()
-    check_writable(out_dir)
+    out_dir = prepare_outputs(ctx, out_dir)
     progress("collecting pending issuances")
     with ctx.ledger.unit_of_work(write=True) as uow:
         secret, ledger_id = _secret(uow, create=True)
@@ -224,9 +222,7 @@ def review_import(
     from .workbook.sheets import REVIEW
     from .workbook.validation import check_sheet
 
-    ctx.ledger.require()
-    out_dir = out_dir.expanduser()
-    check_writable(out_dir)
+    out_dir = prepare_outputs(ctx, out_dir)
     progress(f"reading {path.name}")
     book = read_workbook(path, (REVIEW,), extras=(MANIFEST_SHEET,))
     sha = file_sha256(path)

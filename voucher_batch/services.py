@@ -100,9 +100,7 @@ def ingest(
     from .workbook.records import customer_row, request_row, template_row
     from .workbook.validation import check_sheet
 
-    ctx.ledger.require()
-    out_dir = out_dir.expanduser()
-    check_writable(out_dir)
+    out_dir = prepare_outputs(ctx, out_dir)
     progress(f"reading {path.name}")
     checkpoints.reached("reading")
     book = read_workbook(path)
@@ -202,6 +200,15 @@ def ingest(
             "'Already submitted' with their Issuance IDs"
         ) from None
     return result
+
+
+def prepare_outputs(ctx: Context, out_dir: Path) -> Path:
+    """Before any work: the ledger exists at this schema version and the output folder can
+    be written. Returns the folder with `~` expanded."""
+    ctx.ledger.require()
+    folder = out_dir.expanduser()
+    check_writable(folder)
+    return folder
 
 
 def check_writable(folder: Path) -> None:

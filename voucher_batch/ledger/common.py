@@ -33,6 +33,20 @@ def latest_event_ids() -> Any:
     )
 
 
+def current_issuances(*columns: Any) -> Any:
+    """SELECT `columns` over every issuance joined to its current status entry (`e`) and the
+    template version it was issued from (`tv`)."""
+    latest = latest_event_ids()
+    i, e, tv = t.issuances, t.issuance_events, t.template_versions
+    return (
+        select(*columns)
+        .select_from(i)
+        .join(latest, latest.c.issuance == i.c.id)
+        .join(e, e.c.id == latest.c.event_id)
+        .join(tv, tv.c.id == i.c.template_version_id)
+    )
+
+
 def template_from_row(r: Any) -> Template:
     return Template(
         name=r["name"],

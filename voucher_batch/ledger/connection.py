@@ -53,6 +53,7 @@ class Ledger:
         self.name = describe(self.url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._engine: Engine | None = None
+        self._checked = False  # require() succeeded once: no need to ask again
 
     @property
     def engine(self) -> Engine:
@@ -93,6 +94,9 @@ class Ledger:
             raise LedgerError(f"ledger {self.name}: cannot be reached ({_short(exc)})") from None
 
     def require(self) -> None:
+        """Refuse a missing ledger or one of another schema version (checked once)."""
+        if self._checked:
+            return
         if not self.exists():
             raise LedgerMissingError(
                 f"ledger {self.name} does not exist; create it with 'voucher-batch init' "
@@ -113,6 +117,7 @@ class Ledger:
                 f"ledger {self.name} has schema version {version}, this voucher-batch uses "
                 f"{t.SCHEMA_VERSION}; {advice}"
             )
+        self._checked = True
 
     def init(self) -> str:
         """Create the ledger, or upgrade it to this version's schema. Idempotent."""

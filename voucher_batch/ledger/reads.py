@@ -16,7 +16,7 @@ from ..domain.model import IssuanceStatus, PaymentMode, Usage
 from ..domain.report import IssuanceFact, QuotaMove
 from ..domain.review import IssuanceUnderReview
 from . import schema as t
-from .common import chunks, latest_event_ids, template_from_row
+from .common import chunks, current_issuances, template_from_row
 
 if TYPE_CHECKING:
     from ..domain.model import Customer
@@ -102,15 +102,10 @@ class HistoryReads:
     ) -> dict[str, IssuanceUnderReview]:
         """The named issuances (all pending ones when `ids` is None) with their template
         and current status (R10)."""
-        latest = latest_event_ids()
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
-        query = (
-            select(i, e.c.status, e.c.decided_on, *[c.label(f"t_{c.name}") for c in tv.c])
-            .join(latest, latest.c.issuance == i.c.id)
-            .join(e, e.c.id == latest.c.event_id)
-            .join(tv, tv.c.id == i.c.template_version_id)
-            .order_by(i.c.id)
-        )
+        query = current_issuances(
+            i, e.c.status, e.c.decided_on, *[c.label(f"t_{c.name}") for c in tv.c]
+        ).order_by(i.c.id)
         if ids is None:
             queries: Iterable[Any] = [query.where(e.c.status == IssuanceStatus.PENDING.value)]
         else:
@@ -144,10 +139,9 @@ class HistoryReads:
             for r in self.conn.execute(select(q.c.business_date, q.c.kind, q.c.amount))
         ]
         names = {uin: c.name for uin, c in self.customers().items()}
-        latest = latest_event_ids()
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
         rows = self.conn.execute(
-            select(
+            current_issuances(
                 i.c.issuance_id,
                 tv.c.name,
                 tv.c.usage,
@@ -160,9 +154,6 @@ class HistoryReads:
                 e.c.decided_on,
                 e.c.valid_until,
             )
-            .join(latest, latest.c.issuance == i.c.id)
-            .join(e, e.c.id == latest.c.event_id)
-            .join(tv, tv.c.id == i.c.template_version_id)
         )
         facts = [
             IssuanceFact(

@@ -31,7 +31,7 @@ from ..domain.model import (
 from ..domain.quota import Balance
 from ..domain.review import NewDecision
 from . import schema as t
-from .common import chunks, latest_event_ids, template_from_row
+from .common import chunks, current_issuances, latest_event_ids, template_from_row
 from .reads import HistoryReads
 
 
@@ -126,15 +126,11 @@ class UnitOfWork(HistoryReads):
 
     def requests(self, request_ids: Iterable[str]) -> dict[str, ExistingRequest]:
         ids = sorted(set(request_ids))
-        latest = latest_event_ids()
         i, e = t.issuances, t.issuance_events
         found: dict[str, ExistingRequest] = {}
         for chunk in chunks(ids):
             rows = self.conn.execute(
-                select(i, e.c.status)
-                .join(latest, latest.c.issuance == i.c.id)
-                .join(e, e.c.id == latest.c.event_id)
-                .where(i.c.request_id.in_(chunk))
+                current_issuances(i, e.c.status).where(i.c.request_id.in_(chunk))
             ).mappings()
             for r in rows:
                 content = RequestContent(
@@ -168,22 +164,15 @@ class UnitOfWork(HistoryReads):
         customer: str | None = None,
         template_key: str | None = None,
     ) -> list[VoucherRecord]:
-        latest = latest_event_ids()
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
-        query = (
-            select(
-                i,
-                tv.c.name.label("template_name"),
-                e.c.status,
-                e.c.decided_on,
-                e.c.valid_from,
-                e.c.valid_until,
-            )
-            .join(latest, latest.c.issuance == i.c.id)
-            .join(e, e.c.id == latest.c.event_id)
-            .join(tv, tv.c.id == i.c.template_version_id)
-            .order_by(i.c.id)
-        )
+        query = current_issuances(
+            i,
+            tv.c.name.label("template_name"),
+            e.c.status,
+            e.c.decided_on,
+            e.c.valid_from,
+            e.c.valid_until,
+        ).order_by(i.c.id)
         conditions = []
         if status:
             conditions.append(e.c.status == status)
