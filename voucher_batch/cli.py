@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from . import services
-from .domain.quota import Balance
+from .domain.quota import SUM_MAX, SUM_MAX_TEXT, Balance
 from .errors import VoucherBatchError
 from .ledger import DEFAULT_LEDGER, Ledger
 from .workbook.choices import CHOICES, choice_key
@@ -139,8 +139,10 @@ def _context(ctx: click.Context) -> services.Context:
 
 def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     text = value.replace(",", "")
-    if not text.isdigit() or not 0 < int(text) < 2**63:
+    if not text.isascii() or not text.isdigit() or int(text) == 0:
         raise click.BadParameter(f"'{value}' is not a positive whole number")
+    if int(text) > SUM_MAX:
+        raise click.BadParameter(f"'{value}' is more than the ledger holds ({SUM_MAX_TEXT}) (R16)")
     return int(text)
 
 
@@ -199,20 +201,30 @@ def _print_balance(balance: Balance) -> None:
         click.echo(f"{key:>9}: {value:>14,}")
 
 
+def _quota_change(ctx: click.Context, kind: str, amount: int, by: str, ref: str, note: str) -> None:
+    outcome = services.quota_apply(_context(ctx), kind, amount, by, ref, note)
+    if outcome.already_recorded:
+        click.echo(
+            f"Already recorded: {kind} of {amount:,} with reference '{ref}'; nothing changed"
+        )
+    _print_balance(outcome.balance)
+
+
 @quota.command()
 @_quota_options
 @click.pass_context
 def grant(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
-    """Raise the quota by AMOUNT (R1)."""
-    _print_balance(services.quota_change(_context(ctx), "grant", amount, by, ref, note))
+    """Raise the quota by AMOUNT (R1). A --ref already recorded for the same grant is
+    'Already recorded' and changes nothing (R16)."""
+    _quota_change(ctx, "grant", amount, by, ref, note)
 
 
 @quota.command()
 @_quota_options
 @click.pass_context
 def reclaim(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
-    """Lower the quota by AMOUNT; never below what is issued (R1)."""
-    _print_balance(services.quota_change(_context(ctx), "reclaim", amount, by, ref, note))
+    """Lower the quota by AMOUNT; never below what is issued on any day (R1, R14)."""
+    _quota_change(ctx, "reclaim", amount, by, ref, note)
 
 
 @quota.command()

@@ -18,6 +18,7 @@ from pathlib import Path
 from . import checkpoints
 from .batch_outputs import BatchFacts, write_batch_outputs
 from .calendars import business_calendar
+from .domain.identity import unsafe_identity_message
 from .domain.quota import Balance
 from .domain.review import (
     REVIEW_DECISIONS,
@@ -28,7 +29,7 @@ from .domain.review import (
     row_check,
     sign,
 )
-from .errors import InputFileError, OutputsNotWrittenError
+from .errors import InputFileError, OutputsNotWrittenError, RuleError
 from .ledger import BatchInfo, UnitOfWork
 from .services import Context, Progress, file_sha256, no_progress, prepare_outputs
 from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
@@ -222,6 +223,9 @@ def review_import(
     from .workbook.sheets import REVIEW
     from .workbook.validation import check_sheet
 
+    unsafe = unsafe_identity_message("--reviewer", reviewer or "")
+    if unsafe:
+        raise RuleError(unsafe)
     out_dir = prepare_outputs(ctx, out_dir)
     progress(f"reading {path.name}")
     book = read_workbook(path, (REVIEW,), extras=(MANIFEST_SHEET,))

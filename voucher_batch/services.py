@@ -24,10 +24,11 @@ from .domain.engine import (
     BatchOutcome,
     LedgerView,
 )
+from .domain.identity import unsafe_identity_message
 from .domain.model import (
     name_key,
 )
-from .domain.quota import Balance, QuotaRuleError, check_change
+from .domain.quota import Balance, QuotaRuleError, check_change, limit_from
 from .domain.verify import Report as VerifyReport
 from .errors import OutputError, OutputsNotWrittenError, RuleError
 from .ledger import BatchInfo, Ledger, VoucherRecord
@@ -54,6 +55,11 @@ class Context:
     ledger: Ledger
     operator: str
     business_date: date
+
+    def __post_init__(self) -> None:
+        message = unsafe_identity_message("the operator name", self.operator)
+        if message:
+            raise RuleError(message)
 
 
 @dataclass
@@ -120,6 +126,8 @@ def ingest(
             uow.customers(),
             uow.templates(),
             uow.requests(r.request_id for r in requests if r.request_id),
+            limit_from(uow.remaining_deltas(), ctx.business_date) if requests else None,
+            uow.totals(),
         )
         counter = [uow.next_issuance_number()]
 
@@ -260,15 +268,48 @@ def quota_show(ctx: Context) -> Balance:
         return uow.balance()
 
 
+@dataclass(frozen=True)
+class QuotaOutcome:
+    balance: Balance
+    already_recorded: bool  # the same change was recorded before under the same --ref (R16)
+
+
 def quota_change(ctx: Context, kind: str, amount: int, by: str, ref: str, note: str) -> Balance:
+    return quota_apply(ctx, kind, amount, by, ref, note).balance
+
+
+def quota_apply(ctx: Context, kind: str, amount: int, by: str, ref: str, note: str) -> QuotaOutcome:
+    """Record a grant or reclaim, checked at its business date and every later one (R1, R14);
+    a `ref` already recorded makes a retry safe (R16)."""
+    for what, text in (("--by", by), ("--ref", ref)):
+        message = unsafe_identity_message(what, text)
+        if message:
+            raise RuleError(f"quota {kind} refused: {message}")
     with ctx.ledger.unit_of_work(write=True) as uow:
+        balance = uow.balance()
+        earlier = uow.quota_entry_by_ref(ref) if ref.strip() else None
+        if earlier is not None:
+            if earlier.kind == kind and earlier.amount == amount:
+                return QuotaOutcome(balance, already_recorded=True)
+            raise RuleError(
+                f"quota {kind} refused: the reference '{ref}' is already recorded for a "
+                f"{earlier.kind} of {earlier.amount:,} on {earlier.business_date.isoformat()}; "
+                "use a new --ref for a new change (R16)"
+            )
         try:
-            after = check_change(uow.balance(), kind, amount)
+            after = check_change(
+                balance,
+                kind,
+                amount,
+                limit_from(uow.remaining_deltas(), ctx.business_date),
+                uow.totals(),
+                ctx.business_date,
+            )
         except QuotaRuleError as exc:
             raise RuleError(f"quota {kind} refused: {exc}") from None
         uow.add_quota_entry(kind, amount, by, ref, note, ctx.operator, ctx.business_date)
         uow.commit()
-    return after
+    return QuotaOutcome(after, already_recorded=False)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ from voucher_batch import services
 from voucher_batch.errors import LedgerBusyError, LedgerMissingError, RuleError
 from voucher_batch.ledger import Ledger
 from voucher_batch.ledger import schema as t
+from voucher_batch.ledger.migrate import head_revision
+
+HEAD = head_revision()
 
 AS_OF = date(2026, 11, 2)
 
@@ -32,8 +35,8 @@ def test_missing_ledger_is_refused_and_not_created(tmp_path: Path) -> None:
 
 def test_init_is_idempotent_and_records_the_schema_version(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
-    assert ledger.init() == "created (schema 0003)"
-    assert ledger.init() == "up to date (schema 0003)"
+    assert ledger.init() == f"created (schema {HEAD})"
+    assert ledger.init() == f"up to date (schema {HEAD})"
     with ledger.engine.connect() as conn:
         version = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
         assert version.scalar_one() == str(t.SCHEMA_VERSION)

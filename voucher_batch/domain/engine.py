@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from .identity import identity_key
 from .model import (
     Customer,
     CustomerStatus,
@@ -25,7 +26,7 @@ from .model import (
 )
 from .problems import REFUSED as REFUSED
 from .problems import Code, Decided, Problem
-from .quota import Balance
+from .quota import SUM_MAX, SUM_MAX_TEXT, Balance, DayLimit, Totals
 
 ADDED, UPDATED, UNCHANGED, CREATED = "Added", "Updated", "Unchanged", "Created"
 PENDING_APPROVAL, ALREADY_SUBMITTED = "Pending approval", "Already submitted"
@@ -71,7 +72,9 @@ class LedgerView:
     balance: Balance
     customers: dict[str, Customer]
     templates: dict[str, TemplateState]  # by name_key
-    requests: dict[str, ExistingRequest]  # by Request ID
+    requests: dict[str, ExistingRequest]  # by identity_key of the Request ID (R9, R15)
+    limit: DayLimit | None = None  # R14 on the batch's business date; None: the balance only
+    totals: Totals = field(default_factory=Totals)  # R16
 
 
 @dataclass(frozen=True)
@@ -187,11 +190,60 @@ _CONTENT_LABELS = {
 def _content_differences(old: RequestContent, new: RequestContent, by_given: bool) -> list[str]:
     diffs = []
     for attr, label in _CONTENT_LABELS.items():
-        if attr == "requested_by" and not by_given:
+        if attr == "requested_by":
+            if by_given and identity_key(old.requested_by) != identity_key(new.requested_by):
+                diffs.append(label)
             continue
         if getattr(old, attr) != getattr(new, attr):
             diffs.append(label)
     return diffs
+
+
+def _fit_problems(
+    row: RequestRow, amount: int, view: LedgerView, ctx: BatchContext
+) -> list[Problem]:
+    """R2/R8 and R14: the amount fits the remaining quota on the business date and on every
+    later recorded date; R16: the ledger's sums stay below their ceiling."""
+
+    def problem(column: str, value: object, code: Code, message: str) -> Problem:
+        return Problem(row.sheet, row.row, column, value, code, message)
+
+    limit = view.limit
+    if amount > view.balance.remaining or (limit is not None and amount > limit.available):
+        if limit is None or limit.available >= view.balance.remaining:
+            why = f"the remaining quota {view.balance.remaining:,} (R2, R8)"
+        else:
+            why = f"what is left: {limit.shortfall(ctx.business_date)} (R2, R8, R14)"
+        return [
+            problem(
+                "Template Name",
+                row.template_name,
+                Code.QUOTA_EXCEEDED,
+                f"the voucher amount {amount:,} exceeds {why}",
+            )
+        ]
+    revenue = row.estimated_revenue or 0
+    if view.totals.revenue + revenue > SUM_MAX:
+        return [
+            problem(
+                "Estimated Revenue",
+                row.estimated_revenue,
+                Code.SUM_LIMIT,
+                f"the ledger's total estimated revenue would pass {SUM_MAX_TEXT}, the most it "
+                "holds (R16)",
+            )
+        ]
+    if view.totals.requested + amount > SUM_MAX:
+        return [
+            problem(
+                "Template Name",
+                row.template_name,
+                Code.SUM_LIMIT,
+                f"the total amount ever requested would pass {SUM_MAX_TEXT}, the most the "
+                "ledger holds (R16)",
+            )
+        ]
+    return []
 
 
 def _request_problems(
@@ -250,11 +302,11 @@ def decide_requests(
     out: BatchOutcome,
     next_issuance_id: Callable[[], str],
 ) -> None:
-    first_row: dict[str, int] = {}  # Request ID -> the sheet row that used it first
+    first_row: dict[str, int] = {}  # Request ID (as compared) -> the row that used it first
     for row in rows:
         balance = view.balance
         if row.request_id is not None:
-            first = first_row.setdefault(row.request_id, row.row)
+            first = first_row.setdefault(identity_key(row.request_id), row.row)
             if first != row.row:
                 problem = Problem(
                     row.sheet,
@@ -292,7 +344,7 @@ def decide_requests(
                 row.reason,
                 row.requested_by or ctx.operator,
             )
-        existing = view.requests.get(row.request_id) if row.request_id else None
+        existing = view.requests.get(identity_key(row.request_id)) if row.request_id else None
         if existing is not None and content is not None:
             diffs = _content_differences(
                 existing.content, content, by_given=row.requested_by is not None
@@ -328,19 +380,8 @@ def decide_requests(
         problems, state = _request_problems(row, view, ctx)
         amount = state.template.amount if state is not None else None
         if not problems and content is not None and state is not None and amount is not None:
-            if amount > balance.remaining:
-                problems.append(
-                    Problem(
-                        row.sheet,
-                        row.row,
-                        "Template Name",
-                        row.template_name,
-                        Code.QUOTA_EXCEEDED,
-                        f"the voucher amount {amount:,} exceeds the remaining quota "
-                        f"{balance.remaining:,} (R2, R8)",
-                    )
-                )
-            else:
+            problems = _fit_problems(row, amount, view, ctx)
+            if not problems:
                 assert row.request_id is not None  # guaranteed by the cell checks
                 issuance_id = next_issuance_id()
                 view.balance = Balance(
@@ -349,8 +390,15 @@ def decide_requests(
                 view.templates[state.template.key] = TemplateState(
                     state.template, state.issued_count + 1
                 )
-                view.requests[row.request_id] = ExistingRequest(
+                view.requests[identity_key(row.request_id)] = ExistingRequest(
                     row.request_id, issuance_id, content, amount, IssuanceStatus.PENDING
+                )
+                if view.limit is not None:
+                    view.limit = view.limit.after(amount)
+                view.totals = replace(
+                    view.totals,
+                    requested=view.totals.requested + amount,
+                    revenue=view.totals.revenue + content.estimated_revenue,
                 )
                 out.issuances.append(
                     NewIssuance(issuance_id, row.request_id, state.template, content, amount)

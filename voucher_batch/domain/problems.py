@@ -49,6 +49,9 @@ class Code(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     REQUEST_CONFLICT = "request_conflict"
     DUPLICATE_IN_FILE = "duplicate_in_file"
+    SUM_LIMIT = "sum_limit"
+    UNSAFE_CHARACTER = "unsafe_character"
+    PRECISION_LOST = "precision_lost"
     # reviews (R10, R11)
     UNKNOWN_ISSUANCE = "unknown_issuance"
     ALREADY_DECIDED = "already_decided"

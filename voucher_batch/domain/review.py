@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from .identity import identity_key
 from .model import IssuanceStatus, Template
 from .problems import Code, Decided, Problem
 from .quota import Balance
@@ -245,10 +246,9 @@ def decide_reviews(
             continue
         reviewer = row.reviewer or ctx.reviewer or ctx.operator
         decided_on = row.decision_date or ctx.business_date
-        if reviewer.casefold() in {target.requested_by.casefold(), target.operator.casefold()}:
-            who = (
-                "requested" if reviewer.casefold() == target.requested_by.casefold() else "ingested"
-            )
+        who_key = identity_key(reviewer)
+        if who_key in {identity_key(target.requested_by), identity_key(target.operator)}:
+            who = "requested" if who_key == identity_key(target.requested_by) else "ingested"
             problems.append(
                 _refuse(
                     row,

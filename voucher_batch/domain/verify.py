@@ -1,8 +1,9 @@
 """`ledger verify`: recompute everything from the entries and check the invariants.
 
 Pure: it receives the ledger's entries as plain records and returns findings (sentences).
-Checks: R2 at every committed point in time (issued never above quota, quota never
-negative), every issuance's status history (starts pending, decided at most once, nothing
+Checks: R2 at every commit, replayed in the ledger's own commit order (its sequence, never a
+client's clock), and R2 on every business date (R14: the remaining quota never below zero on
+any day), every issuance's status history (starts pending, decided at most once, nothing
 after a decision; approvals carry a validity, rejections a comment), every issuance's
 amount equals its template version's amount, no template version after the template was
 used (R6), and every batch's recorded counts match the rows it recorded.
@@ -13,9 +14,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from .quota import Balance
+from .quota import Balance, negative_days
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class QuotaEntry:
     kind: str
     amount: int
     recorded_at: datetime
+    seq: int | None = None  # the ledger's commit order
+    business_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class IssuanceEntry:
     template_key: str
     batch_id: int
     recorded_at: datetime
+    requested_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class EventEntry:
     recorded_at: datetime
     has_validity: bool
     has_comment: bool
+    decided_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class BatchEntry:
     counts: dict[str, int]
     customer_versions: int
     template_versions: int
+    seq: int | None = None  # the ledger's commit order
 
 
 @dataclass
@@ -123,7 +129,8 @@ def verify(
                 "issued from it (R6)"
             )
 
-    findings.extend(_replay(quota, issuances, events, by_pk))
+    findings.extend(_replay(quota, issuances, events, by_pk, batches))
+    findings.extend(_by_business_date(quota, issuances, events, by_pk))
     findings.extend(_batch_counts(batches, issuances, events))
     balance = _final_balance(quota, issuances, history)
     entries = len(quota) + len(issuances) + len(events) + len(templates) + len(batches)
@@ -135,31 +142,63 @@ def _replay(
     issuances: Sequence[IssuanceEntry],
     events: Sequence[EventEntry],
     by_pk: dict[int, IssuanceEntry],
+    batches: Sequence[BatchEntry] = (),
 ) -> list[str]:
-    """Apply the entries in the order they were committed; check R2 after each commit."""
-    changes: list[tuple[datetime, int, int]] = []  # (time, quota delta, issued delta)
+    """Apply the entries in the order the ledger committed them (its sequence; the time an
+    entry was recorded only breaks ties for entries made before the sequence existed) and
+    check R2 after each commit."""
+    batch_seq = {b.id: b.seq for b in batches}
+    # (commit key, quota delta, issued delta); a commit key names one transaction
+    changes: list[tuple[tuple[int, datetime, str, int], int, int]] = []
     for q in quota:
-        changes.append((q.recorded_at, q.amount if q.kind == "grant" else -q.amount, 0))
+        key = (q.seq or 0, q.recorded_at, "quota", q.id)
+        changes.append((key, q.amount if q.kind == "grant" else -q.amount, 0))
     for e in events:
         issuance = by_pk.get(e.issuance)
         if issuance is None:
             continue
+        key = (batch_seq.get(e.batch_id) or 0, e.recorded_at, "batch", e.batch_id)
         if e.status == "pending":
-            changes.append((e.recorded_at, 0, issuance.amount))
+            changes.append((key, 0, issuance.amount))
         elif e.status == "rejected":
-            changes.append((e.recorded_at, 0, -issuance.amount))
+            changes.append((key, 0, -issuance.amount))
     changes.sort(key=lambda c: c[0])
     findings = []
     quota_now = issued_now = 0
-    for n, (when, dq, di) in enumerate(changes):
+    for n, (key, dq, di) in enumerate(changes):
         quota_now += dq
         issued_now += di
-        last_of_commit = n + 1 == len(changes) or changes[n + 1][0] != when
+        last_of_commit = n + 1 == len(changes) or changes[n + 1][0] != key
         if last_of_commit and (issued_now > quota_now or quota_now < 0):
             findings.append(
-                f"at {when.isoformat()} issued {issued_now:,} exceeded the quota {quota_now:,} (R2)"
+                f"after commit {key[0] or key[1].isoformat()} issued {issued_now:,} exceeded the "
+                f"quota {quota_now:,} (R2)"
             )
     return findings
+
+
+def _by_business_date(
+    quota: Sequence[QuotaEntry],
+    issuances: Sequence[IssuanceEntry],
+    events: Sequence[EventEntry],
+    by_pk: dict[int, IssuanceEntry],
+) -> list[str]:
+    """R2 on every business date (R14): the remaining quota is never below zero on any day."""
+    deltas: list[tuple[date, int]] = []
+    for q in quota:
+        if q.business_date is not None:
+            deltas.append((q.business_date, q.amount if q.kind == "grant" else -q.amount))
+    for i in issuances:
+        if i.requested_on is not None:
+            deltas.append((i.requested_on, -i.amount))
+    for e in events:
+        issuance = by_pk.get(e.issuance)
+        if e.status == "rejected" and e.decided_on is not None and issuance is not None:
+            deltas.append((e.decided_on, issuance.amount))
+    return [
+        f"on {day.isoformat()} the remaining quota is {remaining:,}, below zero (R2, R14)"
+        for day, remaining in negative_days(deltas)
+    ]
 
 
 def _batch_counts(

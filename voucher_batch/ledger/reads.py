@@ -39,7 +39,7 @@ class HistoryReads:
         c = self.conn
         tv = t.template_versions
         quota = [
-            v.QuotaEntry(r.id, r.kind, r.amount, r.recorded_at)
+            v.QuotaEntry(r.id, r.kind, r.amount, r.recorded_at, r.seq, r.business_date)
             for r in c.execute(select(t.quota_entries)).all()
         ]
         issuances = [
@@ -51,6 +51,7 @@ class HistoryReads:
                 r.template_key,
                 r.batch_id,
                 r.recorded_at,
+                r.requested_on,
             )
             for r in c.execute(
                 select(
@@ -61,6 +62,7 @@ class HistoryReads:
                     t.issuances.c.template_key,
                     t.issuances.c.batch_id,
                     t.issuances.c.recorded_at,
+                    t.issuances.c.requested_on,
                 ).join(tv, tv.c.id == t.issuances.c.template_version_id)
             ).all()
         ]
@@ -74,6 +76,7 @@ class HistoryReads:
                 r.recorded_at,
                 r.valid_from is not None and r.valid_until is not None,
                 bool(r.comment),
+                r.decided_on,
             )
             for r in c.execute(select(e)).all()
         ]
@@ -85,7 +88,12 @@ class HistoryReads:
         tv_counts = self._count_by_batch(tv)
         batches = [
             v.BatchEntry(
-                r.id, r.kind, json.loads(r.counts), cv_counts.get(r.id, 0), tv_counts.get(r.id, 0)
+                r.id,
+                r.kind,
+                json.loads(r.counts),
+                cv_counts.get(r.id, 0),
+                tv_counts.get(r.id, 0),
+                r.seq,
             )
             for r in c.execute(select(t.batches)).all()
         ]

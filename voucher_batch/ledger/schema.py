@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 3  # raised by every migration that changes the tables or their rules
+SCHEMA_VERSION = 4  # raised by every migration that changes the tables or their rules
 
 metadata = MetaData()
 
@@ -47,6 +47,7 @@ batches = Table(
     Column("business_date", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("counts", Text, nullable=False),  # JSON: decision -> rows
+    Column("seq", BigInteger, index=True),  # commit order, shared with quota_entries (R14)
 )
 
 quota_entries = Table(
@@ -61,6 +62,7 @@ quota_entries = Table(
     Column("operator", Text, nullable=False),
     Column("business_date", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("seq", BigInteger, index=True),  # commit order, shared with batches (R14)
 )
 
 customer_versions = Table(
@@ -98,6 +100,7 @@ issuances = Table(
     Column("id", Integer, primary_key=True),
     Column("issuance_id", String(20), nullable=False, unique=True),
     Column("request_id", String(40), nullable=False, unique=True),
+    Column("request_key", Text, index=True),  # the Request ID as compared (R9, R15)
     Column("template_version_id", ForeignKey("template_versions.id"), nullable=False),
     Column("template_key", Text, nullable=False, index=True),
     Column("customer_uin", String(20), nullable=False, index=True),

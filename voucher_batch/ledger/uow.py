@@ -14,11 +14,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import (
     Connection,
     and_,
+    case,
     func,
     select,
 )
 
 from ..domain.engine import BatchOutcome
+from ..domain.identity import identity_key
 from ..domain.model import (
     Customer,
     CustomerStatus,
@@ -28,7 +30,7 @@ from ..domain.model import (
     Template,
     TemplateState,
 )
-from ..domain.quota import Balance
+from ..domain.quota import Balance, Totals
 from ..domain.review import NewDecision
 from . import schema as t
 from .common import chunks, current_issuances, latest_event_ids, template_from_row
@@ -47,6 +49,14 @@ class BatchInfo:
     operator: str
     business_date: date
     counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class QuotaChange:
+    kind: str
+    amount: int
+    ref: str
+    business_date: date
 
 
 @dataclass(frozen=True)
@@ -125,12 +135,16 @@ class UnitOfWork(HistoryReads):
         return out
 
     def requests(self, request_ids: Iterable[str]) -> dict[str, ExistingRequest]:
-        ids = sorted(set(request_ids))
+        """The recorded requests with these Request IDs, keyed by the ID as compared (R15);
+        where spellings of one key were recorded before R15, the first recorded wins."""
+        keys = sorted({identity_key(rid) for rid in request_ids})
         i, e = t.issuances, t.issuance_events
         found: dict[str, ExistingRequest] = {}
-        for chunk in chunks(ids):
+        for chunk in chunks(keys):
             rows = self.conn.execute(
-                current_issuances(i, e.c.status).where(i.c.request_id.in_(chunk))
+                current_issuances(i, e.c.status)
+                .where(i.c.request_key.in_(chunk))
+                .order_by(i.c.id.desc())
             ).mappings()
             for r in rows:
                 content = RequestContent(
@@ -141,7 +155,7 @@ class UnitOfWork(HistoryReads):
                     r["reason"],
                     r["requested_by"],
                 )
-                found[r["request_id"]] = ExistingRequest(
+                found[identity_key(r["request_id"])] = ExistingRequest(
                     r["request_id"],
                     r["issuance_id"],
                     content,
@@ -208,6 +222,67 @@ class UnitOfWork(HistoryReads):
             self.conn.execute(t.meta.insert().values(key=key, value=value))
         return value
 
+    def totals(self) -> Totals:
+        """The stored sums R16 caps."""
+        q, i = t.quota_entries, t.issuances
+        by_kind = dict(
+            self.conn.execute(
+                select(q.c.kind, func.coalesce(func.sum(q.c.amount), 0)).group_by(q.c.kind)
+            ).all()
+        )
+        requested, revenue = self.conn.execute(
+            select(
+                func.coalesce(func.sum(i.c.amount), 0),
+                func.coalesce(func.sum(i.c.estimated_revenue), 0),
+            )
+        ).one()
+        return Totals(
+            int(by_kind.get("grant", 0)),
+            int(by_kind.get("reclaim", 0)),
+            int(requested),
+            int(revenue),
+        )
+
+    def remaining_deltas(self) -> list[tuple[date, int]]:
+        """How the remaining quota changes by business date (R14): grants and reclaims on
+        their dates, requests on their requested-on dates, rejections on their decision dates.
+        """
+        q, i, e = t.quota_entries, t.issuances, t.issuance_events
+        signed = case((q.c.kind == "grant", q.c.amount), else_=-q.c.amount)
+        out: list[tuple[date, int]] = []
+        for query in (
+            select(q.c.business_date, func.sum(signed)).group_by(q.c.business_date),
+            select(i.c.requested_on, -func.sum(i.c.amount)).group_by(i.c.requested_on),
+            select(e.c.decided_on, func.sum(i.c.amount))
+            .join(i, i.c.id == e.c.issuance)
+            .where(e.c.status == IssuanceStatus.REJECTED.value)
+            .group_by(e.c.decided_on),
+        ):
+            out.extend((day, int(delta)) for day, delta in self.conn.execute(query).all())
+        return out
+
+    def quota_entry_by_ref(self, ref: str) -> QuotaChange | None:
+        """The first recorded grant or reclaim whose reference is `ref` as compared (R16)."""
+        key = identity_key(ref)
+        q = t.quota_entries
+        rows = self.conn.execute(
+            select(q.c.kind, q.c.amount, q.c.ref, q.c.business_date)
+            .where(q.c.ref != "")
+            .order_by(q.c.id)
+        ).all()
+        for kind, amount, stored, on in rows:
+            if identity_key(stored) == key:
+                return QuotaChange(kind, int(amount), stored, on)
+        return None
+
+    def _next_seq(self) -> int:
+        """The next number of the ledger-wide commit order; writers hold the ledger's lock."""
+        last = [
+            self.conn.execute(select(func.max(table.c.seq))).scalar_one() or 0
+            for table in (t.batches, t.quota_entries)
+        ]
+        return int(max(last)) + 1
+
     # ---- appends -----------------------------------------------------------------------
     def add_quota_entry(
         self, kind: str, amount: int, by: str, ref: str, note: str, operator: str, on: date
@@ -222,6 +297,7 @@ class UnitOfWork(HistoryReads):
                 operator=operator,
                 business_date=on,
                 recorded_at=now(),
+                seq=self._next_seq(),
             )
         )
 
@@ -235,6 +311,7 @@ class UnitOfWork(HistoryReads):
                 business_date=info.business_date,
                 recorded_at=stamp,
                 counts=json.dumps(info.counts, sort_keys=True),
+                seq=self._next_seq(),
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -282,6 +359,7 @@ class UnitOfWork(HistoryReads):
                         "id": int(n.issuance_id.split("-")[1]),
                         "issuance_id": n.issuance_id,
                         "request_id": n.request_id,
+                        "request_key": identity_key(n.request_id),
                         "template_version_id": version_ids[n.template.key],
                         "template_key": n.template.key,
                         "customer_uin": n.content.customer_uin,

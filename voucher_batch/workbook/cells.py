@@ -72,15 +72,29 @@ def read_whole(value: object) -> int:
     return number
 
 
+def _shown(number: int) -> str:
+    text = str(number)
+    return text if len(text) <= 20 else f"{text[:15]}... ({len(text)} digits)"
+
+
 def _read_whole(value: object) -> int:
     if isinstance(value, bool):
         raise CellProblem(Code.NOT_WHOLE_NUMBER, "a TRUE/FALSE value is not a whole number")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return int(value)
-        raise CellProblem(Code.NOT_WHOLE_NUMBER, f"{value!r} is not a whole number (never rounded)")
+        if not (math.isfinite(value) and value.is_integer()):
+            raise CellProblem(
+                Code.NOT_WHOLE_NUMBER, f"{value!r} is not a whole number (never rounded)"
+            )
+        value = int(value)
+    if isinstance(value, int):
+        # a numeric cell is a double: beyond 2^53 its digits may not be what was typed
+        if abs(value) > _EXACT_FLOAT:
+            raise CellProblem(
+                Code.PRECISION_LOST,
+                f"the number {_shown(value)} is beyond what a spreadsheet number holds exactly "
+                "(2^53): precision lost; enter it as text if it is exact",
+            )
+        return value
     if isinstance(value, (date, datetime)):
         raise CellProblem(Code.NOT_WHOLE_NUMBER, "a date is not a whole number")
     text = _ascii_digits(clean_text(str(value)))
@@ -142,6 +156,11 @@ def read_uin(value: object) -> str:
             )
         value = int(value)
     if isinstance(value, int):
+        if abs(value) >= _EXACT_FLOAT:  # a numeric cell: a double that may have lost digits
+            raise CellProblem(
+                Code.UIN_PRECISION_LOST,
+                f"the number {value} is too long to be stored exactly; enter the UIN as text",
+            )
         text = str(value)
     else:
         text = _ascii_digits(clean_text(str(value)))

@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ..domain.identity import unsafe_character
 from ..domain.model import (
     AMOUNT_MAX,
     AMOUNT_MIN,
@@ -235,6 +236,10 @@ class CheckedRow:
     problems: list[Problem] = field(default_factory=list)
 
 
+# Identities (R15): compared as people mean them, refused with invisible control characters.
+IDENTITY_COLUMNS = frozenset({"Request ID", "Requested By", "Reviewer"})
+
+
 def _read_cell(sheet: RawSheet, spec_name: str, kind: str, raw: object) -> object:
     if kind == WHOLE:
         return cells.read_whole(raw)
@@ -243,6 +248,14 @@ def _read_cell(sheet: RawSheet, spec_name: str, kind: str, raw: object) -> objec
     if kind == UIN:
         return cells.read_uin(raw)
     text = cells.read_text(raw)
+    if spec_name in IDENTITY_COLUMNS:
+        unsafe = unsafe_character(text)
+        if unsafe is not None:
+            raise cells.CellProblem(
+                Code.UNSAFE_CHARACTER,
+                f"contains the control or bidirectional character {unsafe}; identifiers must be "
+                "plain text (R15)",
+            )
     if kind == CHOICE:
         return CHOICES[spec_name].get(choice_key(text), text)
     if spec_name == "Template Name":

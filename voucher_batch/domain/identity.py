@@ -1,0 +1,47 @@
+"""Identities as people mean them (R15): one normalisation for names and Request IDs.
+
+Person names (Requested By, Reviewer, `--reviewer`, `--operator`) and Request IDs compare by
+`identity_key`: Unicode NFKC (full-width `ＲＥＱ－００１` is `REQ-001`), zero-width characters
+dropped, any run of white space one space, trimmed, case-folded. The four-eyes rule (R10)
+and the resend rule (R9) both use it, so spelling cannot dodge either. Control characters and
+bidirectional overrides are refused in identifiers: they could make one name look like
+another, or forge what a listing prints.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_WHITE = re.compile(r"\s+")
+# Bidirectional embeddings, overrides, isolates and marks: they reorder what is displayed.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def identity_key(text: str) -> str:
+    """The form in which two spellings of one identity are equal."""
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    return _WHITE.sub(" ", text).strip().casefold()
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first control or bidirectional-override character in `text`, as `U+XXXX`, if any.
+
+    Tabs and line breaks count as control characters too: an identifier is one line.
+    """
+    for ch in text:
+        if ch in _BIDI or unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def unsafe_identity_message(what: str, text: str) -> str | None:
+    """A sentence refusing `text` as an identifier, or None when it is acceptable."""
+    found = unsafe_character(text)
+    if found is None:
+        return None
+    return (
+        f"{what} contains the control or bidirectional character {found}; identifiers must be "
+        "plain text (R15)"
+    )
