@@ -56,7 +56,8 @@ def start(cli: Cli, requests: list[list[object]], as_of: str = AS_OF) -> dict[st
     Issuance ID. 'Starter Trial' 1000 for 30 days from the issuance date; 'Growth Offer'
     2000 for 3 months from the validity (approval) date."""
     assert cli("init").code == 0
-    assert cli("quota", "grant", "10000", "--by", "sales.rep").code == 0
+    # the grant is dated with the requests: a quota granted later does not count before (R14)
+    assert cli("quota", "grant", "10000", "--by", "sales.rep", as_of=as_of).code == 0
     return ingest(
         cli,
         "setup",
