@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from .sheets import EDITABLE_REVIEW_COLUMNS, REVIEW
-from .writer import AMOUNT_FORMAT, DATE_FORMAT, new_book
+from .writer import AMOUNT_FORMAT, DATE_FORMAT, new_book, write_cell
 
 HEADER_ROW = 3  # 0-based: two lines of title and note, a blank line, then the header
 OVERDUE_FILL = "#FFF4CE"
@@ -133,14 +133,7 @@ def write_review_export(path: Path, export: ReviewExport) -> Path:
                 else:
                     base = {"whole number": "amount", "date": "date"}.get(kinds[c], "locked")
                     fmt = formats[f"{base}_overdue" if late else base]
-                if value is None or value == "":
-                    ws.write_blank(r, c, None, fmt)
-                elif isinstance(value, int) and not isinstance(value, bool):
-                    ws.write_number(r, c, value, fmt)
-                elif isinstance(value, date):
-                    ws.write_datetime(r, c, datetime.combine(value, datetime.min.time()), fmt)
-                else:
-                    ws.write_string(r, c, str(value), fmt)
+                write_cell(ws, r, c, value, fmt)
         last = HEADER_ROW + max(len(export.rows), 1)
         ws.data_validation(
             HEADER_ROW + 1,

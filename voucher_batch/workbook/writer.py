@@ -60,6 +60,34 @@ class _Formats:
         return self.cache[key]
 
 
+EXACT_LIMIT = 10**15  # whole numbers from here on are written as text (Excel keeps 15 digits)
+
+
+def write_cell(ws: Worksheet, r: int, c: int, value: object, fmt: Any) -> None:
+    """The one cell writer of every workbook the tool writes.
+
+    Strings are always text, never formulas; whole numbers beyond what a spreadsheet number
+    holds exactly (15 significant digits), infinities and NaN are written as text, so what the
+    ledger holds comes back unchanged when the workbook is read again.
+    """
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt)
+    elif isinstance(value, float) and not math.isfinite(value):
+        ws.write_string(r, c, str(value), fmt)  # Excel has no inf/nan
+    elif isinstance(value, int) and abs(value) >= EXACT_LIMIT:
+        ws.write_string(r, c, str(value), fmt)  # beyond Excel's 15 digits
+    elif isinstance(value, (int, float)):
+        ws.write_number(r, c, value, fmt)
+    elif isinstance(value, datetime):
+        ws.write_datetime(r, c, value, fmt)
+    elif isinstance(value, date):
+        ws.write_datetime(r, c, datetime.combine(value, time()), fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
 def write_value(
     ws: Worksheet,
     r: int,
@@ -69,31 +97,28 @@ def write_value(
     num_format: str | None,
     tinted: bool,
 ) -> None:
-    """Write one value by its Python type; strings are always text, never formulas."""
+    """Write one value of a decision table, its number format chosen by its Python type."""
     if value is None or value == "":
         if tinted:
-            ws.write_blank(r, c, None, fmts.get(None, True))
+            write_cell(ws, r, c, None, fmts.get(None, True))
         return
-    if isinstance(value, bool):
-        ws.write_boolean(r, c, value, fmts.get(None, tinted))
-    elif isinstance(value, float) and not math.isfinite(value):
-        ws.write_string(r, c, str(value), fmts.get(None, tinted))  # Excel has no inf/nan
-    elif isinstance(value, int) and abs(value) >= 10**15:
-        ws.write_string(r, c, str(value), fmts.get(None, tinted))  # beyond Excel's 15 digits
-    elif isinstance(value, (int, float)):
-        ws.write_number(
-            r,
-            c,
-            value,
-            fmts.get(num_format or AMOUNT_FORMAT if isinstance(value, int) else num_format, tinted),
-        )
+    if (
+        isinstance(value, bool)
+        or (isinstance(value, float) and not math.isfinite(value))
+        or (isinstance(value, int) and abs(value) >= EXACT_LIMIT)
+    ):
+        fmt = fmts.get(None, tinted)
+    elif isinstance(value, int):
+        fmt = fmts.get(num_format or AMOUNT_FORMAT, tinted)
+    elif isinstance(value, float):
+        fmt = fmts.get(num_format, tinted)
     elif isinstance(value, datetime):
-        fmt = DATE_FORMAT if value.time() == time() else DATETIME_FORMAT
-        ws.write_datetime(r, c, value, fmts.get(fmt, tinted))
+        fmt = fmts.get(DATE_FORMAT if value.time() == time() else DATETIME_FORMAT, tinted)
     elif isinstance(value, date):
-        ws.write_datetime(r, c, datetime.combine(value, time()), fmts.get(DATE_FORMAT, tinted))
+        fmt = fmts.get(DATE_FORMAT, tinted)
     else:
-        ws.write_string(r, c, str(value), fmts.get(None, tinted))
+        fmt = fmts.get(None, tinted)
+    write_cell(ws, r, c, value, fmt)
 
 
 def _width(value: object) -> int:
