@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from . import services
+from .domain.identity import printable
 from .domain.quota import SUM_MAX, SUM_MAX_TEXT, Balance
 from .errors import VoucherBatchError
 from .ledger import DEFAULT_LEDGER, Ledger
@@ -306,7 +307,7 @@ def templates_list(
     for r in rows:
         state = f"locked ({r.issued_count} issued)" if r.locked else "editable"
         click.echo(
-            f"{r.name:<20}  {r.usage:<13}  {r.payment_mode:<10}  {r.amount:>9,}  "
+            f"{printable(r.name):<20}  {r.usage:<13}  {r.payment_mode:<10}  {r.amount:>9,}  "
             f"{r.validity_period:<9}  {r.validity_start:<22}  {state}"
         )
     if not rows:
@@ -346,7 +347,7 @@ def vouchers_list(
         return
     for r in rows:
         click.echo(
-            f"{r.issuance_id}  {r.request_id:<14}  {r.template_name:<20}  "
+            f"{r.issuance_id}  {printable(r.request_id):<14}  {printable(r.template_name):<20}  "
             f"{r.customer_uin:<20}  {r.amount:>9,}  {r.status:<8}  "
             f"{r.requested_on}  {r.valid_from or ''} {r.valid_until or ''}"
         )

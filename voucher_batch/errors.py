@@ -7,13 +7,16 @@ recorded).
 
 from __future__ import annotations
 
+from .domain.identity import printable
+
 
 class VoucherBatchError(Exception):
     exit_code = 2
 
     def __init__(self, message: str) -> None:
-        # one line, always: library messages (openpyxl, drivers) may carry newlines
-        message = " ".join(message.split())
+        # one line, always: library messages (openpyxl, drivers) may carry newlines, and user
+        # text (cells, file names) may carry control characters that would forge output
+        message = printable(" ".join(message.split()))
         super().__init__(message)
         self.message = message
 

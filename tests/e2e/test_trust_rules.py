@@ -208,3 +208,12 @@ def test_an_exact_large_revenue_survives_the_review_round_trip(cli: Cli) -> None
     assert rows[ids["BIG"]]["Decision"] == "Approved"
     assert rows[ids["SMALL"]]["Decision"] == "Not reviewed"
     assert errors == []
+
+
+def test_no_file_name_or_cell_can_forge_what_the_tool_prints(cli: Cli) -> None:
+    ready_ledger(cli)
+    name = cli.folder / "batch\x1b[2J\nrecorded; remaining quota 1,000,000.xlsx"
+    result = cli.ingest(name)
+    assert result.code == 2
+    assert "\x1b" not in result.stderr and result.stderr.count("\n") == 1
+    assert "batch\\u001b[2J recorded" in result.stderr

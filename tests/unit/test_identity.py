@@ -63,3 +63,12 @@ def test_plain_identities_in_any_script_are_safe() -> None:
     for text in ("ops.lead", "审核员一", "Ревьюер", "REQ-００１", "reviewer one"):
         assert unsafe_character(text) is None
         assert unsafe_identity_message("Reviewer", text) is None
+
+
+def test_printable_shows_control_and_bidi_characters_as_escapes() -> None:
+    from voucher_batch.domain.identity import printable
+
+    assert printable("REQ-001 审核员") == "REQ-001 审核员"
+    shown = printable("REQ\u202e1\n\x1b[31m")
+    assert shown == "REQ\\u202e1\\u000a\\u001b[31m"
+    assert shown.isprintable()

@@ -45,3 +45,14 @@ def unsafe_identity_message(what: str, text: str) -> str | None:
         f"{what} contains the control or bidirectional character {found}; identifiers must be "
         "plain text (R15)"
     )
+
+
+def printable(text: str) -> str:
+    """`text` with control and bidirectional characters shown as `\\uXXXX`, so a value from a
+    cell or a file name can never move the cursor, colour a terminal or forge a line."""
+    if text.isprintable() and not any(ch in _BIDI for ch in text):
+        return text
+    return "".join(
+        f"\\u{ord(ch):04x}" if ch in _BIDI or unicodedata.category(ch) == "Cc" else ch
+        for ch in text
+    )
