@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 4  # raised by every migration that changes the tables or their rules
+SCHEMA_VERSION = 5  # raised by every migration that changes the tables or their rules
 
 metadata = MetaData()
 

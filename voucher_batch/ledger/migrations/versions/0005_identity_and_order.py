@@ -8,8 +8,8 @@
 Existing rows are filled in here (the append-only triggers are set aside for this one
 statement and restored in the same transaction); their order is the order they were recorded.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from alembic import op
 
 from voucher_batch.domain.identity import identity_key
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -87,7 +87,7 @@ def upgrade() -> None:
         )
     for table in ("issuances", "batches", "quota_entries"):
         _restore_triggers(dialect, table)
-    op.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    op.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
 
 
 def downgrade() -> None:
