@@ -24,7 +24,15 @@ from .domain.quota import Balance
 from .domain.review import ReviewDecision, ReviewRow
 from .errors import LedgerError, OutputError, VoucherBatchError
 from .ledger import schema as t
-from .ledger.kept import KeptBatch, KeptProblem, KeptRow, KeptSheet, kept_after, read_kept
+from .ledger.kept import (
+    KeptBatch,
+    KeptProblem,
+    KeptRow,
+    KeptSheet,
+    kept_after,
+    kept_facts_counts,
+    read_kept,
+)
 
 if TYPE_CHECKING:
     from .services import Context
@@ -163,7 +171,8 @@ def batches_list(ctx: Context) -> list[BatchListing]:
     """Every recorded batch, oldest first."""
     with ctx.ledger.unit_of_work() as uow:
         rows = uow.conn.execute(select(t.batches).order_by(t.batches.c.id)).all()
-    return [_listing(r) for r in rows]
+        shown = kept_facts_counts(uow.conn)  # the counts in the order the outputs show them
+    return [_listing(r, shown.get(int(r.id))) for r in rows]
 
 
 # ---- show and rebuild -------------------------------------------------------------------
@@ -195,10 +204,6 @@ class BatchShown:
 def batch_show(ctx: Context, batch_id: int, out_dir: Path | None = None) -> BatchShown:
     """The batch's facts and counts; with `out_dir`, also its decision workbook and report,
     rebuilt from what it kept."""
-    if out_dir is not None:
-        from .services import prepare_outputs
-
-        out_dir = prepare_outputs(ctx, out_dir)
     with ctx.ledger.unit_of_work() as uow:
         row = uow.conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).one_or_none()
         if row is None:
@@ -229,7 +234,10 @@ def batch_show(ctx: Context, batch_id: int, out_dir: Path | None = None) -> Batc
             )
         return shown
     if out_dir is not None:
-        shown.decisions_path, shown.report_path = rebuild_outputs(ctx, listing, kept, out_dir)
+        from .services import prepare_outputs
+
+        folder = prepare_outputs(ctx, out_dir)
+        shown.decisions_path, shown.report_path = rebuild_outputs(ctx, listing, kept, folder)
     return shown
 
 
