@@ -32,8 +32,8 @@ def test_missing_ledger_is_refused_and_not_created(tmp_path: Path) -> None:
 
 def test_init_is_idempotent_and_records_the_schema_version(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
-    assert ledger.init() == "created (schema 0003)"
-    assert ledger.init() == "up to date (schema 0003)"
+    assert ledger.init() == "created (schema 0004)"
+    assert ledger.init() == "up to date (schema 0004)"
     with ledger.engine.connect() as conn:
         version = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
         assert version.scalar_one() == str(t.SCHEMA_VERSION)
