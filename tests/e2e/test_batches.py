@@ -129,6 +129,8 @@ def test_rebuilt_outputs_equal_the_originals(cli: Cli) -> None:
     again_book = openpyxl.load_workbook(rebuilt / "again-decisions.xlsx")
     again = {r["Request ID"]: r["Decision"] for r in rows_of(again_book["Requests"])}
     assert again == {"R-1": "Already submitted", "R-7": "Refused", "R-8": "Refused"}
+    verified = cli("ledger", "verify")
+    assert verified.code == 0, verified.stdout
 
 
 def test_show_never_replaces_a_file(cli: Cli) -> None:
