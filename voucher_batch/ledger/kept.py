@@ -109,8 +109,13 @@ def decode_value(value: Any) -> object:
     raise ValueError(f"unknown kept value tag {tag!r}")
 
 
+_PLAIN = (str, int, bool, type(None))  # exact types JSON keeps as they are
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
 def encode_values(values: Sequence[object]) -> str:
-    return json.dumps([encode_value(v) for v in values], ensure_ascii=False, allow_nan=False)
+    # the exact-type test is the fast path for the usual text and whole numbers
+    return _dumps([v if type(v) in _PLAIN else encode_value(v) for v in values])
 
 
 def decode_values(text: str) -> list[object]:
@@ -171,9 +176,9 @@ def _row_params(batch_id: int, r: KeptRow) -> dict[str, object]:
         "cells": encode_values(r.values),
         "decision": r.decision,
         "reason": r.reason,
-        "problems": json.dumps(
-            [[p.column, p.code, p.message] for p in r.problems], ensure_ascii=False
-        ),
+        "problems": _dumps([[p.column, p.code, p.message] for p in r.problems])
+        if r.problems
+        else "[]",
         "issuance_id": r.issuance_id,
         "amount": r.amount,
         "remaining": r.remaining,
