@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .workbook.reader import RawSheet
 
 
+MAX_BATCH_ID = 2**31 - 1  # batch ids are 32-bit integers in the ledger
+
+
 class BatchNotFoundError(VoucherBatchError):
     """No batch of that id, or it cannot be rebuilt; nothing was written."""
 
@@ -205,10 +208,14 @@ def batch_show(ctx: Context, batch_id: int, out_dir: Path | None = None) -> Batc
     """The batch's facts and counts; with `out_dir`, also its decision workbook and report,
     rebuilt from what it kept."""
     with ctx.ledger.unit_of_work() as uow:
-        row = uow.conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).one_or_none()
+        row = (
+            uow.conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).one_or_none()
+            if 0 < batch_id <= MAX_BATCH_ID
+            else None
+        )
         if row is None:
             last = uow.conn.execute(select(t.batches.c.id).order_by(t.batches.c.id.desc())).first()
-            known = f"batches 1 to {last[0]}" if last else "no batches yet"
+            known = f"the last batch is {last[0]}" if last else "no batches yet"
             raise BatchNotFoundError(
                 f"ledger {ctx.ledger.name} has no batch {batch_id} ({known}; "
                 "'voucher-batch batches list' shows them)"

@@ -47,8 +47,15 @@ def batches_list(ctx: click.Context, as_json: bool) -> None:
         click.echo("no batches", err=True)
 
 
+def _batch_id(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    text = value.strip().lstrip("#")
+    if not text.isascii() or not text.isdigit() or int(text) == 0:
+        raise click.BadParameter(f"'{value}' is not a batch number ('batches list' shows them)")
+    return int(text)
+
+
 @batches.command("show")
-@click.argument("batch_id", metavar="ID", type=click.IntRange(min=1))
+@click.argument("batch_id", metavar="ID", callback=_batch_id)
 @click.option(
     "--out-dir",
     type=click.Path(path_type=Path),

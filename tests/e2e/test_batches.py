@@ -184,6 +184,6 @@ def test_list_and_show_as_json_and_unknown_batch(cli: Cli) -> None:
     assert missing.code == 2
     [line] = missing.stderr.strip().splitlines()
     assert line.startswith("voucher-batch: ledger ") and line.endswith(
-        "has no batch 99 (batches 1 to 2; 'voucher-batch batches list' shows them)"
+        "has no batch 99 (the last batch is 2; 'voucher-batch batches list' shows them)"
     )
     assert not (cli.folder / "nowhere").exists()
