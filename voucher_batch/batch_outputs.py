@@ -39,6 +39,7 @@ class BatchFacts:
     decisions_path: Path
     report_path: Path
     skipped: list[str] = field(default_factory=list)
+    recorded_at: datetime | None = None  # the ledger's time stamp of the batch; None: now
 
 
 _EXTRA = {
@@ -161,7 +162,9 @@ def write_batch_outputs(
         file_name=batch.file_name,
         business_date=batch.business_date.isoformat(),
         operator=batch.operator,
-        recorded_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        recorded_at=(batch.recorded_at or datetime.now(UTC))
+        .astimezone(UTC)
+        .strftime("%Y-%m-%d %H:%M UTC"),
         recorded=batch.recorded,
         not_recorded_reason=batch.not_recorded_reason,
         quota_rows=quota_rows(batch.before, batch.after),

@@ -396,8 +396,8 @@ def demo(ctx: click.Context, directory: Path) -> None:
     ctx.exit(code)
 
 
-# the review, report and ledger commands register themselves on `main`
-from . import cli_review  # noqa: E402, F401
+# the review, report, ledger and batches commands register themselves on `main`
+from . import cli_batches, cli_review  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

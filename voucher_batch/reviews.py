@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import checkpoints
+from .batch_history import keep_batch, keep_review_rows
 from .batch_outputs import BatchFacts, write_batch_outputs
 from .calendars import business_calendar
 from .domain.identity import unsafe_identity_message
@@ -33,6 +35,9 @@ from .errors import InputFileError, OutputsNotWrittenError, RuleError
 from .ledger import BatchInfo, UnitOfWork
 from .services import Context, Progress, file_sha256, no_progress, prepare_outputs
 from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
+
+if TYPE_CHECKING:
+    from .workbook.reader import RawSheet
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
 ISSUANCE_KEY = "issuance"  # manifest rows listing the exported issuances
@@ -128,6 +133,7 @@ class ReviewResult:
     before: Balance
     after: Balance
     counts: dict[str, int]
+    recorded_at: datetime | None = None
 
 
 def apply_reviews(
@@ -139,11 +145,15 @@ def apply_reviews(
     manifest: dict[str, str] | None = None,
     manifest_ids: Sequence[str] = (),
     checked: bool = False,
+    sheets: Sequence[RawSheet] = (),
+    skipped: Sequence[str] = (),
 ) -> ReviewResult:
     """Decide review rows against the ledger and record them in one transaction (R10).
 
     With `checked`, every row must carry a valid row check (rows from a review workbook);
-    with a `manifest`, it must be this ledger's and the rows must belong to it."""
+    with a `manifest`, it must be this ledger's and the rows must belong to it. The batch
+    keeps every row with its decision: the rows of `sheets` as read, or without a workbook
+    the fields of `rows` (R17)."""
     with ctx.ledger.unit_of_work(write=True) as uow:
         secret, ledger_id = _secret(uow, create=False)
         exported = _verified_export(manifest, manifest_ids, secret, ledger_id, source)
@@ -156,11 +166,19 @@ def apply_reviews(
         for decision in outcome.decisions:
             counts[decision.decision] += 1
         flat = {f"Review: {d}": n for d, n in counts.items()}
-        info = BatchInfo("review", source, sha256, ctx.operator, ctx.business_date, flat)
+        nested = {"Review": counts}
+        label = "Review import"
+        kept = (
+            keep_batch(label, nested, before, after, skipped, sheets, outcome.decisions)
+            if sheets
+            else keep_review_rows(label, nested, before, after, rows, outcome.decisions)
+        )
+        info = BatchInfo("review", source, sha256, ctx.operator, ctx.business_date, flat, kept)
         uow.record_reviews(info, outcome.new)
+        recorded_at = uow.recorded_at
         checkpoints.reached("recording")
         uow.commit()
-    return ReviewResult(outcome, before, after, counts)
+    return ReviewResult(outcome, before, after, counts, recorded_at)
 
 
 def _verified_export(
@@ -248,7 +266,16 @@ def review_import(
     )
     progress("deciding")
     result = apply_reviews(
-        ctx, rows, path.name, sha, reviewer, manifest, manifest_ids, checked=True
+        ctx,
+        rows,
+        path.name,
+        sha,
+        reviewer,
+        manifest,
+        manifest_ids,
+        checked=True,
+        sheets=book.sheets,
+        skipped=book.skipped,
     )
     checkpoints.reached("committed")
     progress("writing outputs")
@@ -267,6 +294,7 @@ def review_import(
         out_dir / f"{path.stem}-decisions.xlsx",
         out_dir / f"{path.stem}-report.html",
         book.skipped,
+        recorded_at=result.recorded_at,
     )
     try:
         write_batch_outputs(facts, book.sheets, result.outcome.decisions)

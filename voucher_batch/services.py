@@ -101,6 +101,7 @@ def ingest(
     all_or_nothing: bool = False,
     progress: Progress = no_progress,
 ) -> IngestResult:
+    from .batch_history import keep_batch
     from .batch_outputs import BatchFacts, write_batch_outputs
     from .workbook.reader import read_workbook
     from .workbook.records import customer_row, request_row, template_row
@@ -118,6 +119,7 @@ def ingest(
     requests = [request_row(title, r) for title, r in _rows(checked, "Requests")]
 
     progress("deciding")
+    recorded_at = None
     with ctx.ledger.unit_of_work(write=not dry_run) as uow:
         checkpoints.reached("deciding")
         before = uow.balance()
@@ -152,12 +154,22 @@ def ingest(
             reason = f"all-or-nothing: {outcome.refused} row(s) refused"
         if not reason:
             progress("recording")
+            kept = keep_batch(
+                "Ingest", counts, before, after, book.skipped, book.sheets, outcome.decisions
+            )
             uow.record_batch(
                 BatchInfo(
-                    "ingest", path.name, sha, ctx.operator, ctx.business_date, _flat_counts(counts)
+                    "ingest",
+                    path.name,
+                    sha,
+                    ctx.operator,
+                    ctx.business_date,
+                    _flat_counts(counts),
+                    kept,
                 ),
                 outcome,
             )
+            recorded_at = uow.recorded_at
             checkpoints.reached("recording")
             uow.commit()
     recorded = not reason
@@ -195,6 +207,7 @@ def ingest(
         result.decisions_path,
         result.report_path,
         book.skipped,
+        recorded_at=recorded_at,
     )
     try:
         write_batch_outputs(facts, book.sheets, outcome.decisions)

@@ -94,3 +94,50 @@ def test_issuance_without_pending_start_is_found() -> None:
     ledger = sound_ledger()
     ledger["events"] = [e for e in ledger["events"] if e.id != 2]  # type: ignore[attr-defined]
     assert any("does not start as pending" in f for f in verify(**ledger).findings)  # type: ignore[arg-type]
+
+
+def _kept(counts: dict[str, int], kept: dict[str, int] | None, expected: bool) -> BatchEntry:
+    shown: dict[str, dict[str, int]] = {}
+    for key, n in counts.items():
+        sheet, _, decision = key.partition(": ")
+        shown.setdefault(sheet, {})[decision] = n
+    return BatchEntry(
+        3, "ingest", counts, 0, 0, kept, shown if kept is not None else None, expected
+    )
+
+
+def test_kept_rows_that_agree_with_the_counts_are_sound() -> None:
+    ledger = sound_ledger()
+    counts = {"Requests: Pending approval": 0, "Requests: Refused": 2}
+    ledger["batches"].append(_kept(counts, {"Requests: Refused": 2}, True))
+    assert verify(**ledger).findings == []  # type: ignore[arg-type]
+
+
+def test_kept_rows_that_differ_from_the_counts_are_found() -> None:
+    ledger = sound_ledger()
+    counts = {"Requests: Pending approval": 0, "Requests: Refused": 2}
+    kept = {"Requests: Refused": 1, "Requests: Already submitted": 1}
+    ledger["batches"].append(_kept(counts, kept, True))
+    findings = verify(**ledger).findings  # type: ignore[arg-type]
+    assert any("reports 2 'Requests: Refused' row(s) but keeps 1 (R17)" in f for f in findings)
+    assert any("reports 0 'Requests: Already submitted'" in f and "R17" in f for f in findings)
+
+
+def test_a_batch_that_should_keep_rows_but_keeps_none_is_found() -> None:
+    ledger = sound_ledger()
+    ledger["batches"].append(_kept({"Requests: Refused": 1}, None, True))
+    findings = verify(**ledger).findings  # type: ignore[arg-type]
+    assert any("batch 3 (ingest) keeps no rows" in f and "R17" in f for f in findings)
+    # a batch recorded before the ledger kept rows is not a finding
+    ledger["batches"][-1] = _kept({"Requests: Refused": 1}, None, False)
+    assert verify(**ledger).findings == []  # type: ignore[arg-type]
+
+
+def test_kept_facts_that_show_other_counts_are_found() -> None:
+    ledger = sound_ledger()
+    entry = _kept({"Requests: Refused": 1}, {"Requests: Refused": 1}, True)
+    ledger["batches"].append(
+        BatchEntry(3, "ingest", entry.counts, 0, 0, entry.kept_rows, {"Requests": {"Refused": 2}})
+    )
+    findings = verify(**ledger).findings  # type: ignore[arg-type]
+    assert any("counts its kept outputs show differ" in f for f in findings)

@@ -6,7 +6,8 @@ client's clock), and R2 on every business date (R14: the remaining quota never b
 any day), every issuance's status history (starts pending, decided at most once, nothing
 after a decision; approvals carry a validity, rejections a comment), every issuance's
 amount equals its template version's amount, no template version after the template was
-used (R6), and every batch's recorded counts match the rows it recorded.
+used (R6), every batch's recorded counts match the rows it recorded, and every batch
+recorded since the ledger keeps per-row decisions keeps one row per counted row (R17).
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ class BatchEntry:
     customer_versions: int
     template_versions: int
     seq: int | None = None  # the ledger's commit order
+    # R17: {"Sheet: Decision": rows kept} (None: the batch kept no rows), the counts its kept
+    # facts show, and whether it was recorded after the ledger began keeping rows
+    kept_rows: dict[str, int] | None = None
+    kept_counts: dict[str, dict[str, int]] | None = None
+    rows_expected: bool = False
 
 
 @dataclass
@@ -229,6 +235,36 @@ def _batch_counts(
                 findings.append(
                     f"batch {b.id} ({b.kind}) reports {reported} {what} but recorded {recorded}"
                 )
+        findings.extend(_kept_rows(b))
+    return findings
+
+
+def _kept_rows(b: BatchEntry) -> list[str]:
+    """The rows a batch keeps agree with its counts (R17)."""
+    if b.kept_rows is None:
+        if b.rows_expected:
+            return [
+                f"batch {b.id} ({b.kind}) keeps no rows, though it was recorded after the "
+                "ledger began keeping each batch's rows; its outputs cannot be rebuilt (R17)"
+            ]
+        return []
+    findings = []
+    for key in sorted(set(b.counts) | set(b.kept_rows)):
+        reported, kept = b.counts.get(key, 0), b.kept_rows.get(key, 0)
+        if reported != kept:
+            findings.append(
+                f"batch {b.id} ({b.kind}) reports {reported} '{key}' row(s) but keeps {kept} (R17)"
+            )
+    shown = {
+        f"{sheet}: {decision}": n
+        for sheet, by in (b.kept_counts or {}).items()
+        for decision, n in by.items()
+    }
+    if shown != b.counts:
+        findings.append(
+            f"batch {b.id} ({b.kind}): the counts its kept outputs show differ from the "
+            "counts it recorded (R17)"
+        )
     return findings
 
 

@@ -17,6 +17,7 @@ from ..domain.report import IssuanceFact, QuotaMove
 from ..domain.review import IssuanceUnderReview
 from . import schema as t
 from .common import chunks, current_issuances, template_from_row
+from .kept import kept_after, kept_counts, kept_facts_counts
 
 if TYPE_CHECKING:
     from ..domain.model import Customer
@@ -86,6 +87,8 @@ class HistoryReads:
         ]
         cv_counts = self._count_by_batch(t.customer_versions)
         tv_counts = self._count_by_batch(tv)
+        kept_rows, kept_shown = kept_counts(c), kept_facts_counts(c)
+        rows_after = kept_after(c)
         batches = [
             v.BatchEntry(
                 r.id,
@@ -93,7 +96,10 @@ class HistoryReads:
                 json.loads(r.counts),
                 cv_counts.get(r.id, 0),
                 tv_counts.get(r.id, 0),
-                r.seq,
+                seq=r.seq,
+                kept_rows=kept_rows.get(r.id),
+                kept_counts=kept_shown.get(r.id),
+                rows_expected=rows_after is not None and r.id > rows_after,
             )
             for r in c.execute(select(t.batches)).all()
         ]

@@ -7,6 +7,10 @@ refuse UPDATE and DELETE on the entry tables.
 Current state is derived from the entries: a customer or template is its latest version, an
 issuance's status is its latest event, the quota is the sum of grants minus reclaims. Each
 entry keeps its business date (`--as-of`) and the real time it was recorded.
+
+Since schema 4 each batch also keeps what it decided (`batch_facts`, `batch_sheets`,
+`batch_rows`: every row read, typed, with its decision and problems), so its decision
+workbook and report can be rebuilt (R17).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 SCHEMA_VERSION = 5  # raised by every migration that changes the tables or their rules
@@ -130,3 +135,54 @@ issuance_events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_issuance_events_issuance", issuance_events.c.issuance, issuance_events.c.id)
+
+# ---- what each batch decided (schema 4) ---------------------------------------------------
+# Batches recorded before schema 4 have none of these; `meta` key KEPT_AFTER_KEY holds the
+# last batch id recorded before them.
+KEPT_AFTER_KEY = "batch_rows_after"
+
+batch_facts = Table(
+    "batch_facts",
+    metadata,
+    Column("batch_id", ForeignKey("batches.id"), primary_key=True),
+    Column("label", Text, nullable=False),  # as the outputs name the batch: Ingest, Review import
+    Column("counts", Text, nullable=False),  # JSON: sheet -> decision -> rows, in output order
+    Column("skipped", Text, nullable=False),  # JSON: hidden sheets not read
+    *(
+        Column(f"{when}_{part}", BigInteger, nullable=False)
+        for when in ("before", "after")
+        for part in ("quota", "pending", "approved", "rejected")
+    ),
+)
+
+batch_sheets = Table(
+    "batch_sheets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False),
+    Column("sheet_no", Integer, nullable=False),  # order of the sheet in the batch, from 0
+    Column("title", Text, nullable=False),  # as written in the input
+    Column("kind", String(20), nullable=False),  # Customers | Templates | Requests | Review
+    Column("header_row", Integer, nullable=False),
+    Column("headers", Text, nullable=False),  # JSON: header cells as written
+    Column("header_columns", Text, nullable=False),  # JSON: 1-based sheet column of each header
+    Column("mapping", Text, nullable=False),  # JSON: canonical column -> header position
+    UniqueConstraint("batch_id", "sheet_no", name="uq_batch_sheets_batch_sheet"),
+)
+
+batch_rows = Table(
+    "batch_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False),
+    Column("sheet_no", Integer, nullable=False),
+    Column("excel_row", Integer, nullable=False),  # the input's Excel row number
+    Column("cells", Text, nullable=False),  # JSON: the row's values, typed (ledger/kept.py)
+    Column("decision", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("problems", Text, nullable=False),  # JSON: [[column, code, message], ...]
+    Column("issuance_id", String(20)),
+    Column("amount", BigInteger),
+    Column("remaining", BigInteger),
+)
+Index("ix_batch_rows_batch", batch_rows.c.batch_id, batch_rows.c.id)

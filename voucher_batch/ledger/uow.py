@@ -34,6 +34,7 @@ from ..domain.quota import Balance, Totals
 from ..domain.review import NewDecision
 from . import schema as t
 from .common import chunks, current_issuances, latest_event_ids, template_from_row
+from .kept import KeptBatch, insert_kept
 from .reads import HistoryReads
 
 
@@ -49,6 +50,7 @@ class BatchInfo:
     operator: str
     business_date: date
     counts: dict[str, int]
+    kept: KeptBatch | None = None  # what the batch decided, kept with it (R17)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class UnitOfWork(HistoryReads):
         self.conn = conn
         self.is_sqlite = is_sqlite
         self.committed = False
+        self.recorded_at: datetime | None = None  # the time stamp of the batch recorded last
 
     def commit(self) -> None:
         self.committed = True
@@ -314,7 +317,11 @@ class UnitOfWork(HistoryReads):
                 seq=self._next_seq(),
             )
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        batch_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if info.kept is not None:
+            insert_kept(self.conn, batch_id, info.kept)
+        self.recorded_at = stamp
+        return batch_id
 
     def record_batch(self, info: BatchInfo, outcome: BatchOutcome) -> int:
         """Append a batch and everything it decided; returns the batch id."""

@@ -1,0 +1,370 @@
+"""The batches a ledger recorded: what each one keeps, listing them, and rebuilding a batch's
+decision workbook and report from what it kept (R17).
+
+`keep_batch` turns the sheets as read and the decisions of a batch into the plain records the
+ledger keeps with it (ledger/kept.py); `batches_list` and `batch_show` read them back, and
+`batch_show` with an output folder gives them to the same writer the batch used, so the
+rebuilt outputs are the originals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from .domain.engine import RowDecision
+from .domain.problems import Code, Decided, Problem
+from .domain.quota import Balance
+from .domain.review import ReviewDecision, ReviewRow
+from .errors import LedgerError, OutputError, VoucherBatchError
+from .ledger import schema as t
+from .ledger.kept import (
+    KeptBatch,
+    KeptProblem,
+    KeptRow,
+    KeptSheet,
+    kept_after,
+    kept_facts_counts,
+    read_kept,
+)
+
+if TYPE_CHECKING:
+    from .services import Context
+    from .workbook.reader import RawSheet
+
+
+MAX_BATCH_ID = 2**31 - 1  # batch ids are 32-bit integers in the ledger
+
+
+class BatchNotFoundError(VoucherBatchError):
+    """No batch of that id, or it cannot be rebuilt; nothing was written."""
+
+
+# ---- what a batch keeps -----------------------------------------------------------------
+
+
+def keep_batch(
+    label: str,
+    counts: dict[str, dict[str, int]],
+    before: Balance,
+    after: Balance,
+    skipped: Sequence[str],
+    sheets: Sequence[RawSheet],
+    decisions: Sequence[Decided],
+) -> KeptBatch:
+    """The records a batch keeps: every row of `sheets` with its decision."""
+    by_sheet: dict[str, dict[int, Decided]] = {}
+    for d in decisions:
+        by_sheet.setdefault(d.sheet, {})[d.row] = d
+    kept_sheets: list[KeptSheet] = []
+    rows: list[KeptRow] = []
+    for n, sheet in enumerate(sheets):
+        kept_sheets.append(
+            KeptSheet(
+                sheet.title,
+                sheet.spec.name,
+                sheet.header_row,
+                [str(h) for h in sheet.headers],
+                list(sheet.columns),
+                dict(sheet.mapping),
+            )
+        )
+        decided = by_sheet.get(sheet.title, {})
+        rows.extend(_kept_row(n, raw.row, raw.values, decided[raw.row]) for raw in sheet.rows)
+    return KeptBatch(label, counts, before, after, list(skipped), kept_sheets, rows)
+
+
+def keep_review_rows(
+    label: str,
+    counts: dict[str, dict[str, int]],
+    before: Balance,
+    after: Balance,
+    rows: Sequence[ReviewRow],
+    decisions: Sequence[Decided],
+) -> KeptBatch:
+    """The records of a review batch that came as rows, not as a workbook: each row's
+    fields as a `Review` sheet (one decision per row, in order)."""
+    headers = ["Issuance ID", "Decision", "Review Comment", "Reviewer", "Decision Date"]
+    sheet = KeptSheet(
+        "Review", "Review", 1, headers, list(range(1, 6)), {h: i for i, h in enumerate(headers)}
+    )
+    kept = [
+        _kept_row(0, d.row, [r.issuance_id, r.decision, r.comment, r.reviewer, r.decision_date], d)
+        for r, d in zip(rows, decisions, strict=True)
+    ]
+    return KeptBatch(label, counts, before, after, [], [sheet], kept)
+
+
+def _kept_row(sheet_no: int, row: int, values: Sequence[object], d: Decided) -> KeptRow:
+    amount = getattr(d, "amount", None)
+    remaining = getattr(d, "remaining", None)
+    return KeptRow(
+        sheet_no,
+        row,
+        list(values),
+        d.decision,
+        d.reason,
+        [KeptProblem(p.column, str(p.code), p.message) for p in d.problems],
+        getattr(d, "issuance_id", None) or None,
+        amount if isinstance(amount, int) else None,
+        remaining if isinstance(remaining, int) else None,
+    )
+
+
+# ---- listing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchListing:
+    id: int
+    kind: str  # ingest | review
+    file_name: str
+    file_sha256: str
+    operator: str
+    business_date: date
+    recorded_at: datetime
+    counts: dict[str, dict[str, int]]  # sheet -> decision -> rows
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "file_name": self.file_name,
+            "operator": self.operator,
+            "business_date": self.business_date.isoformat(),
+            "recorded_at": self.recorded_at.isoformat(),
+            "counts": self.counts,
+        }
+
+
+def _nested(flat: dict[str, int]) -> dict[str, dict[str, int]]:
+    """{"Requests: Refused": 2} -> {"Requests": {"Refused": 2}}, keeping the order given."""
+    out: dict[str, dict[str, int]] = {}
+    for key, n in flat.items():
+        sheet, _, decision = key.partition(": ")
+        out.setdefault(sheet, {})[decision] = int(n)
+    return out
+
+
+def _listing(r: Any, counts: dict[str, dict[str, int]] | None = None) -> BatchListing:
+    return BatchListing(
+        int(r.id),
+        r.kind,
+        r.file_name,
+        r.file_sha256,
+        r.operator,
+        r.business_date,
+        _utc(r.recorded_at),
+        counts if counts is not None else _nested(json.loads(r.counts)),
+    )
+
+
+def _utc(stamp: datetime) -> datetime:
+    """SQLite hands back the stored UTC time without its zone; say it is UTC."""
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def batches_list(ctx: Context) -> list[BatchListing]:
+    """Every recorded batch, oldest first."""
+    with ctx.ledger.unit_of_work() as uow:
+        rows = uow.conn.execute(select(t.batches).order_by(t.batches.c.id)).all()
+        shown = kept_facts_counts(uow.conn)  # the counts in the order the outputs show them
+    return [_listing(r, shown.get(int(r.id))) for r in rows]
+
+
+# ---- show and rebuild -------------------------------------------------------------------
+
+
+@dataclass
+class BatchShown:
+    batch: BatchListing
+    kept: KeptBatch | None  # None: recorded before batches kept their rows
+    decisions_path: Path | None = None
+    report_path: Path | None = None
+    ledger: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        data = self.batch.as_json()
+        data["file_sha256"] = self.batch.file_sha256
+        data["rows_kept"] = self.kept is not None
+        if self.kept is not None:
+            data["label"] = self.kept.label
+            data["before"] = self.kept.before.as_dict()
+            data["after"] = self.kept.after.as_dict()
+            data["skipped"] = list(self.kept.skipped)
+        data["decisions"] = str(self.decisions_path) if self.decisions_path else None
+        data["report"] = str(self.report_path) if self.report_path else None
+        return data
+
+
+def batch_show(ctx: Context, batch_id: int, out_dir: Path | None = None) -> BatchShown:
+    """The batch's facts and counts; with `out_dir`, also its decision workbook and report,
+    rebuilt from what it kept."""
+    with ctx.ledger.unit_of_work() as uow:
+        row = (
+            uow.conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).one_or_none()
+            if 0 < batch_id <= MAX_BATCH_ID
+            else None
+        )
+        if row is None:
+            last = uow.conn.execute(select(t.batches.c.id).order_by(t.batches.c.id.desc())).first()
+            known = f"the last batch is {last[0]}" if last else "no batches yet"
+            raise BatchNotFoundError(
+                f"ledger {ctx.ledger.name} has no batch {batch_id} ({known}; "
+                "'voucher-batch batches list' shows them)"
+            )
+        kept = read_kept(uow.conn, batch_id)
+        before_rows = kept_after(uow.conn)
+    listing = _listing(row, kept.counts if kept is not None else None)
+    shown = BatchShown(listing, kept, ledger=ctx.ledger.name)
+    if kept is None:
+        old = before_rows is not None and batch_id <= before_rows
+        why = (
+            "it was recorded before this ledger kept each batch's rows (schema 4)"
+            if old
+            else "the ledger holds no rows for it"
+        )
+        shown.notes.append(
+            f"batch {batch_id}: its decision workbook and report cannot be rebuilt: {why}"
+        )
+        if out_dir is not None:
+            raise BatchNotFoundError(
+                f"batch {batch_id} ({listing.file_name}): its decision workbook and report "
+                f"cannot be rebuilt: {why}; nothing was written"
+            )
+        return shown
+    if out_dir is not None:
+        from .services import prepare_outputs
+
+        folder = prepare_outputs(ctx, out_dir)
+        shown.decisions_path, shown.report_path = rebuild_outputs(ctx, listing, kept, folder)
+    return shown
+
+
+def output_paths(out_dir: Path, file_name: str, batch_id: int) -> tuple[Path, Path]:
+    """Names for a rebuilt batch's decision workbook and report that replace nothing: the
+    contract names when both are free, else `<stem>-batch-<ID>-...`, else `-batch-<ID>-2-...`
+    and on. Both files share one suffix."""
+    stem = Path(file_name).stem or "batch"
+    candidates = [""] + [f"-batch-{batch_id}"] + [f"-batch-{batch_id}-{n}" for n in range(2, 1000)]
+    for suffix in candidates:
+        decisions = out_dir / f"{stem}{suffix}-decisions.xlsx"
+        report = out_dir / f"{stem}{suffix}-report.html"
+        if (
+            not decisions.exists()
+            and not decisions.is_symlink()
+            and not (report.exists() or report.is_symlink())
+        ):
+            return decisions, report
+    raise OutputError(
+        f"{out_dir}: every name for the outputs of batch {batch_id} is taken; nothing was written"
+    )
+
+
+def rebuild_outputs(
+    ctx: Context, batch: BatchListing, kept: KeptBatch, out_dir: Path
+) -> tuple[Path, Path]:
+    """Write the batch's decision workbook and report again, from what it kept."""
+    from .batch_outputs import BatchFacts, write_batch_outputs
+
+    sheets, decisions = raw_inputs(batch.id, kept)
+    decisions_path, report_path = output_paths(out_dir, batch.file_name, batch.id)
+    facts = BatchFacts(
+        kept.label,
+        batch.file_name,
+        batch.file_sha256,
+        batch.operator,
+        batch.business_date,
+        ctx.ledger.name,
+        True,
+        "",
+        kept.counts,
+        kept.before,
+        kept.after,
+        decisions_path,
+        report_path,
+        list(kept.skipped),
+        recorded_at=batch.recorded_at,
+    )
+    try:
+        write_batch_outputs(facts, sheets, decisions)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the outputs of batch {batch.id} to {out_dir}: {exc}"
+        ) from None
+    return decisions_path, report_path
+
+
+@dataclass
+class _KeptDecision(RowDecision):
+    """A decision as the batch kept it: its reason is the one the batch wrote."""
+
+    kept_reason: str = ""
+
+    @property
+    def reason(self) -> str:
+        return self.kept_reason
+
+
+def raw_inputs(batch_id: int, kept: KeptBatch) -> tuple[list[RawSheet], list[Decided]]:
+    """The sheets as read and the decisions, as the batch's writer took them."""
+    from .workbook.reader import RawRow, RawSheet
+    from .workbook.sheets import INPUT_SHEETS, REVIEW
+
+    specs = {s.name: s for s in (*INPUT_SHEETS, REVIEW)}
+    sheets: list[RawSheet] = []
+    for s in kept.sheets:
+        if s.kind not in specs:
+            raise LedgerError(f"batch {batch_id}: a kept sheet has the unknown kind {s.kind!r}")
+        sheets.append(
+            RawSheet(s.title, specs[s.kind], s.header_row, s.headers, s.columns, s.mapping, [])
+        )
+    decisions: list[Decided] = []
+    for r in kept.rows:
+        if not 0 <= r.sheet_no < len(sheets):
+            raise LedgerError(f"batch {batch_id}: a kept row names no kept sheet")
+        sheet = sheets[r.sheet_no]
+        sheet.rows.append(RawRow(r.row, list(r.values)))
+        try:
+            problems = [
+                Problem(sheet.title, r.row, p.column, None, Code(p.code), p.message)
+                for p in r.problems
+            ]
+        except ValueError:
+            raise LedgerError(
+                f"batch {batch_id}: kept row {r.row} of '{sheet.title}' has an unknown problem code"
+            ) from None
+        if sheet.spec.name == "Review":
+            decisions.append(
+                _KeptReview(sheet.title, r.row, r.decision, problems, r.issuance_id or "", r.reason)
+            )
+        else:
+            decisions.append(
+                _KeptDecision(
+                    sheet.title,
+                    r.row,
+                    r.decision,
+                    problems,
+                    r.issuance_id or "",
+                    r.amount,
+                    r.remaining,
+                    r.reason,
+                )
+            )
+    return sheets, decisions
+
+
+@dataclass
+class _KeptReview(ReviewDecision):
+    kept_reason: str = ""
+
+    @property
+    def reason(self) -> str:
+        return self.kept_reason
