@@ -161,6 +161,26 @@ def test_a_ledger_with_two_hard_links_is_refused(tmp_path: Path) -> None:
     _nothing_lost(cli, _accepted_by_recorded_batches(cli, results))
 
 
+def test_a_writer_waits_for_the_lock_on_the_file_itself(tmp_path: Path) -> None:
+    """Writers serialise on the file (its inode), not on the name they opened it by:
+    while another holder locks the file, a grant waits, then stops as busy."""
+    import fcntl
+
+    cli = Cli(tmp_path)
+    ready_ledger(cli, quota=QUOTA)
+    other_name = tmp_path / "linked-folder"
+    other_name.symlink_to(tmp_path)
+    with open(other_name / "ledger.sqlite3", "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = cli("quota", "grant", "700", "--by", "sales.rep", VOUCHER_BATCH_BUSY_TIMEOUT="0.5")
+        assert busy.code == 2
+        assert "busy" in busy.stderr and len(busy.stderr.strip().splitlines()) == 1
+        assert cli.quota()["quota"] == QUOTA  # readers do not wait
+    granted = cli("quota", "grant", "700", "--by", "sales.rep")
+    assert granted.code == 0, granted.stderr
+    assert cli.quota()["quota"] == QUOTA + 700
+
+
 def _can_bind_mount(tmp_path: Path) -> bool:
     if shutil.which("unshare") is None:
         return False

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -154,6 +155,7 @@ class Ledger:
         self._res = _Resources()
         weakref.finalize(self, self._res.close)
         self._lock_depth = 0
+        self._thread_lock = threading.RLock()  # flock does not tell this process's threads apart
         self._checked = False  # require() succeeded once: no need to ask again
 
     def close(self) -> None:
@@ -273,6 +275,32 @@ class Ledger:
             yield
             return
         assert self.path is not None
+        if not self._thread_lock.acquire(timeout=self.busy_timeout):
+            raise LedgerBusyError(_busy(self.name))
+        try:
+            fd = self._lock_fd()
+            if self._lock_depth == 0:
+                deadline = time.monotonic() + self.busy_timeout
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise LedgerBusyError(_busy(self.name)) from None
+                        time.sleep(0.02)
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)  # never close it here: see _Resources
+        finally:
+            self._thread_lock.release()
+
+    def _lock_fd(self) -> int:
+        assert self.path is not None
         if self._res.lock_fd is None:
             try:
                 self._res.lock_fd = os.open(self.path, os.O_RDONLY)
@@ -280,24 +308,7 @@ class Ledger:
                 raise LedgerError(
                     f"ledger {self.name}: cannot be opened ({exc.strerror or exc})"
                 ) from None
-        fd = self._res.lock_fd
-        if self._lock_depth == 0:
-            deadline = time.monotonic() + self.busy_timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise LedgerBusyError(_busy(self.name)) from None
-                    time.sleep(0.02)
-        self._lock_depth += 1
-        try:
-            yield
-        finally:
-            self._lock_depth -= 1
-            if self._lock_depth == 0:
-                fcntl.flock(fd, fcntl.LOCK_UN)  # never close it here: see _Resources
+        return self._res.lock_fd
 
     # ---- commands ----------------------------------------------------------------------
 
@@ -388,6 +399,8 @@ class Ledger:
         assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and not self.path.is_file():
+                raise LedgerError(f"ledger {self.name} is not a file; give a file path")
             if self.path.is_file():
                 self._check_one_path()
                 self._check_writable()
