@@ -14,12 +14,14 @@ import os
 import sys
 import time
 
+from . import settings
+
 PAUSE_AT = "VOUCHER_BATCH_PAUSE_AT"
-PAUSE_SECONDS = "VOUCHER_BATCH_PAUSE_SECONDS"
+PAUSE_SECONDS = settings.PAUSE_SECONDS
 
 
 def reached(name: str) -> None:
     if os.environ.get(PAUSE_AT) != name:
         return
     print(f"voucher-batch: paused at {name}", file=sys.stderr, flush=True)
-    time.sleep(float(os.environ.get(PAUSE_SECONDS, "60")))
+    time.sleep(settings.pause_seconds())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -18,10 +19,10 @@ from typing import Any, TypeVar
 
 import click
 
-from . import services
+from . import services, settings
 from .domain.identity import printable
 from .domain.quota import SUM_MAX, SUM_MAX_TEXT, Balance
-from .errors import VoucherBatchError
+from .errors import ConfigurationError, VoucherBatchError
 from .ledger import DEFAULT_LEDGER, Ledger
 from .workbook.choices import CHOICES, choice_key
 
@@ -64,12 +65,33 @@ class VoucherGroup(click.Group):
             ctx.exit(2)
 
 
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+class SettingError(click.ClickException):
+    """A bad environment variable found while Click parses the options: one line, exit 2
+    (Click would otherwise print a usage text that names an option the user never typed)."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"voucher-batch: {self.message}", err=True)
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
     if value is None or value == "":
         return date.today()
     try:
-        return date.fromisoformat(value)
+        # exactly YYYY-MM-DD: fromisoformat alone would also take 20261102 or 2026-W45-1
+        if not _ISO_DATE.fullmatch(value.strip()):
+            raise ValueError(value)
+        return date.fromisoformat(value.strip())
     except ValueError:
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if source is click.core.ParameterSource.ENVIRONMENT:
+            raise SettingError(
+                f"VOUCHER_BATCH_AS_OF is {value!r}, not a date (YYYY-MM-DD); fix it or unset it"
+            ) from None
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
@@ -172,7 +194,10 @@ def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -
 @click.pass_context
 def main(ctx: click.Context, ledger: str, as_of: date, operator: str) -> None:
     """Run cloud-voucher issuance from Excel workbooks against a quota ledger."""
-    ctx.obj = services.Context(Ledger(ledger), operator.strip() or _operator_default(), as_of)
+    settings.check_environment()
+    if not operator.strip():
+        raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
+    ctx.obj = services.Context(Ledger(ledger), operator.strip(), as_of)
 
 
 @main.command()

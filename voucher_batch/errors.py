@@ -37,6 +37,10 @@ class LedgerError(VoucherBatchError):
     """The ledger cannot be reached or is not a voucher_batch ledger."""
 
 
+class ConfigurationError(VoucherBatchError):
+    """A bad setting: an environment variable, a ledger URL. Nothing was opened or recorded."""
+
+
 class RuleError(VoucherBatchError):
     """A command-line request that a rule forbids (e.g. reclaiming below what is issued)."""
 

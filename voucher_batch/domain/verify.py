@@ -68,12 +68,12 @@ class BatchEntry:
     counts: dict[str, int]
     customer_versions: int
     template_versions: int
-    seq: int | None = None  # the ledger's commit order
     # R17: {"Sheet: Decision": rows kept} (None: the batch kept no rows), the counts its kept
     # facts show, and whether it was recorded after the ledger began keeping rows
     kept_rows: dict[str, int] | None = None
     kept_counts: dict[str, dict[str, int]] | None = None
     rows_expected: bool = False
+    seq: int | None = None  # the ledger's commit order
 
 
 @dataclass

@@ -9,7 +9,6 @@ hidden in the input are marked, so that later stages refuse them with a reason.
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from defusedxml import ElementTree as SafeET
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .. import settings
 from ..domain.problems import Code
 from ..errors import InputFileError
 from .cells import CellProblem, is_blank
@@ -38,8 +38,8 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_WINDOW = 1 << 16  # a document type declaration can only come before the root element
-MAX_ROWS_ENV = "VOUCHER_BATCH_MAX_ROWS"
-DEFAULT_MAX_ROWS = 1_000_000  # rows per sheet; Excel itself stops at 1,048,576
+MAX_ROWS_ENV = settings.MAX_ROWS
+DEFAULT_MAX_ROWS = settings.DEFAULT_MAX_ROWS
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
     raise RuntimeError("openpyxl must parse with defusedxml; install defusedxml")
@@ -151,7 +151,7 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def max_rows() -> int:
-    return int(os.environ.get(MAX_ROWS_ENV, DEFAULT_MAX_ROWS))
+    return settings.max_rows()
 
 
 def _scan(stream: IO[bytes]) -> tuple[int, bool]:
