@@ -204,6 +204,9 @@ def write_pair(
             if placed is not None and sha256_of(pair.first) == placed:
                 pair.first.unlink(missing_ok=True)
             continue
+        except BaseException:
+            remember(folder, {pair.first.name: kind})  # what was written stays known
+            raise
         remember(folder, {pair.first.name: kind, pair.second.name: kind})
         return pair
     assert last is not None

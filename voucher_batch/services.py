@@ -214,14 +214,23 @@ def batch_file_names(stem: str) -> Callable[[str], tuple[str, str]]:
 def check_batch_names(out_dir: Path, stem: str) -> None:
     """Before anything is recorded: the outputs of this batch will get names the folder
     can hold, whichever name the batch ends up needing (R17, R18)."""
-    from .output_names import LONGEST_BATCH_ID, check_names_fit, counted, pick_pair
+    import os
+
+    from .output_names import LONGEST_BATCH_ID, counted, name_max, pick_pair
 
     names = batch_file_names(stem)
-    check_names_fit(
-        out_dir,
-        [*names(""), *names(f"-batch-{LONGEST_BATCH_ID}-99")],
-        "give the workbook a shorter file name",
+    longest = max(
+        [*names(""), *names(f"-batch-{LONGEST_BATCH_ID}")], key=lambda n: len(os.fsencode(n))
     )
+    limit = name_max(out_dir)
+    if len(os.fsencode(longest)) > limit:
+        room = limit - (len(os.fsencode(longest)) - len(os.fsencode(stem)))
+        raise OutputError(
+            f"the workbook name '{stem[:40]}...' ({len(os.fsencode(stem))} bytes) is too long "
+            f"for its output names in {out_dir}, which may have at most {limit} bytes "
+            f"(e.g. '<name>-batch-<id>-decisions.xlsx'); give the workbook a shorter file "
+            f"name (at most {room} bytes before .xlsx); nothing was recorded"
+        )
     pick_pair(out_dir, names, counted("", f"-batch-{LONGEST_BATCH_ID}"))
 
 
