@@ -129,6 +129,9 @@ class Cli:
         self.folder = folder
         self.ledger = ledger or str(folder / "ledger.sqlite3")
         self.out = folder / "out"
+        # the decision workbook each input's last run wrote (a later run of the same input
+        # never replaces a recorded batch's workbook: it prints the name it chose)
+        self.written: dict[str, Path] = {}
 
     def __call__(
         self, *args: str, as_of: str = AS_OF, operator: str = "ops.lead", **env: str
@@ -149,6 +152,10 @@ class Cli:
             text=True,
             timeout=300,
         )
+        source = args[1] if args[:1] == ("ingest",) else args[2] if len(args) > 2 else ""
+        for line in proc.stdout.splitlines():
+            if line.startswith("decisions:") and args[:1] in (("ingest",), ("review",)):
+                self.written[Path(source).stem] = self.folder / line.split(":", 1)[1].strip()
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def ingest(self, workbook: Path, *extra: str, **kw: str) -> Result:
@@ -161,7 +168,9 @@ class Cli:
         return data
 
     def decisions(self, workbook: Path) -> openpyxl.Workbook:
-        return openpyxl.load_workbook(self.out / f"{workbook.stem}-decisions.xlsx")
+        """The decision workbook the last run of `workbook` wrote."""
+        path = self.written.get(workbook.stem, self.out / f"{workbook.stem}-decisions.xlsx")
+        return openpyxl.load_workbook(path)
 
 
 def rows_of(ws: Worksheet) -> list[dict[str, Any]]:

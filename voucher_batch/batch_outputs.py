@@ -117,10 +117,24 @@ def quota_rows(before: Balance, after: Balance) -> list[tuple[str, int, int]]:
     ]
 
 
-def write_batch_outputs(
+@dataclass(frozen=True)
+class BatchOutputs:
+    """The decision workbook and report of one batch, built and ready to be written."""
+
+    tables: list[Table]
+    report: dict[str, Any]
+
+    def write_decisions(self, path: Path, replace: bool = False) -> None:
+        write_workbook(path, self.tables, replace)
+
+    def write_report(self, path: Path, replace: bool = False) -> None:
+        render_html("batch_report.html.j2", path, replace, **self.report)
+
+
+def build_batch_outputs(
     batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
-) -> None:
-    """Write the decision workbook and the HTML batch report of one ingest."""
+) -> BatchOutputs:
+    """The decision workbook's sheets and the report's figures of one batch."""
     by_sheet: dict[str, dict[int, Decided]] = {}
     for d in decisions:
         by_sheet.setdefault(d.sheet, {})[d.row] = d
@@ -154,21 +168,29 @@ def write_batch_outputs(
         )
     )
     tables.append(_summary_table(batch))
-    write_workbook(batch.decisions_path, tables)
-    render_html(
-        "batch_report.html.j2",
-        batch.report_path,
-        kind=batch.kind + (" (dry run)" if batch.not_recorded_reason == "dry run" else ""),
-        file_name=batch.file_name,
-        business_date=batch.business_date.isoformat(),
-        operator=batch.operator,
-        recorded_at=(batch.recorded_at or datetime.now(UTC))
+    report = {
+        "kind": batch.kind + (" (dry run)" if batch.not_recorded_reason == "dry run" else ""),
+        "file_name": batch.file_name,
+        "business_date": batch.business_date.isoformat(),
+        "operator": batch.operator,
+        "recorded_at": (batch.recorded_at or datetime.now(UTC))
         .astimezone(UTC)
         .strftime("%Y-%m-%d %H:%M UTC"),
-        recorded=batch.recorded,
-        not_recorded_reason=batch.not_recorded_reason,
-        quota_rows=quota_rows(batch.before, batch.after),
-        counts=[(s, d, n) for s, by in batch.counts.items() for d, n in by.items()],
-        refused=refused_rows,
-        skipped=batch.skipped,
-    )
+        "recorded": batch.recorded,
+        "not_recorded_reason": batch.not_recorded_reason,
+        "quota_rows": quota_rows(batch.before, batch.after),
+        "counts": [(s, d, n) for s, by in batch.counts.items() for d, n in by.items()],
+        "refused": refused_rows,
+        "skipped": batch.skipped,
+    }
+    return BatchOutputs(tables, report)
+
+
+def write_batch_outputs(
+    batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
+) -> None:
+    """Write the decision workbook and the HTML batch report of one batch at the paths its
+    facts name (never over an existing file; `output_names` chooses free names)."""
+    outputs = build_batch_outputs(batch, sheets, decisions)
+    outputs.write_decisions(batch.decisions_path)
+    outputs.write_report(batch.report_path)

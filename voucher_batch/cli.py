@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import services, settings
+from . import after_commit, services, settings
 from .domain.identity import printable
 from .domain.quota import SUM_MAX, SUM_MAX_TEXT, Balance
 from .errors import ConfigurationError, VoucherBatchError
@@ -41,9 +41,19 @@ class VoucherGroup(click.Group):
     """Turns every known error into one line on stderr and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if ctx.parent is None:
+            after_commit.reset()
         try:
             return super().invoke(ctx)
         except VoucherBatchError as exc:
+            batch = after_commit.last()
+            if batch is not None and exc.exit_code == 2:
+                # after a commit nothing may say "nothing was recorded" (R18)
+                click.echo(
+                    "voucher-batch: " + after_commit.recorded_message(batch, exc.message),
+                    err=True,
+                )
+                ctx.exit(1)
             click.echo(f"voucher-batch: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
@@ -52,11 +62,23 @@ class VoucherGroup(click.Group):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
             ctx.exit(0)
         except KeyboardInterrupt:
+            batch = after_commit.last()
+            if batch is not None:
+                message = after_commit.recorded_message(batch, "the run was interrupted")
+                click.echo(f"voucher-batch: {message}", err=True)
+                ctx.exit(1)
             click.echo("voucher-batch: interrupted; nothing more was recorded", err=True)
             ctx.exit(2)
         except Exception as exc:  # the user gets a sentence, never a traceback
             if os.environ.get("VOUCHER_BATCH_DEBUG"):
                 raise
+            batch = after_commit.last()
+            if batch is not None:
+                message = after_commit.recorded_message(
+                    batch, f"then an unexpected error stopped the run ({after_commit.cause(exc)})"
+                )
+                click.echo(f"voucher-batch: {message}", err=True)
+                ctx.exit(1)
             click.echo(
                 f"voucher-batch: unexpected error ({type(exc).__name__}: {exc}); nothing was "
                 "recorded by the failing step. Set VOUCHER_BATCH_DEBUG=1 for details.",
@@ -388,10 +410,18 @@ def sheets() -> None:
 @sheets.command()
 @out_dir_option("Folder for the blank workbook.")
 def blank(out_dir: Path) -> None:
-    """Write an empty input workbook with headers, dropdowns and instructions."""
+    """Write an empty input workbook with headers, dropdowns and instructions.
+
+    An existing workbook is never replaced: the next free name is used
+    (voucher-batch-input-2.xlsx, ...)."""
+    from .output_names import BLANK, numbered, write_new
     from .workbook.blank import write_blank
 
-    click.echo(str(write_blank(out_dir.expanduser() / BLANK_NAME)))
+    folder = out_dir.expanduser()
+    services.check_writable(folder)
+    stem, suffix = BLANK_NAME.rsplit(".", 1)
+    names = (f"{stem}{tag}.{suffix}" for tag in numbered())
+    click.echo(str(write_new(folder, names, BLANK, write_blank)))
 
 
 @main.command()
@@ -401,7 +431,8 @@ def blank(out_dir: Path) -> None:
     type=click.Path(path_type=Path),
     default=Path("build/demo"),
     show_default=True,
-    help="Folder for the demo ledger and outputs (emptied first).",
+    help="Folder for the demo ledger and outputs: empty, missing, or the demo's own from an "
+    "earlier run (only what the demo wrote there is cleared).",
 )
 @click.pass_context
 def demo(ctx: click.Context, directory: Path) -> None:

@@ -2,24 +2,39 @@
 
 The demo uses a fixed business date so that its sample requests (whose estimated
 conversion dates lie in 2027) decide the same way whenever it runs; `--as-of` overrides it.
+
+The demo works only in a folder of its own (R17): an empty or missing one, or one it marked
+(`.voucher-batch-demo` lists every file it wrote, with its sha256). A re-run clears exactly
+those files, and only while they are unchanged; a folder holding anything else - a ledger,
+a reports folder, a file someone edited - is refused before anything is done.
 """
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import json
+import os
 from collections.abc import Callable
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
-from . import services
+from . import after_commit, services
+from .atomic import remove_stale_temps, temp_path
+from .errors import OutputsNotWrittenError, VoucherBatchError
 from .ledger import Ledger
 from .monthly import report_monthly
+from .output_names import sha256_of
 from .reviews import review_export, review_import
 
 DEMO_DATE = date(2026, 11, 2)
 SAMPLE = "partner-ops-batch.xlsx"
 DEMO_QUOTA = 110_000
+MARKER = ".voucher-batch-demo"
+
+
+class DemoFolderError(VoucherBatchError):
+    """The demo folder holds something the demo did not write; nothing was done."""
 
 
 def sample_workbook(name: str = SAMPLE) -> Path:
@@ -30,17 +45,115 @@ def sample_workbook(name: str = SAMPLE) -> Path:
     return Path(__file__).resolve().parents[1] / "sample_sheets" / name
 
 
+def _contents(directory: Path) -> tuple[set[str], set[str]]:
+    """(files, folders) under `directory`, relative, links counted as files, not followed."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    for root, dirs, names in os.walk(directory, followlinks=False):
+        base = Path(root).relative_to(directory)
+        for d in list(dirs):
+            if (Path(root) / d).is_symlink():
+                dirs.remove(d)
+                files.add((base / d).as_posix())
+            else:
+                folders.add((base / d).as_posix())
+        files.update((base / n).as_posix() for n in names)
+    files.discard(MARKER)
+    return files, folders
+
+
+def _refuse(directory: Path, why: str) -> DemoFolderError:
+    return DemoFolderError(
+        f"demo folder {directory} {why}; the demo only works in an empty folder or one it "
+        "made itself - choose another --dir (nothing was done)"
+    )
+
+
+def _claim(directory: Path) -> None:
+    """Check, before doing anything, that the folder is the demo's own; clear what an
+    earlier demo run wrote there."""
+    if directory.exists() and not directory.is_dir():
+        raise _refuse(directory, "is not a folder")
+    if not directory.exists():
+        return
+    for folder in [directory, *(p for p in directory.rglob("*") if p.is_dir())]:
+        remove_stale_temps(folder)  # left by a killed run; a live run's stay (and refuse)
+    files, folders = _contents(directory)
+    if not (directory / MARKER).exists():
+        if files or folders:
+            example = min(files or folders)
+            raise _refuse(directory, f"holds files the demo did not write (e.g. {example})")
+        return
+    try:
+        marker = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+        written: dict[str, str] = dict(marker["files"])
+        made: list[str] = list(marker["folders"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise _refuse(directory, f"has a {MARKER} file the demo cannot read") from None
+    strangers = sorted(files - set(written)) + sorted(folders - set(made))
+    if strangers:
+        raise _refuse(directory, f"holds files the demo did not write (e.g. {strangers[0]})")
+    for name in sorted(files):
+        if sha256_of(directory / name) != written[name]:
+            raise _refuse(directory, f"holds {name}, changed since the demo wrote it")
+    for name in sorted(files):
+        (directory / name).unlink()
+    for name in sorted(folders, key=lambda f: f.count("/"), reverse=True):
+        (directory / name).rmdir()
+
+
+def _mark(directory: Path) -> None:
+    """List what the demo wrote (everything now in its folder: it was empty before)."""
+    files, folders = _contents(directory)
+    listing = {
+        "files": {name: sha256_of(directory / name) for name in sorted(files)},
+        "folders": sorted(folders),
+    }
+    tmp = temp_path(directory, ".json")
+    tmp.write_text(json.dumps(listing, indent=1), encoding="utf-8")
+    os.replace(tmp, directory / MARKER)
+
+
 def run_demo(
     directory: Path, operator: str, as_of: date | None, echo: Callable[[str], None]
 ) -> int:
     directory = directory.expanduser().resolve()
+    _claim(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    ledger_path = directory / "voucher-ledger.sqlite3"
-    for stale in directory.glob("voucher-ledger.sqlite3*"):
-        stale.unlink()
-    shutil.rmtree(directory / "reports", ignore_errors=True)
+    _mark(directory)
+    ledger = Ledger(str(directory / "voucher-ledger.sqlite3"))
+    try:
+        return _run(directory, ledger, operator, as_of, echo)
+    except VoucherBatchError as exc:
+        if after_commit.last() is None:
+            raise
+        raise _recorded(directory, exc.message) from None
+    except BaseException as exc:
+        if after_commit.last() is None or isinstance(exc, VoucherBatchError | SystemExit):
+            raise
+        raise _recorded(directory, after_commit.cause(exc)) from None
+    finally:
+        ledger.engine.dispose()  # closed, so no -wal/-shm file is left beside it
+        with contextlib.suppress(OSError):  # the run's own error matters more
+            _mark(directory)
 
-    ctx = services.Context(Ledger(str(ledger_path)), operator, as_of or DEMO_DATE)
+
+def _recorded(directory: Path, what: str) -> OutputsNotWrittenError:
+    return OutputsNotWrittenError(
+        f"demo: the demo ledger in {directory} WAS recorded, but the demo then stopped "
+        f"({what}); run 'voucher-batch demo --dir {directory}' again to start it afresh"
+    )
+
+
+def _run(
+    directory: Path,
+    ledger: Ledger,
+    operator: str,
+    as_of: date | None,
+    echo: Callable[[str], None],
+) -> int:
+    ledger_path = directory / "voucher-ledger.sqlite3"
+    ctx = services.Context(ledger, operator, as_of or DEMO_DATE)
     echo(f"1. ledger {ctx.ledger.init()}: {ledger_path}")
     balance = services.quota_change(
         ctx, "grant", DEMO_QUOTA, "sales.rep", "QUOTA-2026-11", "demo quota"

@@ -14,6 +14,7 @@ from pathlib import Path
 from .calendars import business_calendar
 from .domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
 from .errors import VoucherBatchError
+from .output_names import MONTHLY, numbered, write_pair
 from .render import render_html
 from .services import Context, Progress, no_progress, prepare_outputs
 from .workbook.writer import Table, write_workbook
@@ -51,21 +52,39 @@ def report_monthly(
     progress("computing")
     report = monthly_report(month, ctx.business_date, moves, facts, cal)
     name = f"quota-{report.figures.month}"
-    html_path, xlsx_path = out_dir / f"{name}.html", out_dir / f"{name}.xlsx"
     progress("drawing charts")
-    render_html(
-        "monthly_report.html.j2",
-        html_path,
-        r=report,
-        f=report.figures,
-        charts=_charts(report),
-        ledger=ctx.ledger.name,
-        as_of=ctx.business_date.isoformat(),
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    charts = _charts(report)
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    tables = _tables(report, ctx)
+
+    def write_html(path: Path, replace: bool) -> None:
+        render_html(
+            "monthly_report.html.j2",
+            path,
+            replace,
+            r=report,
+            f=report.figures,
+            charts=charts,
+            ledger=ctx.ledger.name,
+            as_of=ctx.business_date.isoformat(),
+            generated=generated,
+        )
+
+    def write_xlsx(path: Path, replace: bool) -> None:
+        progress("writing the workbook")
+        write_workbook(path, tables, replace)
+
+    # regenerated output: replaces the previous report only if the tool wrote it and nobody
+    # edited it since; otherwise quota-<month>-2.html / .xlsx, ...
+    pair = write_pair(
+        out_dir,
+        lambda tag: (f"{name}{tag}.html", f"{name}{tag}.xlsx"),
+        numbered,
+        MONTHLY,
+        write_html,
+        write_xlsx,
     )
-    progress("writing the workbook")
-    write_workbook(xlsx_path, _tables(report, ctx))
-    return MonthlyResult(report, html_path, xlsx_path)
+    return MonthlyResult(report, pair.first, pair.second)
 
 
 def _charts(report: MonthlyReport) -> dict[str, str]:

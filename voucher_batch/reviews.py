@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import checkpoints
+from . import after_commit, checkpoints
 from .batch_history import keep_batch, keep_review_rows
-from .batch_outputs import BatchFacts, write_batch_outputs
+from .batch_outputs import BatchFacts
 from .calendars import business_calendar
 from .domain.identity import unsafe_identity_message
 from .domain.quota import Balance
@@ -31,9 +31,18 @@ from .domain.review import (
     row_check,
     sign,
 )
-from .errors import InputFileError, OutputsNotWrittenError, RuleError
+from .errors import InputFileError, RuleError
 from .ledger import BatchInfo, UnitOfWork
-from .services import Context, Progress, file_sha256, no_progress, prepare_outputs
+from .output_names import REVIEW_EXPORT, check_names_fit, counted, write_new
+from .services import (
+    Context,
+    Progress,
+    check_batch_names,
+    file_sha256,
+    no_progress,
+    prepare_outputs,
+    write_batch_files,
+)
 from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 
 if TYPE_CHECKING:
@@ -66,6 +75,11 @@ def review_export(
 ) -> ExportResult:
     """Write review-<as-of>.xlsx with every pending issuance."""
     out_dir = prepare_outputs(ctx, out_dir)
+    check_names_fit(
+        out_dir,
+        [f"review-{ctx.business_date.isoformat()}-EXP-00000000-000000-99.xlsx"],
+        "choose another --out-dir",
+    )
     progress("collecting pending issuances")
     with ctx.ledger.unit_of_work(write=True) as uow:
         secret, ledger_id = _secret(uow, create=True)
@@ -117,12 +131,17 @@ def review_export(
         *((ISSUANCE_KEY, i) for i in ids),
     ]
     progress(f"writing {len(rows)} rows")
-    path = out_dir / f"review-{ctx.business_date.isoformat()}.xlsx"
-    write_review_export(
-        path,
-        ReviewExport(
-            export_id, generated, ctx.business_date, ctx.operator, cal.name, rows, overdue, manifest
-        ),
+    export = ReviewExport(
+        export_id, generated, ctx.business_date, ctx.operator, cal.name, rows, overdue, manifest
+    )
+    # a review workbook may already be in a reviewer's hands: never written over; a taken
+    # name gives way to one with the export ID
+    base = f"review-{ctx.business_date.isoformat()}"
+    path = write_new(
+        out_dir,
+        (f"{base}{tag}.xlsx" for tag in counted("", f"-{export_id}")),
+        REVIEW_EXPORT,
+        lambda target: write_review_export(target, export),
     )
     return ExportResult(path, export_id, len(rows), sum(overdue))
 
@@ -134,6 +153,7 @@ class ReviewResult:
     after: Balance
     counts: dict[str, int]
     recorded_at: datetime | None = None
+    batch_id: int = 0
 
 
 def apply_reviews(
@@ -174,11 +194,13 @@ def apply_reviews(
             else keep_review_rows(label, nested, before, after, rows, outcome.decisions)
         )
         info = BatchInfo("review", source, sha256, ctx.operator, ctx.business_date, flat, kept)
-        uow.record_reviews(info, outcome.new)
+        batch_id = uow.record_reviews(info, outcome.new)
         recorded_at = uow.recorded_at
         checkpoints.reached("recording")
         uow.commit()
-    return ReviewResult(outcome, before, after, counts, recorded_at)
+    # the transaction is committed once the unit of work has closed
+    after_commit.mark(after_commit.Committed(source, batch_id))
+    return ReviewResult(outcome, before, after, counts, recorded_at, batch_id)
 
 
 def _verified_export(
@@ -223,6 +245,7 @@ class ImportResult:
     decisions_path: Path
     report_path: Path
     notes: list[str] = field(default_factory=list)
+    batch_id: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -245,6 +268,7 @@ def review_import(
     if unsafe:
         raise RuleError(unsafe)
     out_dir = prepare_outputs(ctx, out_dir)
+    check_batch_names(out_dir, path.stem)
     progress(f"reading {path.name}")
     book = read_workbook(path, (REVIEW,), extras=(MANIFEST_SHEET,))
     sha = file_sha256(path)
@@ -277,7 +301,21 @@ def review_import(
         sheets=book.sheets,
         skipped=book.skipped,
     )
-    checkpoints.reached("committed")
+    after_commit.mark(
+        after_commit.Committed(
+            path.name,
+            result.batch_id,
+            out_dir,
+            after_commit.rerun_command(
+                "review",
+                "import",
+                path,
+                "--out-dir",
+                out_dir,
+                *(("--reviewer", reviewer) if reviewer else ()),
+            ),
+        )
+    )
     progress("writing outputs")
     facts = BatchFacts(
         "Review import",
@@ -296,20 +334,17 @@ def review_import(
         book.skipped,
         recorded_at=result.recorded_at,
     )
-    try:
-        write_batch_outputs(facts, book.sheets, result.outcome.decisions)
-    except OSError as exc:
-        raise OutputsNotWrittenError(
-            f"{path.name}: the review decisions WERE recorded, but the outputs could not be "
-            f"written to {out_dir} ({exc}); 'vouchers list' shows the decisions"
-        ) from None
+    decisions_path, report_path = write_batch_files(
+        out_dir, path.stem, facts, book.sheets, result.outcome.decisions, result.batch_id
+    )
     return ImportResult(
         path.name,
         result.counts,
         result.outcome.refused,
         result.before,
         result.after,
-        facts.decisions_path,
-        facts.report_path,
+        decisions_path,
+        report_path,
         notes,
+        result.batch_id,
     )

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import checkpoints
+from . import after_commit, checkpoints
 from .domain import engine
 from .domain.engine import (
     BatchContext,
@@ -30,10 +30,12 @@ from .domain.model import (
 )
 from .domain.quota import Balance, QuotaRuleError, check_change, limit_from
 from .domain.verify import Report as VerifyReport
-from .errors import OutputError, OutputsNotWrittenError, RuleError
+from .errors import OutputError, OutputsNotWrittenError, RuleError, VoucherBatchError
 from .ledger import BatchInfo, Ledger, VoucherRecord
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only for ingest
+    from .batch_outputs import BatchFacts
+    from .domain.problems import Decided
     from .workbook.reader import RawSheet
     from .workbook.validation import CheckedRow
 
@@ -74,6 +76,7 @@ class IngestResult:
     report_path: Path
     skipped: list[str] = field(default_factory=list)
     not_recorded_reason: str = ""
+    batch_id: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -102,12 +105,13 @@ def ingest(
     progress: Progress = no_progress,
 ) -> IngestResult:
     from .batch_history import keep_batch
-    from .batch_outputs import BatchFacts, write_batch_outputs
+    from .batch_outputs import BatchFacts
     from .workbook.reader import read_workbook
     from .workbook.records import customer_row, request_row, template_row
     from .workbook.validation import check_sheet
 
     out_dir = prepare_outputs(ctx, out_dir)
+    check_batch_names(out_dir, path.stem)
     progress(f"reading {path.name}")
     checkpoints.reached("reading")
     book = read_workbook(path)
@@ -120,6 +124,7 @@ def ingest(
 
     progress("deciding")
     recorded_at = None
+    batch_id: int | None = None
     with ctx.ledger.unit_of_work(write=not dry_run) as uow:
         checkpoints.reached("deciding")
         before = uow.balance()
@@ -157,7 +162,7 @@ def ingest(
             kept = keep_batch(
                 "Ingest", counts, before, after, book.skipped, book.sheets, outcome.decisions
             )
-            uow.record_batch(
+            new_id = uow.record_batch(
                 BatchInfo(
                     "ingest",
                     path.name,
@@ -172,26 +177,22 @@ def ingest(
             recorded_at = uow.recorded_at
             checkpoints.reached("recording")
             uow.commit()
+            batch_id = new_id
+    if batch_id is not None:  # the transaction is committed once the unit of work has closed
+        after_commit.mark(
+            after_commit.Committed(
+                path.name,
+                batch_id,
+                out_dir,
+                after_commit.rerun_command("ingest", path, "--out-dir", out_dir),
+            )
+        )
     recorded = not reason
-    if recorded:
-        checkpoints.reached("committed")
     if not recorded:
         for d in outcome.decisions:
             if d.decision == engine.PENDING_APPROVAL:
                 d.issuance_id = ""
     progress("writing outputs")
-    result = IngestResult(
-        path.name,
-        recorded,
-        counts,
-        outcome.refused,
-        before,
-        after if recorded else before,
-        out_dir / f"{path.stem}-decisions.xlsx",
-        out_dir / f"{path.stem}-report.html",
-        book.skipped,
-        reason,
-    )
     facts = BatchFacts(
         "Ingest",
         path.name,
@@ -204,23 +205,106 @@ def ingest(
         counts,
         before,
         after,
-        result.decisions_path,
-        result.report_path,
+        out_dir / f"{path.stem}-decisions.xlsx",
+        out_dir / f"{path.stem}-report.html",
         book.skipped,
         recorded_at=recorded_at,
     )
+    decisions_path, report_path = write_batch_files(
+        out_dir, path.stem, facts, book.sheets, outcome.decisions, batch_id
+    )
+    return IngestResult(
+        path.name,
+        recorded,
+        counts,
+        outcome.refused,
+        before,
+        after if recorded else before,
+        decisions_path,
+        report_path,
+        book.skipped,
+        reason,
+        batch_id,
+    )
+
+
+def batch_file_names(stem: str) -> Callable[[str], tuple[str, str]]:
+    """The names of a batch's two outputs for a name tag ("" is the contract's name)."""
+    return lambda tag: (f"{stem}{tag}-decisions.xlsx", f"{stem}{tag}-report.html")
+
+
+def check_batch_names(out_dir: Path, stem: str) -> None:
+    """Before anything is recorded: the outputs of this batch will get names the folder
+    can hold, whichever name the batch ends up needing (R17, R18)."""
+    import os
+
+    from .output_names import LONGEST_BATCH_ID, counted, name_max, pick_pair
+
+    names = batch_file_names(stem)
+    longest = max(
+        [*names(""), *names(f"-batch-{LONGEST_BATCH_ID}")], key=lambda n: len(os.fsencode(n))
+    )
+    limit = name_max(out_dir)
+    if len(os.fsencode(longest)) > limit:
+        room = limit - (len(os.fsencode(longest)) - len(os.fsencode(stem)))
+        raise OutputError(
+            f"the workbook name '{stem[:40]}...' ({len(os.fsencode(stem))} bytes) is too long "
+            f"for its output names in {out_dir}, which may have at most {limit} bytes "
+            f"(e.g. '<name>-batch-<id>-decisions.xlsx'); give the workbook a shorter file "
+            f"name (at most {room} bytes before .xlsx); nothing was recorded"
+        )
+    pick_pair(out_dir, names, counted("", f"-batch-{LONGEST_BATCH_ID}"))
+
+
+def write_batch_files(
+    out_dir: Path,
+    stem: str,
+    facts: BatchFacts,
+    sheets: list[RawSheet],
+    decisions: Sequence[Decided],
+    batch_id: int | None,
+) -> tuple[Path, Path]:
+    """Write a batch's decision workbook and report under names that replace nothing a
+    person may own (see `output_names`): the contract's names when free, else
+    `-batch-<id>` for a recorded batch, `-dry-run` / `-not-recorded` for one that recorded
+    nothing. After a commit, any failure says the batch WAS recorded (exit 1)."""
+    from .batch_outputs import build_batch_outputs
+    from .output_names import DRY_RUN, NOT_RECORDED, RECORDED, counted, write_pair
+
+    if batch_id is not None:
+        kind, tag = RECORDED, f"-batch-{batch_id}"
+    elif facts.not_recorded_reason == "dry run":
+        kind, tag = DRY_RUN, "-dry-run"
+    else:
+        kind, tag = NOT_RECORDED, "-not-recorded"
     try:
-        write_batch_outputs(facts, book.sheets, outcome.decisions)
-    except OSError as exc:
-        if not recorded:
-            raise OutputError(f"cannot write the outputs to {out_dir}: {exc}") from None
+        if batch_id is not None:
+            checkpoints.reached("committed")
+        outputs = build_batch_outputs(facts, sheets, decisions)
+        pair = write_pair(
+            out_dir,
+            batch_file_names(stem),
+            lambda: counted("", tag),
+            kind,
+            outputs.write_decisions,
+            outputs.write_report,
+        )
+    except BaseException as exc:
+        batch = after_commit.last()
+        if batch_id is None or batch is None:
+            if isinstance(exc, Exception) and not isinstance(exc, VoucherBatchError):
+                raise OutputError(
+                    f"cannot write the outputs to {out_dir} ({after_commit.cause(exc)}); "
+                    "nothing was recorded"
+                ) from None
+            raise
         raise OutputsNotWrittenError(
-            f"{path.name}: the batch WAS recorded, but its outputs could not be written to "
-            f"{out_dir} ({exc}); free the folder, then run 'voucher-batch ingest {path}' "
-            "again to rewrite them: nothing is recorded twice and recorded rows show "
-            "'Already submitted' with their Issuance IDs"
+            after_commit.recorded_message(
+                batch,
+                f"its outputs could not be written to {out_dir} ({after_commit.cause(exc)})",
+            )
         ) from None
-    return result
+    return pair.first, pair.second
 
 
 def prepare_outputs(ctx: Context, out_dir: Path) -> Path:
@@ -233,13 +317,18 @@ def prepare_outputs(ctx: Context, out_dir: Path) -> Path:
 
 
 def check_writable(folder: Path) -> None:
-    """Fail before recording anything if the outputs could not be written."""
-    import tempfile
+    """Fail before recording anything if the outputs could not be written; clear what runs
+    killed while writing here left behind (their temporary files only)."""
+    import os
+
+    from .atomic import remove_stale_temps, temp_path
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-            pass
+        remove_stale_temps(folder)
+        probe = temp_path(folder)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
     except OSError as exc:
         raise OutputError(
             f"cannot write to the output folder {folder} ({exc.strerror or exc}); nothing "

@@ -126,7 +126,7 @@ def review_import(
     result = cli(*args, *(["--reviewer", reviewer] if reviewer else []), as_of=as_of)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.code in (0, 1), result.stderr
-    out = openpyxl.load_workbook(cli.out / f"{book.stem}-decisions.xlsx")
+    out = cli.decisions(book)  # the workbook this run wrote (a re-import gets a new name)
     header = [c.value for c in out["Review"][1]]
     # the input columns (the reviewer's Decision among them), then Row, Decision, Reason;
     # rows_of keeps the last of the two Decision columns: the tool's decision

@@ -160,9 +160,10 @@ def new_book(path: Path) -> xlsxwriter.Workbook:
     )
 
 
-def write_workbook(path: Path, tables: Sequence[Table]) -> Path:
-    """Write `tables` as sheets of one workbook at `path`, atomically."""
-    with atomic_path(path) as tmp:
+def write_workbook(path: Path, tables: Sequence[Table], replace: bool = False) -> Path:
+    """Write `tables` as sheets of one workbook at `path`, atomically; an existing file at
+    `path` is replaced only with `replace` (else FileExistsError)."""
+    with atomic_path(path, replace) as tmp:
         book = new_book(tmp)
         fmts = _Formats(book)
         for table in tables:
