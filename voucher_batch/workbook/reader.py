@@ -689,6 +689,8 @@ def _read_sheet(
         covered = _merged_positions(scan.merged, header_row, columns, kept)
         for raw in rows:
             for pos in covered.get(raw.row, ()):
+                if pos in raw.issues and raw.issues[pos].code is Code.TOO_LONG:
+                    continue  # the reason the decision sheet shows the cell cut
                 raw.issues[pos] = CellProblem(
                     Code.MERGED_CELL, "the cell is part of a merged range; unmerge the cells"
                 )
