@@ -77,6 +77,7 @@ _FILTER_COLUMN = _NS_MAIN + "filterColumn"
 _SST_ITEM = _NS_MAIN + "si"
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
 _XF = re.compile(rb"<(?:\w+:)?xf[\s>/]")
+_SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_WINDOW = 1 << 16  # a document type declaration can only come before the root element
 _TRUE = ("1", "true")
@@ -244,13 +245,17 @@ def _check_container(path: Path) -> None:
 
 
 def _count(zf: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes]) -> int:
-    """Occurrences of `pattern` in a package member, streamed (a match split across two
-    chunks is not counted, which only matters far below the limits)."""
-    found = 0
+    """Occurrences of `pattern` (a tag: it starts with "<" and holds no other) in a package
+    member, streamed; a tag split across two chunks is carried over and counted once."""
+    found, tail = 0, b""
     with zf.open(member) as stream:
         while chunk := stream.read(1 << 20):
-            found += len(pattern.findall(chunk))
-    return found
+            data = tail + chunk
+            cut = data.rfind(b"<", max(0, len(data) - 64))
+            cut = len(data) if cut < 0 else cut
+            found += len(pattern.findall(data, 0, cut))
+            tail = data[cut:]
+    return found + len(pattern.findall(tail))
 
 
 def _check_part(zf: zipfile.ZipFile, member: str, file_name: str) -> None:
@@ -308,15 +313,18 @@ def _shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
     if found is None:
         return []
     part = found.PartName.lstrip("/")
+    too_many = (
+        f"{file_name}: refused, the shared strings part {part} holds more than "
+        f"{MAX_SHARED_STRINGS:,} strings, the limit"
+    )
+    if _count(zf, part, _SI) > MAX_SHARED_STRINGS:  # a quick look before parsing
+        raise InputFileError(too_many)
     strings: list[str] = []
     with zf.open(part) as stream:
         for item in _stream_children(stream):
             if item.tag == _SST_ITEM:
                 if len(strings) >= MAX_SHARED_STRINGS:
-                    raise InputFileError(
-                        f"{file_name}: refused, the shared strings part {part} holds more than "
-                        f"{MAX_SHARED_STRINGS:,} strings"
-                    )
+                    raise InputFileError(too_many)
                 strings.append(Text.from_tree(item).content.replace("x005F_", ""))
     return strings
 
