@@ -81,6 +81,7 @@ _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_WINDOW = 1 << 16  # a document type declaration can only come before the root element
 _TRUE = ("1", "true")
+_LAST_ROW, _LAST_COLUMN = 1_048_576, 16_384  # the grid of an Excel sheet
 MAX_ROWS_ENV = "VOUCHER_BATCH_MAX_ROWS"
 DEFAULT_MAX_ROWS = 1_000_000  # rows per sheet; Excel itself stops at 1,048,576
 SAVE_AS_XLSX = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
@@ -384,7 +385,7 @@ def _styles(zf: zipfile.ZipFile, file_name: str) -> _Styles:
 # ---- one sheet, streamed ----------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cell:
     value: object
     error: bool  # an Excel error value (#N/A, #REF!, ...)
@@ -453,6 +454,11 @@ def _scan_sheet(
     with zf.open(entry.part) as stream:
         for event, elem in SafeET.iterparse(stream, events=("start", "end")):
             if event == "start":
+                if row_elem is not None and elem.tag == _ROW:
+                    raise InputFileError(
+                        f"{file_name}: sheet '{entry.name}': not a readable .xlsx workbook "
+                        f"(a row inside row {row_no})"
+                    )
                 if row_elem is not None:
                     row_elements += 1
                     if row_elements > MAX_ROW_ELEMENTS:
@@ -521,7 +527,7 @@ def _bounds(ref: str, title: str, file_name: str) -> tuple[int, int, int, int]:
         ) from None
     if None in (min_col, min_row, max_col, max_row):  # whole rows or columns: A:A, 2:2
         min_col, min_row = min_col or 1, min_row or 1
-        max_col, max_row = max_col or 16_384, max_row or 1_048_576
+        max_col, max_row = max_col or _LAST_COLUMN, max_row or _LAST_ROW
     return int(min_col), int(min_row), int(max_col), int(max_row)
 
 
@@ -546,6 +552,18 @@ def _take_row(
         if value is None and issue is None:
             continue
         r, c = int(parsed["row"]), int(parsed["column"])
+        if not (1 <= r <= _LAST_ROW and 1 <= c <= _LAST_COLUMN):
+            raise InputFileError(
+                f"{file_name}: sheet '{title}': not a readable .xlsx workbook (a cell at row "
+                f"{r:,}, column {c:,} is outside the sheet)"
+            )
+        if parsed["data_type"] == "e" and child.get("t", "n") == "n":
+            # a number formatted as a date that no date has: openpyxl makes it #VALUE!
+            issue = CellProblem(
+                Code.NOT_A_DATE,
+                f"the number {child.findtext(_VALUE)} is formatted as a date, but no date "
+                "has that number; type the date as YYYY-MM-DD",
+            )
         scan.cells.setdefault(r, {})[c] = _Cell(
             value, parsed["data_type"] == "e", int(parsed["style_id"] or 0), issue
         )
