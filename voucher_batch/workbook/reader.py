@@ -322,7 +322,7 @@ def _shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
         raise InputFileError(too_many)
     strings: list[str] = []
     with zf.open(part) as stream:
-        for item in _stream_children(stream):
+        for item in _stream_children(stream, file_name, part):
             if item.tag == _SST_ITEM:
                 if len(strings) >= MAX_SHARED_STRINGS:
                     raise InputFileError(too_many)
@@ -330,20 +330,29 @@ def _shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
     return strings
 
 
-def _stream_children(stream: IO[bytes]) -> Iterator[Any]:
-    """The children of the root element, each complete, dropped from the tree after use."""
-    depth = 0
+def _stream_children(stream: IO[bytes], file_name: str, part: str) -> Iterator[Any]:
+    """The children of the root element, each complete, dropped from the tree after use;
+    one child may hold at most MAX_ROW_ELEMENTS elements."""
+    depth = inside = 0
     root: Any = None
     for event, elem in SafeET.iterparse(stream, events=("start", "end")):
         if event == "start":
             if depth == 0:
                 root = elem
+            elif depth >= 2:
+                inside += 1
+                if inside > MAX_ROW_ELEMENTS:
+                    raise InputFileError(
+                        f"{file_name}: refused, an entry of the package part {part} holds more "
+                        f"than {MAX_ROW_ELEMENTS:,} XML elements"
+                    )
             depth += 1
             continue
         depth -= 1
         if depth == 1:
             yield elem
             root.remove(elem)
+            inside = 0
 
 
 @dataclass
