@@ -39,3 +39,25 @@ def test_validity_start() -> None:
     decided, requested = date(2027, 3, 3), date(2027, 3, 1)
     assert valid_from(ValidityStart.VALIDITY_DATE, decided, requested) == decided
     assert valid_from(ValidityStart.ISSUANCE_DATE, decided, requested) == requested
+
+
+@pytest.mark.parametrize(
+    ("start", "period", "until"),
+    [
+        (date(9999, 12, 2), ValidityPeriod(30, "days"), date(9999, 12, 31)),
+        (date(9999, 12, 3), ValidityPeriod(30, "days"), None),
+        (date(9999, 12, 20), ValidityPeriod(30, "days"), None),
+        (date(9999, 12, 1), ValidityPeriod(1, "months"), date(9999, 12, 31)),
+        (date(9999, 12, 2), ValidityPeriod(1, "months"), None),
+        (date(9999, 10, 31), ValidityPeriod(2, "months"), date(9999, 12, 30)),
+        (date(9999, 1, 1), ValidityPeriod(12, "months"), date(9999, 12, 31)),
+        (date(9999, 1, 2), ValidityPeriod(12, "months"), None),
+        (date(9999, 12, 31), ValidityPeriod(1, "days"), date(9999, 12, 31)),
+        (date(9999, 12, 31), ValidityPeriod(366, "days"), None),
+    ],
+)
+def test_valid_until_past_the_last_date_is_none(
+    start: date, period: ValidityPeriod, until: date | None
+) -> None:
+    """R11 at the calendar's end: 9999-12-31 is the last date, never an OverflowError."""
+    assert valid_until(start, period) == until

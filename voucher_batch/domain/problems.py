@@ -60,6 +60,7 @@ class Code(StrEnum):
     DECISION_DATE = "decision_date"
     NOT_A_DECISION = "not_a_decision"
     ROW_CHECK = "row_check"
+    VALIDITY_PAST_CALENDAR = "validity_past_calendar"
 
 
 @dataclass(frozen=True)

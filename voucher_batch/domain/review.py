@@ -17,7 +17,7 @@ from .identity import identity_key
 from .model import IssuanceStatus, Template
 from .problems import Code, Decided, Problem
 from .quota import Balance
-from .validity import valid_from, valid_until
+from .validity import LAST_DAY, valid_from, valid_until
 
 APPROVE, REJECT = "approve", "reject"
 APPROVED, REJECTED, NOT_REVIEWED, UNCHANGED, REFUSED = (
@@ -297,6 +297,21 @@ def decide_reviews(
         if wanted is IssuanceStatus.APPROVED:
             start = valid_from(target.template.validity_start, decided_on, target.requested_on)
             end = valid_until(start, target.template.validity)
+            if end is None:
+                problems.append(
+                    _refuse(
+                        row,
+                        "Decision",
+                        row.decision,
+                        Code.VALIDITY_PAST_CALENDAR,
+                        f"approving {ident} would make it valid from {start} for "
+                        f"{target.template.validity}, past {LAST_DAY}, the last date the "
+                        "ledger can hold; reject it or approve it from a template with a "
+                        "shorter validity (R11)",
+                    )
+                )
+                out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems, ident))
+                continue
             balance = Balance(
                 balance.quota,
                 balance.pending - target.amount,

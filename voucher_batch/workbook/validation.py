@@ -269,6 +269,7 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
     """Read, type and check every row of `sheet`; problems are collected, never raised."""
     spec: SheetSpec = sheet.spec
     checked: list[CheckedRow] = []
+    known = set(sheet.mapping.values())
     for raw in sheet.rows:
         out = CheckedRow(raw.row, {})
         if raw.hidden:
@@ -326,6 +327,21 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
                         )
                     )
             out.values[column.name] = typed
+        for pos, issue in raw.issues.items():
+            # unknown columns are otherwise ignored, but one the decision sheet cannot echo
+            # whole is refused rather than cut silently
+            if pos not in known and issue.code is Code.TOO_LONG:
+                key = sheet.column_key(pos)
+                out.problems.append(
+                    Problem(
+                        sheet.title,
+                        raw.row,
+                        key,
+                        raw.values[pos],
+                        issue.code,
+                        f"{key}: {issue.message} (section 2)",
+                    )
+                )
         checked.append(out)
     _run_model(sheet, checked)
     return checked

@@ -26,6 +26,16 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 REFUSED_FILL = "#FDE2E1"
 HEADER_FILL = "#DCE6F1"
 MAX_WIDTH = 60
+CELL_MAX_CHARS = 32_767  # what one Excel cell (or comment) holds
+
+
+def fit_cell(text: str) -> str:
+    """`text`, or, when longer than a cell holds, its start with a visible marker saying
+    how long it was (never cut silently)."""
+    if len(text) <= CELL_MAX_CHARS:
+        return text
+    marker = f" [... cut: {len(text):,} characters in all, a cell holds {CELL_MAX_CHARS:,}]"
+    return text[: CELL_MAX_CHARS - len(marker)] + marker
 
 
 @dataclass
@@ -85,7 +95,7 @@ def write_cell(ws: Worksheet, r: int, c: int, value: object, fmt: Any) -> None:
     elif isinstance(value, date):
         ws.write_datetime(r, c, datetime.combine(value, time()), fmt)
     else:
-        ws.write_string(r, c, str(value), fmt)
+        ws.write_string(r, c, fit_cell(str(value)), fmt)
 
 
 def write_value(
@@ -144,7 +154,7 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
             if i < 500 and c < len(widths):
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
     for (r, c), text in table.comments.items():
-        ws.write_comment(r + 1, c, text, {"x_scale": 2, "y_scale": 1.5})
+        ws.write_comment(r + 1, c, fit_cell(text), {"x_scale": 2, "y_scale": 1.5})
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.freeze_panes(1, 0)

@@ -1,0 +1,52 @@
+"""Reader and writer pieces that keep work bounded: merged ranges as ranges, exact tag
+counts across stream chunks, text cut only with a visible marker."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from voucher_batch.workbook.reader import _SI, _count, _merged_positions
+from voucher_batch.workbook.writer import CELL_MAX_CHARS, fit_cell
+
+
+def test_merged_ranges_cover_only_the_data_rows_and_read_columns_they_span() -> None:
+    columns = [1, 2, 3, 16_384]  # sheet columns of the read headers, by position
+    rows = [2, 3, 5, 1_048_576]
+    merged = [
+        (1, 1, 3, 1),  # a title above the header: ignored
+        (2, 2, 3, 3),  # B2:C3
+        (2, 2, 3, 3),  # the same range twice
+        (3, 5, 16_384, 1_048_576),  # C5:XFD1048576
+        (5, 2, 100, 9),  # E2:CV9 covers no read column
+    ]
+    assert _merged_positions(merged, 1, columns, rows) == {
+        2: [1, 2],
+        3: [1, 2],
+        5: [2, 3],
+        1_048_576: [2, 3],
+    }
+
+
+def test_merged_range_over_the_whole_sheet_costs_one_pass_over_the_rows() -> None:
+    rows = list(range(2, 50_002))
+    covered = _merged_positions([(1, 2, 16_384, 1_048_576)], 1, [1, 2, 3], rows)
+    assert len(covered) == len(rows) and covered[50_001] == [0, 1, 2]
+
+
+def test_tags_split_across_chunks_are_counted_once() -> None:
+    data = b"<sst>" + b"<si><t>x</t></si>" * 200_001 + b"</sst>"  # several 1 MiB chunks
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("xl/sharedStrings.xml", data)
+    with zipfile.ZipFile(buffer) as z:
+        assert _count(z, "xl/sharedStrings.xml", _SI) == 200_001
+
+
+def test_text_longer_than_a_cell_is_cut_with_a_visible_marker() -> None:
+    assert fit_cell("short") == "short"
+    exact = "x" * CELL_MAX_CHARS
+    assert fit_cell(exact) == exact
+    cut = fit_cell("y" * 40_000)
+    assert len(cut) == CELL_MAX_CHARS
+    assert cut.startswith("y" * 30_000) and cut.endswith("]") and "40,000 characters" in cut
