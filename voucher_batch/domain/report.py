@@ -305,9 +305,9 @@ def _burndown(
             delta[f.requested_on] -= f.amount
         if f.status == "rejected" and f.decided_on and first <= f.decided_on <= last:
             delta[f.decided_on] += f.amount
-    points, remaining, day = [], opening_remaining, first
-    while day <= last:
+    points, remaining = [], opening_remaining
+    for n in range((last - first).days + 1):  # no date past `last`: 9999-12-31 is the end
+        day = first + timedelta(days=n)
         remaining += delta.get(day, 0)
         points.append((day, remaining, grants.get(day, 0)))
-        day += timedelta(days=1)
     return points
