@@ -80,7 +80,7 @@ def _override(field: str) -> Any:
             return
         current: services.Context = ctx.obj
         if field == "ledger":
-            ctx.obj = replace(current, ledger=Ledger(value))
+            ctx.obj = replace(current, ledger=_open_ledger(ctx, value))
         elif field == "as_of":
             ctx.obj = replace(current, business_date=_parse_date(ctx, param, value))
             ctx.meta["as_of_given"] = True
@@ -132,6 +132,15 @@ def out_dir_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+def _open_ledger(ctx: click.Context, url: str) -> Ledger:
+    """The ledger at `url`, its connections closed when the command ends (whatever way it
+    ends), so that nothing outlives the command: a SQLite file is left checkpointed, a
+    PostgreSQL server gets its connections back."""
+    ledger = Ledger(url)
+    ctx.call_on_close(ledger.dispose)
+    return ledger
+
+
 def _context(ctx: click.Context) -> services.Context:
     obj: services.Context = ctx.obj
     return obj
@@ -169,7 +178,9 @@ def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -
 @click.pass_context
 def main(ctx: click.Context, ledger: str, as_of: date, operator: str) -> None:
     """Run cloud-voucher issuance from Excel workbooks against a quota ledger."""
-    ctx.obj = services.Context(Ledger(ledger), operator.strip() or _operator_default(), as_of)
+    ctx.obj = services.Context(
+        _open_ledger(ctx, ledger), operator.strip() or _operator_default(), as_of
+    )
 
 
 @main.command()

@@ -41,6 +41,20 @@ def run_demo(
     shutil.rmtree(directory / "reports", ignore_errors=True)
 
     ctx = services.Context(Ledger(str(ledger_path)), operator, as_of or DEMO_DATE)
+    try:
+        _run_steps(ctx, directory, ledger_path, operator, echo)
+    finally:
+        ctx.ledger.dispose()  # the demo ledger is complete on disk when the command ends
+    return 0
+
+
+def _run_steps(
+    ctx: services.Context,
+    directory: Path,
+    ledger_path: Path,
+    operator: str,
+    echo: Callable[[str], None],
+) -> None:
     echo(f"1. ledger {ctx.ledger.init()}: {ledger_path}")
     balance = services.quota_change(
         ctx, "grant", DEMO_QUOTA, "sales.rep", "QUOTA-2026-11", "demo quota"
@@ -84,7 +98,6 @@ def run_demo(
     echo(f"  review:     {exported.path} -> {reviewed.decisions_path}")
     echo(f"  monthly:    {monthly.html_path}")
     echo(f"              {monthly.xlsx_path}")
-    return 0
 
 
 def _fill_review(exported: Path, filled: Path) -> Path:

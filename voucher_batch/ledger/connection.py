@@ -83,6 +83,13 @@ class Ledger:
         except (SQLAlchemyError, ImportError) as exc:
             raise LedgerError(f"ledger {self.name}: cannot open ({exc})") from None
 
+    def dispose(self) -> None:
+        """Close every pooled connection (a SQLite file is checkpointed when its last
+        connection closes). The ledger opens again on next use."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def exists(self) -> bool:
         if self.is_sqlite and not Path(str(self.url.database)).is_file():
             return False
