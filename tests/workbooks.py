@@ -12,6 +12,7 @@ for tests where the process itself matters (kills, signals, races, terminals, me
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess as sp
 import sys
@@ -248,17 +249,24 @@ def _print_warning(
 
 
 @contextmanager
-def _warnings_as_a_process_shows_them() -> Iterator[None]:
-    """Warnings go to the command's stderr under Python's default filters, as they would
-    in a real process (pytest would otherwise collect them, and a test checking that stderr
-    holds one line would not see them)."""
+def _shown_as_in_a_process() -> Iterator[None]:
+    """Warnings and log records go to the command's stderr as they would in a real process
+    (Python's default warning filters; the last-resort log handler, WARNING and above).
+    pytest would otherwise collect them, and a test checking that stderr holds one line
+    would not see them."""
+    root = logging.getLogger()
     with warnings.catch_warnings():
         warnings.resetwarnings()
         for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning):
             warnings.simplefilter("ignore", category)
         warnings.simplefilter("ignore", ResourceWarning)
         warnings.showwarning = _print_warning
-        yield
+        # the product configures no logging: a real process would use logging.lastResort
+        root.addHandler(logging.lastResort)  # type: ignore[arg-type]
+        try:
+            yield
+        finally:
+            root.removeHandler(logging.lastResort)  # type: ignore[arg-type]
 
 
 def run_in_process(
@@ -271,7 +279,7 @@ def run_in_process(
     runner = CliRunner()
     env: dict[str, str | None] = {name: None for name in UNSET}
     env.update({k: v for k, v in variables.items() if k not in UNSET})
-    with _current_folder(folder), _warnings_as_a_process_shows_them():
+    with _current_folder(folder), _shown_as_in_a_process():
         result = runner.invoke(command, list(args), env=env, prog_name="voucher-batch")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         assert result.exc_info is not None

@@ -7,6 +7,7 @@ entry point."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import warnings
@@ -86,15 +87,19 @@ def test_the_environment_and_folder_are_those_of_a_real_run(
     assert "VOUCHER_BATCH_LEDGER" not in os.environ
 
 
-def test_warnings_reach_stderr_as_in_a_real_run(tmp_path: Path) -> None:
+def test_warnings_and_log_records_reach_stderr_as_in_a_real_run(tmp_path: Path) -> None:
     @click.command()
     def warn() -> None:
         warnings.warn("a library complains", UserWarning, stacklevel=1)
         warnings.warn("an old API", DeprecationWarning, stacklevel=1)  # hidden by Python too
+        logging.getLogger("some.library").warning("a library logs")
+        logging.getLogger("some.library").info("chatter")  # below the last-resort level
 
     result = run_in_process(warn, [], {}, tmp_path)
     assert "UserWarning: a library complains" in result.stderr
     assert "DeprecationWarning" not in result.stderr
+    assert "a library logs\n" in result.stderr and "chatter" not in result.stderr
+    assert logging.lastResort not in logging.getLogger().handlers  # and removed afterwards
 
 
 def test_an_exception_let_through_fails_the_test_with_its_traceback(tmp_path: Path) -> None:
