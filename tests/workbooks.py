@@ -133,8 +133,8 @@ class Result:
         return json.loads(self.stdout)
 
 
-# Set for every run, from the test's arguments; and unset for every run whatever the test
-# process has (a developer's VOUCHER_BATCH_DEBUG would turn error messages into tracebacks).
+# Variables no run sees, whatever the test process or the test sets (a developer's
+# VOUCHER_BATCH_DEBUG would turn the one-line error messages under test into tracebacks).
 UNSET = ("VOUCHER_BATCH_DEBUG",)
 
 
