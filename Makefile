@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench fuzz clean samples schemas
+.PHONY: demo test test-fast lint typecheck bench fuzz clean samples schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest -n 2
+
+# Everything but PostgreSQL, LibreOffice, Chromium, fuzzing and the long runs: under a minute.
+FAST := not postgres and not soffice and not chromium and not fuzz and not slow
+test-fast: lint typecheck
+	$(BIN)/pytest -q -m "$(FAST)"
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q tests/fuzz

@@ -2,21 +2,32 @@
 
 Tests describe workbooks as data (sheet name -> rows) so that every input is generated
 and no binary fixture is needed.
+
+`Cli` runs the command line in this process by default (Click's CliRunner: the same
+`main`, arguments, environment and current folder as a real run, without 1-2 s of imports
+per call). `Cli(..., subprocess=True)` runs `python -m voucher_batch` in a real process,
+for tests where the process itself matters (kills, signals, races, terminals, memory).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import subprocess
+import subprocess as sp
 import sys
-from collections.abc import Iterable, Sequence
+import traceback
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import click
 import openpyxl
+from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 
 REQUEST_HEADERS = [
@@ -122,41 +133,49 @@ class Result:
         return json.loads(self.stdout)
 
 
-class Cli:
-    """Runs `python -m voucher_batch` in a subprocess against one ledger in a folder."""
+# Variables no run sees, whatever the test process or the test sets (a developer's
+# VOUCHER_BATCH_DEBUG would turn the one-line error messages under test into tracebacks).
+UNSET = ("VOUCHER_BATCH_DEBUG",)
 
-    def __init__(self, folder: Path, ledger: str | None = None) -> None:
+
+class Cli:
+    """Runs the command line against one ledger, with a folder as the current folder.
+
+    In this process by default; `subprocess=True` runs `python -m voucher_batch`."""
+
+    def __init__(self, folder: Path, ledger: str | None = None, *, subprocess: bool = False):
         self.folder = folder
         self.ledger = ledger or str(folder / "ledger.sqlite3")
         self.out = folder / "out"
         # the decision workbook each input's last run wrote (a later run of the same input
         # never replaces a recorded batch's workbook: it prints the name it chose)
         self.written: dict[str, Path] = {}
+        self.subprocess = subprocess
+
+    def as_process(self) -> Cli:
+        """The same ledger and folder, in a real process."""
+        twin = Cli(self.folder, self.ledger, subprocess=True)
+        twin.written = self.written
+        return twin
 
     def __call__(
         self, *args: str, as_of: str = AS_OF, operator: str = "ops.lead", **env: str
     ) -> Result:
-        full_env = {
-            **os.environ,
+        variables = {
             "VOUCHER_BATCH_LEDGER": self.ledger,
             "VOUCHER_BATCH_AS_OF": as_of,
             "VOUCHER_BATCH_OPERATOR": operator,
             **env,
         }
-        full_env.pop("VOUCHER_BATCH_DEBUG", None)
-        proc = subprocess.run(
-            [sys.executable, "-m", "voucher_batch", *args],
-            cwd=self.folder,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        if self.subprocess:
+            result = run_process(args, variables, self.folder)
+        else:
+            result = run_in_process(_main(), args, variables, self.folder)
         source = args[1] if args[:1] == ("ingest",) else args[2] if len(args) > 2 else ""
-        for line in proc.stdout.splitlines():
+        for line in result.stdout.splitlines():
             if line.startswith("decisions:") and args[:1] in (("ingest",), ("review",)):
                 self.written[Path(source).stem] = self.folder / line.split(":", 1)[1].strip()
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+        return result
 
     def ingest(self, workbook: Path, *extra: str, **kw: str) -> Result:
         return self("ingest", str(workbook), "--out-dir", str(self.out), *extra, **kw)
@@ -194,3 +213,92 @@ def ready_ledger(cli: Cli, quota: int = 10_000) -> None:
     )
     result = cli.ingest(setup)
     assert result.code == 0, result.stderr
+
+
+# ---- running the command line -----------------------------------------------------------
+
+
+def _main() -> click.Command:
+    from voucher_batch.cli import main
+
+    return main
+
+
+def run_process(args: Sequence[str], variables: Mapping[str, str], folder: Path) -> Result:
+    """`python -m voucher_batch ARGS` in `folder`, with this environment plus `variables`."""
+    env = {**os.environ, **variables}
+    for name in UNSET:
+        env.pop(name, None)
+    proc = sp.run(
+        [sys.executable, "-m", "voucher_batch", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@contextmanager
+def _current_folder(folder: Path) -> Iterator[None]:
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _print_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+@contextmanager
+def _shown_as_in_a_process() -> Iterator[None]:
+    """Warnings and log records go to the command's stderr as they would in a real process
+    (Python's default warning filters; the last-resort log handler, WARNING and above).
+    pytest would otherwise collect them, and a test checking that stderr holds one line
+    would not see them."""
+    root = logging.getLogger()
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.simplefilter("ignore", ResourceWarning)
+        warnings.showwarning = _print_warning
+        # the product configures no logging: a real process would use logging.lastResort
+        root.addHandler(logging.lastResort)  # type: ignore[arg-type]
+        try:
+            yield
+        finally:
+            root.removeHandler(logging.lastResort)  # type: ignore[arg-type]
+
+
+def run_in_process(
+    command: click.Command, args: Sequence[str], variables: Mapping[str, str], folder: Path
+) -> Result:
+    """Invoke `command` as `voucher-batch ARGS` in this process, in `folder`, with this
+    environment plus `variables` (and without UNSET). The exit code is the process's; an
+    exception the command line let through fails the test with its traceback, as it would
+    have reached the user as one."""
+    runner = CliRunner()
+    env: dict[str, str | None] = {name: None for name in UNSET}
+    env.update({k: v for k, v in variables.items() if k not in UNSET})
+    with _current_folder(folder), _shown_as_in_a_process():
+        result = runner.invoke(command, list(args), env=env, prog_name="voucher-batch")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        assert result.exc_info is not None
+        shown = "".join(traceback.format_exception(*result.exc_info))
+        raise AssertionError(
+            f"voucher-batch {' '.join(args)} let an exception through (a user would see "
+            f"this traceback):\n{shown}\nstderr: {result.stderr}"
+        ) from result.exception
+    return Result(result.exit_code, result.stdout, result.stderr)

@@ -125,7 +125,7 @@ def _override(field: str) -> Any:
             return
         current: services.Context = ctx.obj
         if field == "ledger":
-            ctx.obj = replace(current, ledger=Ledger(value))
+            ctx.obj = replace(current, ledger=_open_ledger(ctx, value))
         elif field == "as_of":
             ctx.obj = replace(current, business_date=_parse_date(ctx, param, value))
             ctx.meta["as_of_given"] = True
@@ -177,6 +177,15 @@ def out_dir_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+def _open_ledger(ctx: click.Context, url: str) -> Ledger:
+    """The ledger at `url`, its connections closed when the command ends (whatever way it
+    ends), so that nothing outlives the command: a SQLite file is left checkpointed, a
+    PostgreSQL server gets its connections back."""
+    ledger = Ledger(url)
+    ctx.call_on_close(ledger.dispose)
+    return ledger
+
+
 def _context(ctx: click.Context) -> services.Context:
     obj: services.Context = ctx.obj
     return obj
@@ -219,7 +228,7 @@ def main(ctx: click.Context, ledger: str, as_of: date, operator: str) -> None:
     settings.check_environment()
     if not operator.strip():
         raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
-    ctx.obj = services.Context(Ledger(ledger), operator.strip(), as_of)
+    ctx.obj = services.Context(_open_ledger(ctx, ledger), operator.strip(), as_of)
 
 
 @main.command()

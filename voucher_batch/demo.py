@@ -133,7 +133,7 @@ def run_demo(
             raise
         raise _recorded(directory, after_commit.cause(exc)) from None
     finally:
-        ledger.engine.dispose()  # closed, so no -wal/-shm file is left beside it
+        ledger.dispose()  # closed, so no -wal/-shm file is left beside it
         with contextlib.suppress(OSError):  # the run's own error matters more
             _mark(directory)
 

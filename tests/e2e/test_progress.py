@@ -1,4 +1,6 @@
-"""Progress goes to stderr, and only when stderr is a terminal; stdout stays clean."""
+"""Progress goes to stderr, and only when stderr is a terminal; stdout stays clean.
+
+Real processes: whether stderr is a terminal is what is under test."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.workbooks import AS_OF, request, write_workbook
+from tests.workbooks import AS_OF, Cli, request, write_workbook
 
 
 def _run(folder: Path, *args: str, tty: bool) -> tuple[int, str, str]:
@@ -54,7 +56,7 @@ def _run(folder: Path, *args: str, tty: bool) -> tuple[int, str, str]:
 
 
 def test_progress_only_on_a_terminal_and_json_stays_clean(tmp_path: Path) -> None:
-    assert _run(tmp_path, "init", tty=False)[0] == 0
+    assert Cli(tmp_path, str(tmp_path / "l.sqlite3"))("init").code == 0
     book = write_workbook(tmp_path / "b.xlsx", {"Requests": [request("R-1")]})
     code, _out, err = _run(tmp_path, "ingest", str(book), tty=True)
     assert code == 1  # the template and customer do not exist: refused, but it ran

@@ -42,6 +42,7 @@ def _start(cli: Cli, book: str, out: str, **extra: str) -> subprocess.Popen[str]
     )
 
 
+@pytest.mark.slow
 def test_racing_batches_accept_exactly_the_quota(cli: Cli) -> None:
     ready_ledger(cli, quota=QUOTA)
     books = []
@@ -80,6 +81,7 @@ def test_racing_batches_accept_exactly_the_quota(cli: Cli) -> None:
 BATCH = 1500
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["reading", "recording", "committed", "replacing"])
 def test_killed_ingest_records_all_or_nothing_and_reruns_once(cli: Cli, point: str) -> None:
     ready_ledger(cli, quota=BATCH * 1000)

@@ -90,6 +90,7 @@ def _ledger_with_history(cli: Cli) -> None:
     reviews.apply_reviews(ctx, rows, "review.xlsx", "0" * 64)
 
 
+@pytest.mark.chromium
 def test_reports_open_offline_without_errors_and_print(
     cli: Cli, browser: Any, tmp_path: Path
 ) -> None:

@@ -177,6 +177,7 @@ def need_soffice() -> None:
 # ---- the loop --------------------------------------------------------------------------
 
 
+@pytest.mark.soffice
 def test_full_loop_through_libreoffice_matches_openpyxl(cli: Cli, other: Cli) -> None:
     """R3, R10, R11: approve, reject, leave blank; LibreOffice re-save changes nothing."""
     need_soffice()

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,6 +86,7 @@ def _non_blank(row: list[object]) -> bool:
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,

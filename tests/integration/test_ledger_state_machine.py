@@ -139,6 +139,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.slow
 def test_ledger_state_machine_sqlite() -> None:
     run_state_machine_as_test(LedgerMachine, settings=SETTINGS)
 

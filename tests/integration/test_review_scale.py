@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import reviews, services
@@ -15,6 +16,7 @@ from voucher_batch.ledger import Ledger
 ROWS = 3_500
 
 
+@pytest.mark.slow
 def test_export_of_thousands_of_rows_imports_back(ledger_url: str, tmp_path: Path) -> None:
     ctx = services.Context(Ledger(ledger_url), "ops.lead", date(2026, 11, 2))
     ctx.ledger.init()

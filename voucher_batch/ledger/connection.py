@@ -312,6 +312,11 @@ class Ledger:
 
     # ---- commands ----------------------------------------------------------------------
 
+    def dispose(self) -> None:
+        """Close every pooled connection (a SQLite file is checkpointed when its last
+        connection closes). The ledger opens again on next use."""
+        self._res.close()
+
     def exists(self) -> bool:
         if self.is_sqlite:
             assert self.path is not None
