@@ -14,10 +14,11 @@ from datetime import date
 from pathlib import Path
 
 from bench.bench_ingest import make_input
-from voucher_batch import reviews, services
+from voucher_batch import services
 from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
 from voucher_batch.ledger import Ledger
-from voucher_batch.monthly import report_monthly
+from voucher_batch.services import review as reviews
+from voucher_batch.services.monthly import report_monthly
 
 MONTHS = [date(2026, 8, 3), date(2026, 9, 7), date(2026, 10, 5), date(2026, 11, 2)]
 

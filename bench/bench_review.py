@@ -16,8 +16,9 @@ from pathlib import Path
 import openpyxl
 
 from bench.bench_ingest import floor_read, floor_write, make_input
-from voucher_batch import reviews, services
+from voucher_batch import services
 from voucher_batch.ledger import Ledger
+from voucher_batch.services import review as reviews
 
 
 def run(rows: int) -> dict[str, float]:

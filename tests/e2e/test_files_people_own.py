@@ -22,9 +22,10 @@ import xlsxwriter.exceptions
 from click.testing import CliRunner
 
 from tests.workbooks import AS_OF, Cli, Result, ready_ledger, request, rows_of, write_workbook
-from voucher_batch import batch_outputs, services
+from voucher_batch import services
 from voucher_batch.atomic import TEMP_PREFIX, temp_path
 from voucher_batch.cli import main
+from voucher_batch.services import outputs as batch_outputs
 
 # ---- helpers ---------------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import openpyxl
 
 from tests.workbooks import Cli, customer, request, template, write_workbook
-from voucher_batch import reviews, services
+from voucher_batch import services
 from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
 from voucher_batch.ledger import Ledger
+from voucher_batch.services import review as reviews
 
 AMOUNTS = {"Small": 300, "Big": 2000}
 

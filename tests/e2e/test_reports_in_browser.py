@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from tests.workbooks import Cli, customer, ready_ledger, request, template, write_workbook
-from voucher_batch import reviews, services
+from voucher_batch import services
 from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
 from voucher_batch.ledger import Ledger
+from voucher_batch.services import review as reviews
 
 CHROMIUM = "/usr/bin/chromium"
 HOSTILE = "<script>alert('x')</script>"

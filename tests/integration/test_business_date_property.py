@@ -17,12 +17,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from tests.pg import new_schema, require_pg
 from tests.workbooks import customer, request, template, write_workbook
-from voucher_batch import reviews, services
+from voucher_batch import services
 from voucher_batch.calendars import business_calendar
 from voucher_batch.domain.report import monthly_report
 from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
 from voucher_batch.errors import RuleError
 from voucher_batch.ledger import Ledger
+from voucher_batch.services import review as reviews
 
 TEMPLATES = [("Small", 300), ("Medium", 1200), ("Large", 4000)]
 FIRST_DAY = date(2026, 10, 1)

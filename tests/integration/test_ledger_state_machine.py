@@ -17,10 +17,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from tests.pg import new_schema, require_pg
 from tests.workbooks import customer, request, template, write_workbook
-from voucher_batch import reviews, services
+from voucher_batch import services
 from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
 from voucher_batch.errors import RuleError
 from voucher_batch.ledger import Ledger
+from voucher_batch.services import review as reviews
 
 TEMPLATES = [("Small", 300), ("Medium", 1200), ("Large", 4000)]
 AS_OF = date(2026, 11, 2)

@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.workbooks import customer, request, write_workbook
 from voucher_batch import services
-from voucher_batch.batch_history import BatchNotFoundError, batch_show
 from voucher_batch.errors import LedgerError
 from voucher_batch.ledger import Ledger, migrate
+from voucher_batch.services.batches import BatchNotFoundError, batch_show
 
 HEAD = migrate.head_revision()
 

@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 
 from tests.workbooks import customer, request, template, write_workbook
-from voucher_batch import reviews, services
+from voucher_batch import services
 from voucher_batch.ledger import Ledger
+from voucher_batch.services import review as reviews
 
 ROWS = 3_500
 

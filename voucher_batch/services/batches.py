@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from .domain.engine import RowDecision
-from .domain.problems import Code, Decided, Problem
-from .domain.quota import Balance
-from .domain.review import ReviewDecision, ReviewRow
-from .errors import LedgerError, OutputError, VoucherBatchError
-from .ledger import schema as t
-from .ledger.kept import (
+from ..domain.engine import RowDecision
+from ..domain.problems import Code, Decided, Problem
+from ..domain.quota import Balance
+from ..domain.review import ReviewDecision, ReviewRow
+from ..errors import LedgerError, OutputError, VoucherBatchError
+from ..ledger import schema as t
+from ..ledger.kept import (
     KeptBatch,
     KeptProblem,
     KeptRow,
@@ -35,8 +35,8 @@ from .ledger.kept import (
 )
 
 if TYPE_CHECKING:
-    from .services import Context
-    from .workbook.reader import RawSheet
+    from ..workbook.reader import RawSheet
+    from .context import Context
 
 
 MAX_BATCH_ID = 2**31 - 1  # batch ids are 32-bit integers in the ledger
@@ -241,7 +241,7 @@ def batch_show(ctx: Context, batch_id: int, out_dir: Path | None = None) -> Batc
             )
         return shown
     if out_dir is not None:
-        from .services import prepare_outputs
+        from .context import prepare_outputs
 
         folder = prepare_outputs(ctx, out_dir)
         shown.decisions_path, shown.report_path = rebuild_outputs(ctx, listing, kept, folder)
@@ -272,7 +272,7 @@ def rebuild_outputs(
     ctx: Context, batch: BatchListing, kept: KeptBatch, out_dir: Path
 ) -> tuple[Path, Path]:
     """Write the batch's decision workbook and report again, from what it kept."""
-    from .batch_outputs import BatchFacts, write_batch_outputs
+    from .outputs import BatchFacts, write_batch_outputs
 
     sheets, decisions = raw_inputs(batch.id, kept)
     decisions_path, report_path = output_paths(out_dir, batch.file_name, batch.id)
@@ -315,8 +315,8 @@ class _KeptDecision(RowDecision):
 
 def raw_inputs(batch_id: int, kept: KeptBatch) -> tuple[list[RawSheet], list[Decided]]:
     """The sheets as read and the decisions, as the batch's writer took them."""
-    from .workbook.reader import RawRow, RawSheet
-    from .workbook.sheets import INPUT_SHEETS, REVIEW
+    from ..workbook.reader import RawRow, RawSheet
+    from ..workbook.sheets import INPUT_SHEETS, REVIEW
 
     specs = {s.name: s for s in (*INPUT_SHEETS, REVIEW)}
     sheets: list[RawSheet] = []

@@ -19,13 +19,17 @@ from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
-from . import after_commit, services
-from .atomic import remove_stale_temps, temp_path
-from .errors import OutputsNotWrittenError, VoucherBatchError
-from .ledger import Ledger
+from ..atomic import remove_stale_temps, temp_path
+from ..errors import OutputsNotWrittenError, VoucherBatchError
+from ..ledger import Ledger
+from . import after_commit
+from .context import Context
+from .ingest import ingest
 from .monthly import report_monthly
-from .output_names import sha256_of
-from .reviews import review_export, review_import
+from .names import sha256_of
+from .queries import templates_list, vouchers_list
+from .quota import quota_change
+from .review import review_export, review_import
 
 DEMO_DATE = date(2026, 11, 2)
 SAMPLE = "partner-ops-batch.xlsx"
@@ -42,7 +46,7 @@ def sample_workbook(name: str = SAMPLE) -> Path:
     packaged = resources.files("voucher_batch") / "sample_sheets" / name
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[1] / "sample_sheets" / name
+    return Path(__file__).resolve().parents[2] / "sample_sheets" / name
 
 
 def _contents(directory: Path) -> tuple[set[str], set[str]]:
@@ -153,22 +157,20 @@ def _run(
     echo: Callable[[str], None],
 ) -> int:
     ledger_path = directory / "voucher-ledger.sqlite3"
-    ctx = services.Context(ledger, operator, as_of or DEMO_DATE)
+    ctx = Context(ledger, operator, as_of or DEMO_DATE)
     echo(f"1. ledger {ctx.ledger.init()}: {ledger_path}")
-    balance = services.quota_change(
-        ctx, "grant", DEMO_QUOTA, "sales.rep", "QUOTA-2026-11", "demo quota"
-    )
+    balance = quota_change(ctx, "grant", DEMO_QUOTA, "sales.rep", "QUOTA-2026-11", "demo quota")
     echo(f"2. quota granted by sales.rep: {balance.quota:,}")
     workbook = sample_workbook()
-    first = services.ingest(ctx, workbook, directory / "reports")
+    first = ingest(ctx, workbook, directory / "reports")
     echo(f"3. ingested {workbook.name} as of {ctx.business_date}: {_counts(first.counts)}")
     echo(f"   remaining quota {first.before.remaining:,} -> {first.after.remaining:,}")
-    again = services.ingest(ctx, workbook, directory / "reports" / "replay")
+    again = ingest(ctx, workbook, directory / "reports" / "replay")
     echo(
         f"4. re-ingested the same workbook: {_counts(again.counts)} "
         f"(remaining still {again.after.remaining:,})"
     )
-    review_day = services.Context(ctx.ledger, operator, ctx.business_date + timedelta(days=3))
+    review_day = Context(ctx.ledger, operator, ctx.business_date + timedelta(days=3))
     exported = review_export(review_day, directory / "reports")
     filled = _fill_review(exported.path, directory / "reports" / "review-filled.xlsx")
     reviewed = review_import(review_day, filled, directory / "reports", reviewer="reviewer.one")
@@ -177,17 +179,17 @@ def _run(
         + ", ".join(f"{n} {d.lower()}" for d, n in reviewed.counts.items() if n)
         + f" (remaining quota {reviewed.after.remaining:,})"
     )
-    month_end = services.Context(ctx.ledger, operator, ctx.business_date.replace(day=30))
+    month_end = Context(ctx.ledger, operator, ctx.business_date.replace(day=30))
     monthly = report_monthly(month_end, f"{ctx.business_date:%Y-%m}", directory / "reports")
     f = monthly.report.figures
     echo(
         f"6. monthly report {f.month}: requested {f.requested:,}, approved {f.approved:,}, "
         f"rejected {f.rejected:,}, closing remaining {f.closing_remaining:,}"
     )
-    templates = services.templates_list(ctx)
+    templates = templates_list(ctx)
     locked = sum(t.locked for t in templates)
     echo(f"7. templates: {len(templates)} ({locked} locked by issuances)")
-    pending = services.vouchers_list(ctx, status="pending")
+    pending = vouchers_list(ctx, status="pending")
     echo(f"8. vouchers still pending: {len(pending)}, {sum(v.amount for v in pending):,} reserved")
     echo("outputs:")
     echo(f"  ledger:     {ledger_path}")

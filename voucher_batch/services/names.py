@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import fsync_dir, temp_path
-from .errors import OutputError
+from ..atomic import fsync_dir, temp_path
+from ..errors import OutputError
 
 RECORD = ".voucher-batch-outputs.json"
 DRY_RUN, NOT_RECORDED, RECORDED = "dry run", "not recorded", "recorded"

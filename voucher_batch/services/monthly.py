@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .calendars import business_calendar
-from .domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
-from .errors import VoucherBatchError
-from .output_names import MONTHLY, numbered, write_pair
-from .render import render_html
-from .services import Context, Progress, no_progress, prepare_outputs
-from .workbook.writer import Table, write_workbook
+from ..calendars import business_calendar
+from ..domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
+from ..errors import VoucherBatchError
+from ..render import render_html
+from ..workbook.writer import Table, write_workbook
+from .context import Context, Progress, no_progress, prepare_outputs
+from .names import MONTHLY, numbered, write_pair
 
 
 class MonthError(VoucherBatchError):
@@ -88,7 +88,7 @@ def report_monthly(
 
 
 def _charts(report: MonthlyReport) -> dict[str, str]:
-    from .render import charts
+    from ..render import charts
 
     trend = report.trend
     top_t = report.by_template[:10]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import holidays
 
-from .domain.business_days import BusinessCalendar
-from .errors import VoucherBatchError
+from ..domain.business_days import BusinessCalendar
+from ..errors import VoucherBatchError
 
 
 class CalendarError(VoucherBatchError):

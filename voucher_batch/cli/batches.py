@@ -1,8 +1,4 @@
-"""Commands on the recorded batches: `batches list` and `batches show ID [--out-dir DIR]`.
-
-Read-only: they never record anything, so they also work on a ledger opened read-only.
-Thin like the rest of the command line: parse, call a service, print.
-"""
+"""`batches list` and `batches show`."""
 
 from __future__ import annotations
 
@@ -11,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from .cli import _context, main
+from ..services.batches import batch_show
+from ..services.batches import batches_list as list_batches
+from .app import context_of, main
 
 
 @main.group()
@@ -32,9 +30,7 @@ def _counts_text(counts: dict[str, dict[str, int]]) -> str:
 @click.pass_context
 def batches_list(ctx: click.Context, as_json: bool) -> None:
     """List every recorded batch, oldest first."""
-    from .batch_history import batches_list as list_batches
-
-    rows = list_batches(_context(ctx))
+    rows = list_batches(context_of(ctx))
     if as_json:
         click.echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False))
         return
@@ -67,9 +63,7 @@ def _batch_id(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 def batches_show(ctx: click.Context, batch_id: int, out_dir: Path | None, as_json: bool) -> None:
     """Show batch ID's facts and counts; with --out-dir, rebuild its outputs (never
     replacing a file)."""
-    from .batch_history import batch_show
-
-    shown = batch_show(_context(ctx), batch_id, out_dir)
+    shown = batch_show(context_of(ctx), batch_id, out_dir)
     if as_json:
         click.echo(json.dumps(shown.as_json(), ensure_ascii=False))
         return

@@ -16,13 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import after_commit, checkpoints
-from .batch_history import keep_batch, keep_review_rows
-from .batch_outputs import BatchFacts
-from .calendars import business_calendar
-from .domain.identity import unsafe_identity_message
-from .domain.quota import Balance
-from .domain.review import (
+from .. import checkpoints
+from ..calendars import business_calendar
+from ..domain.identity import unsafe_identity_message
+from ..domain.quota import Balance
+from ..domain.review import (
     REVIEW_DECISIONS,
     ReviewContext,
     ReviewOutcome,
@@ -31,22 +29,18 @@ from .domain.review import (
     row_check,
     sign,
 )
-from .errors import InputFileError, RuleError
-from .ledger import BatchInfo, UnitOfWork
-from .output_names import REVIEW_EXPORT, check_names_fit, counted, write_new
-from .services import (
-    Context,
-    Progress,
-    check_batch_names,
-    file_sha256,
-    no_progress,
-    prepare_outputs,
-    write_batch_files,
-)
-from .workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
+from ..errors import InputFileError, RuleError
+from ..ledger import BatchInfo, UnitOfWork
+from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
+from . import after_commit
+from .batches import keep_batch, keep_review_rows
+from .context import Context, Progress, file_sha256, no_progress, prepare_outputs
+from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
+from .outputs import BatchFacts
+from .writing import check_batch_names, write_batch_files
 
 if TYPE_CHECKING:
-    from .workbook.reader import RawSheet
+    from ..workbook.reader import RawSheet
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
 ISSUANCE_KEY = "issuance"  # manifest rows listing the exported issuances
@@ -259,10 +253,10 @@ def review_import(
     reviewer: str | None = None,
     progress: Progress = no_progress,
 ) -> ImportResult:
-    from .workbook.reader import read_workbook
-    from .workbook.records import review_row
-    from .workbook.sheets import REVIEW
-    from .workbook.validation import check_sheet
+    from ..workbook.reader import read_workbook
+    from ..workbook.records import review_row
+    from ..workbook.sheets import REVIEW
+    from ..workbook.validation import check_sheet
 
     unsafe = unsafe_identity_message("--reviewer", reviewer or "")
     if unsafe:

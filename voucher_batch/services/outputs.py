@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .domain.problems import Decided
-from .domain.quota import Balance
-from .render import render_html
-from .workbook.writer import Table, write_workbook
+from ..domain.problems import Decided
+from ..domain.quota import Balance
+from ..render import render_html
+from ..workbook.writer import Table, write_workbook
 
 if TYPE_CHECKING:
-    from .workbook.reader import RawSheet
+    from ..workbook.reader import RawSheet
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,9 @@
+"""The command line: `app` owns the group and its global options; each command group lives
+in its own module and registers itself on `main` when imported here."""
+
+from __future__ import annotations
+
+from . import batches, ingest, ledger, lists, quota, report, review
+from .app import main
+
+__all__ = ["batches", "ingest", "ledger", "lists", "main", "quota", "report", "review"]

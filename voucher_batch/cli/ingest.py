@@ -1,0 +1,79 @@
+"""`ingest`, `sheets blank` and `demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..services.blank import sheets_blank
+from ..services.ingest import ingest as run_ingest
+from .app import context_of, main, out_dir_option, tty_progress
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@out_dir_option("Folder for the decision workbook and the report.")
+@click.option("--dry-run", is_flag=True, help="Decide and write outputs, record nothing.")
+@click.option(
+    "--all-or-nothing", is_flag=True, help="Record nothing (exit 2) if any row is refused."
+)
+@click.pass_context
+def ingest(
+    ctx: click.Context, workbook: Path, out_dir: Path, dry_run: bool, all_or_nothing: bool
+) -> None:
+    """Apply the Customers, Templates and Requests sheets of WORKBOOK."""
+    result = run_ingest(context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, tty_progress)
+    for sheet, by in result.counts.items():
+        parts = ", ".join(f"{n} {d.lower()}" for d, n in by.items() if n)
+        click.echo(f"{sheet}: {parts or 'no rows'}")
+    state = "recorded" if result.recorded else f"nothing recorded ({result.not_recorded_reason})"
+    click.echo(
+        f"{state}; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}"
+    )
+    click.echo(f"decisions: {result.decisions_path}")
+    click.echo(f"report:    {result.report_path}")
+    ctx.exit(result.exit_code)
+
+
+@main.group()
+def sheets() -> None:
+    """Workbooks to fill in."""
+
+
+@sheets.command()
+@out_dir_option("Folder for the blank workbook.")
+def blank(out_dir: Path) -> None:
+    """Write an empty input workbook with headers, dropdowns and instructions.
+
+    An existing workbook is never replaced: the next free name is used
+    (voucher-batch-input-2.xlsx, ...)."""
+    click.echo(str(sheets_blank(out_dir)))
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("build/demo"),
+    show_default=True,
+    help="Folder for the demo ledger and outputs: empty, missing, or the demo's own from an "
+    "earlier run (only what the demo wrote there is cleared).",
+)
+@click.pass_context
+def demo(ctx: click.Context, directory: Path) -> None:
+    """Run the whole flow on the sample sheets against a fresh ledger in DIR."""
+    from ..services.demo import run_demo
+
+    as_of_source = ctx.find_root().get_parameter_source("as_of")
+    given = bool(ctx.meta.get("as_of_given")) or (
+        as_of_source is not None and as_of_source.name != "DEFAULT"
+    )
+    code = run_demo(
+        directory,
+        context_of(ctx).operator,
+        context_of(ctx).business_date if given else None,
+        click.echo,
+    )
+    ctx.exit(code)

@@ -1,0 +1,49 @@
+"""`review export` and `review import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..services.review import review_export as export
+from ..services.review import review_import as run_import
+from .app import context_of, main, out_dir_option, tty_progress
+
+
+@main.group()
+def review() -> None:
+    """Export pending issuances for review; import the reviewers' decisions."""
+
+
+@review.command("export")
+@out_dir_option("Folder for review-<as-of>.xlsx.")
+@click.option("--calendar", help="Country code for business days (e.g. CN, SG, HK).")
+@click.pass_context
+def review_export(ctx: click.Context, out_dir: Path, calendar: str | None) -> None:
+    """Write review-<as-of>.xlsx with every pending issuance."""
+    result = export(context_of(ctx), out_dir, calendar, tty_progress)
+    click.echo(
+        f"{result.rows} pending issuance(s), {result.overdue} overdue; export {result.export_id}"
+    )
+    click.echo(f"review workbook: {result.path}")
+
+
+@review.command("import")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@out_dir_option("Folder for the decision workbook and the report.")
+@click.option("--reviewer", help="Reviewer of rows whose Reviewer cell is blank.")
+@click.pass_context
+def review_import(ctx: click.Context, workbook: Path, out_dir: Path, reviewer: str | None) -> None:
+    """Apply the decisions of a review workbook (R10)."""
+    result = run_import(context_of(ctx), workbook, out_dir, reviewer, tty_progress)
+    parts = ", ".join(f"{n} {d.lower()}" for d, n in result.counts.items() if n)
+    click.echo(f"Review: {parts or 'no rows'}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(
+        f"recorded; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}"
+    )
+    click.echo(f"decisions: {result.decisions_path}")
+    click.echo(f"report:    {result.report_path}")
+    ctx.exit(result.exit_code)

@@ -1,0 +1,28 @@
+"""The use cases, one module each: `ingest`, `review`, `quota`, `queries`, `monthly`,
+`batches`, `blank`, `demo`. Each reads as one pipeline (read -> check -> decide -> record
+-> render) built from the domain and the adapters; the command line calls only these.
+
+The names below are the library's front door for scripts and tests."""
+
+from __future__ import annotations
+
+from .context import Context, Progress, no_progress
+from .ingest import IngestResult, ingest
+from .queries import TemplateListing, ledger_verify, templates_list, vouchers_list
+from .quota import QuotaOutcome, quota_apply, quota_change, quota_show
+
+__all__ = [
+    "Context",
+    "IngestResult",
+    "Progress",
+    "QuotaOutcome",
+    "TemplateListing",
+    "ingest",
+    "ledger_verify",
+    "no_progress",
+    "quota_apply",
+    "quota_change",
+    "quota_show",
+    "templates_list",
+    "vouchers_list",
+]

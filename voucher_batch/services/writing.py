@@ -1,0 +1,97 @@
+"""Writing a batch's decision workbook and report: names chosen and checked before the
+commit, and after it any failure says the batch WAS recorded (R17, R18).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import checkpoints
+from ..errors import OutputError, OutputsNotWrittenError, VoucherBatchError
+from . import after_commit
+
+if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
+    from ..domain.problems import Decided
+    from ..workbook.reader import RawSheet
+    from .outputs import BatchFacts
+
+
+def batch_file_names(stem: str) -> Callable[[str], tuple[str, str]]:
+    """The names of a batch's two outputs for a name tag ("" is the contract's name)."""
+    return lambda tag: (f"{stem}{tag}-decisions.xlsx", f"{stem}{tag}-report.html")
+
+
+def check_batch_names(out_dir: Path, stem: str) -> None:
+    """Before anything is recorded: the outputs of this batch will get names the folder
+    can hold, whichever name the batch ends up needing (R17, R18)."""
+    import os
+
+    from .names import LONGEST_BATCH_ID, counted, name_max, pick_pair
+
+    names = batch_file_names(stem)
+    longest = max(
+        [*names(""), *names(f"-batch-{LONGEST_BATCH_ID}")], key=lambda n: len(os.fsencode(n))
+    )
+    limit = name_max(out_dir)
+    if len(os.fsencode(longest)) > limit:
+        room = limit - (len(os.fsencode(longest)) - len(os.fsencode(stem)))
+        raise OutputError(
+            f"the workbook name '{stem[:40]}...' ({len(os.fsencode(stem))} bytes) is too long "
+            f"for its output names in {out_dir}, which may have at most {limit} bytes "
+            f"(e.g. '<name>-batch-<id>-decisions.xlsx'); give the workbook a shorter file "
+            f"name (at most {room} bytes before .xlsx); nothing was recorded"
+        )
+    pick_pair(out_dir, names, counted("", f"-batch-{LONGEST_BATCH_ID}"))
+
+
+def write_batch_files(
+    out_dir: Path,
+    stem: str,
+    facts: BatchFacts,
+    sheets: list[RawSheet],
+    decisions: Sequence[Decided],
+    batch_id: int | None,
+) -> tuple[Path, Path]:
+    """Write a batch's decision workbook and report under names that replace nothing a
+    person may own (see `output_names`): the contract's names when free, else
+    `-batch-<id>` for a recorded batch, `-dry-run` / `-not-recorded` for one that recorded
+    nothing. After a commit, any failure says the batch WAS recorded (exit 1)."""
+    from .names import DRY_RUN, NOT_RECORDED, RECORDED, counted, write_pair
+    from .outputs import build_batch_outputs
+
+    if batch_id is not None:
+        kind, tag = RECORDED, f"-batch-{batch_id}"
+    elif facts.not_recorded_reason == "dry run":
+        kind, tag = DRY_RUN, "-dry-run"
+    else:
+        kind, tag = NOT_RECORDED, "-not-recorded"
+    try:
+        if batch_id is not None:
+            checkpoints.reached("committed")
+        outputs = build_batch_outputs(facts, sheets, decisions)
+        pair = write_pair(
+            out_dir,
+            batch_file_names(stem),
+            lambda: counted("", tag),
+            kind,
+            outputs.write_decisions,
+            outputs.write_report,
+        )
+    except BaseException as exc:
+        batch = after_commit.last()
+        if batch_id is None or batch is None:
+            if isinstance(exc, Exception) and not isinstance(exc, VoucherBatchError):
+                raise OutputError(
+                    f"cannot write the outputs to {out_dir} ({after_commit.cause(exc)}); "
+                    "nothing was recorded"
+                ) from None
+            raise
+        raise OutputsNotWrittenError(
+            after_commit.recorded_message(
+                batch,
+                f"its outputs could not be written to {out_dir} ({after_commit.cause(exc)})",
+            )
+        ) from None
+    return pair.first, pair.second
