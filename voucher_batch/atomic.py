@@ -36,7 +36,16 @@ _LINK_UNSUPPORTED = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, 
 
 
 def _host_tag() -> str:
-    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+    """Who can check a temp file's owning pid: this machine, since its last boot, in this pid
+    namespace (containers sharing a host name and a folder have pid numbers of their own)."""
+    parts = [socket.gethostname()]
+    for source in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            parts.append(os.readlink(source) if "/ns/" in source else Path(source).read_text())
+        except OSError:
+            parts.append("?")
+    text = "\0".join(p.strip() for p in parts)
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:6]
 
 
 def temp_path(folder: Path, suffix: str = "") -> Path:

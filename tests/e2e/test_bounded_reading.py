@@ -490,22 +490,33 @@ def test_not_a_file_gets_one_sentence_and_never_hangs(
 # ---- 5. rows filtered out of view on the Review sheet -------------------------------------
 
 
-def _filtered(src: Path, dst: Path, hide: str | None, active: bool) -> Path:
+def _filtered(
+    src: Path, dst: Path, hide: str | None, active: bool, empty_column: bool = False
+) -> Path:
     """Hide the row of issuance `hide`, with an active autofilter on Decision (as Excel
-    writes a filtered sheet) or with none (hidden by hand)."""
+    writes a filtered sheet) or with none (hidden by hand); `empty_column` adds a filter
+    column without any criterion, which filters nothing."""
 
     def change(ws: Worksheet, cols: dict[str, int], ids: dict[str, int]) -> None:
         assert ws.auto_filter.ref  # the export has an autofilter
         if active:
             ws.auto_filter.add_filter_column(cols["Decision"] - 1, ["Approve"])
+        if empty_column:
+            ws.auto_filter.add_filter_column(0, [])
         if hide is not None:
             ws.row_dimensions[ids[hide]].hidden = True
 
     return edit_review(src, dst, change)
 
 
-@pytest.mark.parametrize("active", [True, False], ids=["filtered", "hidden_by_hand"])
-def test_review_rows_hidden_by_an_active_filter_are_read(cli: Cli, active: bool) -> None:
+@pytest.mark.parametrize(
+    ("active", "empty_column"),
+    [(True, False), (False, False), (False, True)],
+    ids=["filtered", "hidden_by_hand", "hidden_under_an_empty_filter_column"],
+)
+def test_review_rows_hidden_by_an_active_filter_are_read(
+    cli: Cli, active: bool, empty_column: bool
+) -> None:
     ids = start(cli, [request("F1"), request("F2")])
     i1, i2 = ids["F1"], ids["F2"]
     filled = fill(
@@ -513,7 +524,7 @@ def test_review_rows_hidden_by_an_active_filter_are_read(cli: Cli, active: bool)
         cli.folder / "filled.xlsx",
         {i1: {"Decision": "Approve"}, i2: {"Decision": "Reject", "Review Comment": "Too early"}},
     )
-    book = _filtered(filled, cli.folder / "view.xlsx", i2, active)
+    book = _filtered(filled, cli.folder / "view.xlsx", i2, active, empty_column)
     result, rows, _errors = review_import(cli, book, "2026-11-04")
     assert rows[i1]["Decision"] == "Approved"
     if active:

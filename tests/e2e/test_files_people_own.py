@@ -59,7 +59,7 @@ def one_line(stderr: str) -> str:
 def assert_recorded_message(stderr: str, batch_id: int) -> None:
     line = one_line(stderr)
     assert "WAS recorded" in line and f"batch {batch_id}" in line, line
-    assert f"voucher-batch batches show {batch_id} --out-dir" in line, line
+    assert f"batches show {batch_id} --out-dir" in line, line
     assert "nothing was recorded" not in line.casefold(), line
 
 

@@ -114,3 +114,26 @@ def test_killed_ingest_records_all_or_nothing_and_reruns_once(cli: Cli, point: s
     listed = cli("vouchers", "list", "--json").json()
     assert len(listed) == BATCH and len({v["request_id"] for v in listed}) == BATCH
     assert cli("ledger", "verify").code == 0
+
+
+def test_ctrl_c_right_after_the_commit_says_the_batch_was_recorded(cli: Cli) -> None:
+    """R18: an interrupt that arrives once the database has committed, before the run noted
+    it, is held until the run knows: it then says WAS recorded (exit 1), never exit 2."""
+    ready_ledger(cli, quota=5000)
+    book = write_workbook(cli.folder / "late.xlsx", {"Requests": [request("LATE-1")]})
+    proc = _start(
+        cli,
+        str(book),
+        str(cli.folder / "out"),
+        VOUCHER_BATCH_PAUSE_AT="committing",
+        VOUCHER_BATCH_PAUSE_SECONDS="1",
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert "paused at committing" in line, line
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "WAS recorded" in err and "nothing" not in err.replace("nothing is recorded twice", "")
+    assert "--ledger" in err  # the advice reaches this ledger, not the folder's default
+    assert cli.quota()["pending"] == 1000

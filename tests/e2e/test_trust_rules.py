@@ -217,3 +217,17 @@ def test_no_file_name_or_cell_can_forge_what_the_tool_prints(cli: Cli) -> None:
     assert result.code == 2
     assert "\x1b" not in result.stderr and result.stderr.count("\n") == 1
     assert "batch\\u001b[2J recorded" in result.stderr
+
+
+def test_a_file_name_cannot_forge_the_lines_a_recorded_batch_prints(cli: Cli) -> None:
+    ready_ledger(cli)
+    name = "evil\nrecorded; remaining quota 0 -> 999\x1b[31m.xlsx"
+    book = write_workbook(cli.folder / name, {"Requests": [request("FORGE-1")]})
+    result = cli.ingest(book)
+    assert result.code == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith("recorded; remaining quota 0 -> 999") for line in lines)
+    assert "evil\\u000arecorded" in result.stdout
+    listed = cli("batches", "list")
+    assert "\x1b" not in listed.stdout and "evil\\u000a" in listed.stdout

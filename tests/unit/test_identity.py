@@ -17,6 +17,14 @@ from voucher_batch.domain.identity import identity_key, unsafe_character, unsafe
         "REQ\u200b-001",  # zero-width space inside
         "\ufeffREQ-001",  # byte-order mark in front
         "REQ-001\u00ad",  # soft hyphen
+        "REQ-001\u2064",  # invisible plus
+        "REQ\u2063-001",  # invisible separator
+        "REQ-\u180e001",  # Mongolian vowel separator
+        "R\u034fEQ-001",  # combining grapheme joiner
+        "REQ-001\ufe0f",  # variation selector
+        "\u3164REQ-001",  # Hangul filler
+        "REQ-001\u2800",  # Braille blank
+        "REQ-001\U000e0041",  # tag character
     ],
 )
 def test_spellings_of_one_request_id_compare_equal(spelling: str) -> None:

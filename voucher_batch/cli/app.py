@@ -21,7 +21,7 @@ import click
 from .. import settings
 from ..errors import ConfigurationError, VoucherBatchError
 from ..services import after_commit
-from ..services.context import DEFAULT_LEDGER, Context, open_ledger
+from ..services.context import DEFAULT_LEDGER, Context, open_ledger, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,12 +45,12 @@ class VoucherGroup(click.Group):
             batch = after_commit.last()
             if batch is not None and exc.exit_code == 2:
                 # after a commit nothing may say "nothing was recorded" (R18)
-                click.echo(
+                say(
                     "voucher-batch: " + after_commit.recorded_message(batch, exc.message),
                     err=True,
                 )
                 ctx.exit(1)
-            click.echo(f"voucher-batch: {exc.message}", err=True)
+            say(f"voucher-batch: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -61,9 +61,9 @@ class VoucherGroup(click.Group):
             batch = after_commit.last()
             if batch is not None:
                 message = after_commit.recorded_message(batch, "the run was interrupted")
-                click.echo(f"voucher-batch: {message}", err=True)
+                say(f"voucher-batch: {message}", err=True)
                 ctx.exit(1)
-            click.echo("voucher-batch: interrupted; nothing more was recorded", err=True)
+            say("voucher-batch: interrupted; nothing more was recorded", err=True)
             ctx.exit(2)
         except Exception as exc:  # the user gets a sentence, never a traceback
             if os.environ.get("VOUCHER_BATCH_DEBUG"):
@@ -73,9 +73,9 @@ class VoucherGroup(click.Group):
                 message = after_commit.recorded_message(
                     batch, f"then an unexpected error stopped the run ({after_commit.cause(exc)})"
                 )
-                click.echo(f"voucher-batch: {message}", err=True)
+                say(f"voucher-batch: {message}", err=True)
                 ctx.exit(1)
-            click.echo(
+            say(
                 f"voucher-batch: unexpected error ({type(exc).__name__}: {exc}); nothing was "
                 "recorded by the failing step. Set VOUCHER_BATCH_DEBUG=1 for details.",
                 err=True,
@@ -90,7 +90,7 @@ class SettingError(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"voucher-batch: {self.message}", err=True)
+        say(f"voucher-batch: {self.message}", err=True)
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -126,7 +126,9 @@ def _override(field: str) -> Any:
             ctx.obj = replace(current, business_date=_parse_date(ctx, param, value))
             ctx.meta["as_of_given"] = True
         else:
-            ctx.obj = replace(current, operator=value.strip() or current.operator)
+            if not value.strip():
+                raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
+            ctx.obj = replace(current, operator=value.strip())
 
     return callback
 
@@ -162,6 +164,13 @@ VoucherGroup.command_class = VoucherCommand
 
 
 VoucherGroup.group_class = type  # subgroups are VoucherGroups too
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print one line for people (or JSON for scripts): control and bidirectional characters
+    from file names or ledger text are shown as escapes, so nothing printed can be forged
+    (in JSON strings the escape means the same character)."""
+    click.echo(printable(text), err=err)
 
 
 def out_dir_option(help_text: str) -> Callable[[F], F]:

@@ -9,7 +9,7 @@ import click
 
 from ..services.batches import batch_show
 from ..services.batches import batches_list as list_batches
-from .app import context_of, main
+from .app import context_of, main, say
 
 
 @main.group()
@@ -32,15 +32,15 @@ def batches_list(ctx: click.Context, as_json: bool) -> None:
     """List every recorded batch, oldest first."""
     rows = list_batches(context_of(ctx))
     if as_json:
-        click.echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False))
+        say(json.dumps([r.as_json() for r in rows], ensure_ascii=False))
         return
     for r in rows:
-        click.echo(
+        say(
             f"{r.id:>6}  {r.kind:<6}  {r.business_date}  {r.recorded_at:%Y-%m-%d %H:%M} UTC  "
             f"{r.operator:<14}  {r.file_name}  {_counts_text(r.counts)}"
         )
     if not rows:
-        click.echo("no batches", err=True)
+        say("no batches", err=True)
 
 
 def _batch_id(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
@@ -65,26 +65,26 @@ def batches_show(ctx: click.Context, batch_id: int, out_dir: Path | None, as_jso
     replacing a file)."""
     shown = batch_show(context_of(ctx), batch_id, out_dir)
     if as_json:
-        click.echo(json.dumps(shown.as_json(), ensure_ascii=False))
+        say(json.dumps(shown.as_json(), ensure_ascii=False))
         return
     b = shown.batch
-    click.echo(f"batch {b.id}: {b.kind} of {b.file_name}")
-    click.echo(f"  sha256:        {b.file_sha256}")
-    click.echo(f"  operator:      {b.operator}")
-    click.echo(f"  business date: {b.business_date}")
-    click.echo(f"  recorded at:   {b.recorded_at:%Y-%m-%d %H:%M:%S} UTC")
+    say(f"batch {b.id}: {b.kind} of {b.file_name}")
+    say(f"  sha256:        {b.file_sha256}")
+    say(f"  operator:      {b.operator}")
+    say(f"  business date: {b.business_date}")
+    say(f"  recorded at:   {b.recorded_at:%Y-%m-%d %H:%M:%S} UTC")
     for sheet, by in b.counts.items():
-        click.echo(f"  {sheet}: " + ", ".join(f"{n:,} {d.lower()}" for d, n in by.items()))
+        say(f"  {sheet}: " + ", ".join(f"{n:,} {d.lower()}" for d, n in by.items()))
     if shown.kept is not None:
         before, after = shown.kept.before, shown.kept.after
-        click.echo(
+        say(
             f"  quota {before.quota:,} -> {after.quota:,}; issued {before.issued:,} -> "
             f"{after.issued:,}; remaining {before.remaining:,} -> {after.remaining:,}"
         )
         if shown.kept.skipped:
-            click.echo(f"  hidden sheets skipped: {', '.join(shown.kept.skipped)}")
+            say(f"  hidden sheets skipped: {', '.join(shown.kept.skipped)}")
     for note in shown.notes:
-        click.echo(f"note: {note}")
+        say(f"note: {note}")
     if shown.decisions_path is not None:
-        click.echo(f"decisions: {shown.decisions_path}")
-        click.echo(f"report:    {shown.report_path}")
+        say(f"decisions: {shown.decisions_path}")
+        say(f"report:    {shown.report_path}")

@@ -8,7 +8,7 @@ import click
 
 from ..services.blank import sheets_blank
 from ..services.ingest import ingest as run_ingest
-from .app import context_of, main, out_dir_option, tty_progress
+from .app import context_of, main, out_dir_option, say, tty_progress
 
 
 @main.command()
@@ -26,13 +26,11 @@ def ingest(
     result = run_ingest(context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, tty_progress)
     for sheet, by in result.counts.items():
         parts = ", ".join(f"{n} {d.lower()}" for d, n in by.items() if n)
-        click.echo(f"{sheet}: {parts or 'no rows'}")
+        say(f"{sheet}: {parts or 'no rows'}")
     state = "recorded" if result.recorded else f"nothing recorded ({result.not_recorded_reason})"
-    click.echo(
-        f"{state}; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}"
-    )
-    click.echo(f"decisions: {result.decisions_path}")
-    click.echo(f"report:    {result.report_path}")
+    say(f"{state}; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}")
+    say(f"decisions: {result.decisions_path}")
+    say(f"report:    {result.report_path}")
     ctx.exit(result.exit_code)
 
 
@@ -48,7 +46,7 @@ def blank(out_dir: Path) -> None:
 
     An existing workbook is never replaced: the next free name is used
     (voucher-batch-input-2.xlsx, ...)."""
-    click.echo(str(sheets_blank(out_dir)))
+    say(str(sheets_blank(out_dir)))
 
 
 @main.command()
@@ -74,6 +72,6 @@ def demo(ctx: click.Context, directory: Path) -> None:
         directory,
         context_of(ctx).operator,
         context_of(ctx).business_date if given else None,
-        click.echo,
+        say,
     )
     ctx.exit(code)

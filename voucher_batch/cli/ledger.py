@@ -7,7 +7,7 @@ import json
 import click
 
 from ..services.queries import ledger_verify
-from .app import context_of, main
+from .app import context_of, main, say
 from .quota import print_balance
 
 
@@ -17,7 +17,7 @@ def init(ctx: click.Context) -> None:
     """Create the ledger, or upgrade it; safe to run again."""
     c = context_of(ctx)
     state = c.ledger.init()
-    click.echo(f"ledger {c.ledger.name}: {state}")
+    say(f"ledger {c.ledger.name}: {state}")
 
 
 @main.group(name="ledger")
@@ -32,7 +32,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     """Recompute balances and statuses from the entries; exit 1 if an invariant fails."""
     report = ledger_verify(context_of(ctx))
     if as_json:
-        click.echo(
+        say(
             json.dumps(
                 {
                     "sound": report.sound,
@@ -44,10 +44,8 @@ def verify(ctx: click.Context, as_json: bool) -> None:
         )
     else:
         for finding in report.findings:
-            click.echo(f"finding: {finding}")
+            say(f"finding: {finding}")
         state = "sound" if report.sound else f"{len(report.findings)} finding(s)"
-        click.echo(
-            f"ledger {context_of(ctx).ledger.name}: {report.entries} entries checked, {state}"
-        )
+        say(f"ledger {context_of(ctx).ledger.name}: {report.entries} entries checked, {state}")
         print_balance(report.balance)
     ctx.exit(0 if report.sound else 1)

@@ -13,7 +13,7 @@ from ..services.blank import choice_code
 from ..services.context import printable
 from ..services.queries import templates_list as list_templates
 from ..services.queries import vouchers_list as list_vouchers
-from .app import context_of, main
+from .app import context_of, main, say
 
 
 def _choice(column: str) -> Any:
@@ -51,16 +51,16 @@ def templates_list(
     """List templates with their lock state and issued count (R6)."""
     rows = list_templates(context_of(ctx), name, usage, payment_mode, locked)
     if as_json:
-        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False))
+        say(json.dumps([asdict(r) for r in rows], ensure_ascii=False))
         return
     for r in rows:
         state = f"locked ({r.issued_count} issued)" if r.locked else "editable"
-        click.echo(
+        say(
             f"{printable(r.name):<20}  {r.usage:<13}  {r.payment_mode:<10}  {r.amount:>9,}  "
             f"{r.validity_period:<9}  {r.validity_start:<22}  {state}"
         )
     if not rows:
-        click.echo("no templates", err=True)
+        say("no templates", err=True)
 
 
 @main.group()
@@ -84,7 +84,7 @@ def vouchers_list(
     """List issuances with status, decision date and validity."""
     rows = list_vouchers(context_of(ctx), status, customer, template)
     if as_json:
-        click.echo(
+        say(
             json.dumps(
                 [
                     {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(r).items()}
@@ -95,10 +95,10 @@ def vouchers_list(
         )
         return
     for r in rows:
-        click.echo(
+        say(
             f"{r.issuance_id}  {printable(r.request_id):<14}  {printable(r.template_name):<20}  "
             f"{r.customer_uin:<20}  {r.amount:>9,}  {r.status:<8}  "
             f"{r.requested_on}  {r.valid_from or ''} {r.valid_until or ''}"
         )
     if not rows:
-        click.echo("no vouchers", err=True)
+        say("no vouchers", err=True)

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import click
 
 from ..services.quota import SUM_MAX, SUM_MAX_TEXT, Balance, quota_apply, quota_show
-from .app import context_of, main
+from .app import context_of, main, say
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,3}(,[0-9]{3})+|[0-9]+")
 
 
 def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    if not WHOLE_NUMBER.fullmatch(value) or int(value.replace(",", "")) == 0:
+        raise click.BadParameter(
+            f"'{value}' is not a positive whole number (digits, optionally with thousands "
+            "separators such as 12,000; never guessed)"
+        )
     text = value.replace(",", "")
-    if not text.isascii() or not text.isdigit() or int(text) == 0:
-        raise click.BadParameter(f"'{value}' is not a positive whole number")
     if int(text) > SUM_MAX:
         raise click.BadParameter(f"'{value}' is more than the ledger holds ({SUM_MAX_TEXT}) (R16)")
     return int(text)
@@ -35,15 +41,13 @@ def _quota_options(fn: Any) -> Any:
 
 def print_balance(balance: Balance) -> None:
     for key, value in balance.as_dict().items():
-        click.echo(f"{key:>9}: {value:>14,}")
+        say(f"{key:>9}: {value:>14,}")
 
 
 def _quota_change(ctx: click.Context, kind: str, amount: int, by: str, ref: str, note: str) -> None:
     outcome = quota_apply(context_of(ctx), kind, amount, by, ref, note)
     if outcome.already_recorded:
-        click.echo(
-            f"Already recorded: {kind} of {amount:,} with reference '{ref}'; nothing changed"
-        )
+        say(f"Already recorded: {kind} of {amount:,} with reference '{ref}'; nothing changed")
     print_balance(outcome.balance)
 
 
@@ -71,6 +75,6 @@ def show(ctx: click.Context, as_json: bool) -> None:
     """Show quota, pending, approved, rejected, issued and remaining (R2)."""
     balance = quota_show(context_of(ctx))
     if as_json:
-        click.echo(json.dumps(balance.as_dict()))
+        say(json.dumps(balance.as_dict()))
     else:
         print_balance(balance)

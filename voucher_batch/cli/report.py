@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..services.monthly import report_monthly
-from .app import context_of, main, out_dir_option, tty_progress
+from .app import context_of, main, out_dir_option, say, tty_progress
 
 
 @main.group()
@@ -28,13 +28,13 @@ def monthly(
     """Write the monthly quota report (HTML with charts, and xlsx)."""
     result = report_monthly(context_of(ctx), month, out_dir, calendar, tty_progress)
     if as_json:
-        click.echo(json.dumps(result.report.as_json()))
+        say(json.dumps(result.report.as_json()))
     else:
         f = result.report.figures
-        click.echo(
+        say(
             f"{f.month}: quota {f.opening_quota:,} -> {f.closing_quota:,}; remaining "
             f"{f.opening_remaining:,} -> {f.closing_remaining:,}; requested {f.requested:,}, "
             f"approved {f.approved:,}, rejected {f.rejected:,}, pending {f.pending_end:,}"
         )
-        click.echo(f"report:   {result.html_path}")
-        click.echo(f"workbook: {result.xlsx_path}")
+        say(f"report:   {result.html_path}")
+        say(f"workbook: {result.xlsx_path}")

@@ -8,7 +8,7 @@ import click
 
 from ..services.review import review_export as export
 from ..services.review import review_import as run_import
-from .app import context_of, main, out_dir_option, tty_progress
+from .app import context_of, main, out_dir_option, say, tty_progress
 
 
 @main.group()
@@ -23,10 +23,8 @@ def review() -> None:
 def review_export(ctx: click.Context, out_dir: Path, calendar: str | None) -> None:
     """Write review-<as-of>.xlsx with every pending issuance."""
     result = export(context_of(ctx), out_dir, calendar, tty_progress)
-    click.echo(
-        f"{result.rows} pending issuance(s), {result.overdue} overdue; export {result.export_id}"
-    )
-    click.echo(f"review workbook: {result.path}")
+    say(f"{result.rows} pending issuance(s), {result.overdue} overdue; export {result.export_id}")
+    say(f"review workbook: {result.path}")
 
 
 @review.command("import")
@@ -38,12 +36,10 @@ def review_import(ctx: click.Context, workbook: Path, out_dir: Path, reviewer: s
     """Apply the decisions of a review workbook (R10)."""
     result = run_import(context_of(ctx), workbook, out_dir, reviewer, tty_progress)
     parts = ", ".join(f"{n} {d.lower()}" for d, n in result.counts.items() if n)
-    click.echo(f"Review: {parts or 'no rows'}")
+    say(f"Review: {parts or 'no rows'}")
     for note in result.notes:
-        click.echo(f"note: {note}")
-    click.echo(
-        f"recorded; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}"
-    )
-    click.echo(f"decisions: {result.decisions_path}")
-    click.echo(f"report:    {result.report_path}")
+        say(f"note: {note}")
+    say(f"recorded; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}")
+    say(f"decisions: {result.decisions_path}")
+    say(f"report:    {result.report_path}")
     ctx.exit(result.exit_code)

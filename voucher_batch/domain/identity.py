@@ -13,7 +13,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Unicode's default-ignorable code points (invisible in every font) and the blank-looking
+# fillers: dropped, so `alice` and `alice` + U+2063 are one person.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200D), (0x2060, 0x2065), (0x206A, 0x206F),
+    (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)  # fmt: skip
+_ZERO_WIDTH = {cp: None for low, high in _IGNORABLE_RANGES for cp in range(low, high + 1)}
 _WHITE = re.compile(r"\s+")
 # Bidirectional embeddings, overrides, isolates and marks: they reorder what is displayed.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

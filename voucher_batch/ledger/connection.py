@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
-from .. import settings
+from .. import checkpoints, settings
 from ..errors import ConfigurationError, LedgerBusyError, LedgerError, LedgerMissingError
 from . import schema as t
 from .uow import UnitOfWork, now
@@ -440,7 +440,11 @@ class Ledger:
                         )
                     yield uow
                     if uow.committed:
-                        tx.commit()
+                        with checkpoints.interrupts_held():
+                            tx.commit()
+                            checkpoints.reached("committing")  # committed, not yet marked
+                            for done in uow.on_commit:
+                                done()
                 finally:
                     if tx.is_active:
                         tx.rollback()

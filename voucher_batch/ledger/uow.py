@@ -83,6 +83,7 @@ class UnitOfWork(HistoryReads):
         self.is_sqlite = is_sqlite
         self.committed = False
         self.recorded_at: datetime | None = None  # the time stamp of the batch recorded last
+        self.on_commit: list[Callable[[], None]] = []  # run once the database has committed
 
     def commit(self) -> None:
         self.committed = True

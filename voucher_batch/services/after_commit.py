@@ -22,6 +22,8 @@ class Committed:
     batch_id: int
     out_dir: Path | None = None
     rerun: str = ""  # the command that writes its outputs again
+    ledger_options: tuple[str, ...] = ()  # `--ledger ...`, so the advice reaches this ledger
+    summary: str = ""  # for a change that is not a batch (a quota grant): what was recorded
 
 
 _committed: list[Committed] = []
@@ -51,14 +53,30 @@ def cause(exc: BaseException) -> str:
 
 def recorded_message(batch: Committed, what_failed: str) -> str:
     """One sentence: the batch WAS recorded, what failed, how to get the outputs."""
+    if batch.summary:
+        show = rerun_command(*batch.ledger_options, "quota", "show")
+        return (
+            f"{batch.summary} WAS recorded, but {what_failed}; see it with '{show}' (the same "
+            "command again with the same --ref records nothing twice)"
+        )
     folder = shlex.quote(str(batch.out_dir)) if batch.out_dir is not None else "DIR"
     again = f" or run '{batch.rerun}' again" if batch.rerun else ""
+    show = rerun_command(*batch.ledger_options, "batches", "show", str(batch.batch_id))
     return (
         f"{batch.source}: the batch WAS recorded (batch {batch.batch_id}), but {what_failed}; "
-        f"get its outputs with 'voucher-batch batches show {batch.batch_id} --out-dir "
-        f"{folder}'{again} (nothing is recorded twice)"
+        f"get its outputs with '{show} --out-dir {folder}'{again} (nothing is recorded twice)"
     )
 
 
 def rerun_command(*words: str | Path) -> str:
     return " ".join(["voucher-batch", *(shlex.quote(str(w)) for w in words)])
+
+
+def ledger_options(ledger_name: str) -> tuple[str, ...]:
+    """`--ledger NAME` (a path, or the URL with any password hidden)."""
+    return ("--ledger", ledger_name)
+
+
+def run_options(ledger_name: str, operator: str, business_date: str) -> tuple[str, ...]:
+    """The global options that make a re-run record exactly as this run did."""
+    return (*ledger_options(ledger_name), "--as-of", business_date, "--operator", operator)

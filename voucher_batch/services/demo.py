@@ -80,6 +80,11 @@ def _claim(directory: Path) -> None:
         raise _refuse(directory, "is not a folder")
     if not directory.exists():
         return
+    if not (directory / MARKER).exists():  # refused at a glance: never walk a stranger's tree
+        example = next(iter(sorted(p.name for p in directory.iterdir())), None)
+        if example is not None:
+            raise _refuse(directory, f"holds files the demo did not write (e.g. {example})")
+        return
     for folder in [directory, *(p for p in directory.rglob("*") if p.is_dir())]:
         remove_stale_temps(folder)  # left by a killed run; a live run's stay (and refuse)
     files, folders = _contents(directory)

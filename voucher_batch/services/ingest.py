@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,17 +133,23 @@ def ingest(
             )
             recorded_at = uow.recorded_at
             checkpoints.reached("recording")
+            # marked once the database has committed, with Ctrl-C held in between (R18)
+            uow.on_commit.append(
+                partial(
+                    after_commit.mark,
+                    after_commit.Committed(
+                        path.name,
+                        new_id,
+                        out_dir,
+                        after_commit.rerun_command(
+                            *_run_options(ctx), "ingest", path, "--out-dir", out_dir
+                        ),
+                        after_commit.ledger_options(ctx.ledger.name),
+                    ),
+                )
+            )
             uow.commit()
             batch_id = new_id
-    if batch_id is not None:  # the transaction is committed once the unit of work has closed
-        after_commit.mark(
-            after_commit.Committed(
-                path.name,
-                batch_id,
-                out_dir,
-                after_commit.rerun_command("ingest", path, "--out-dir", out_dir),
-            )
-        )
     recorded = not reason
     if not recorded:
         for d in outcome.decisions:
@@ -182,6 +189,10 @@ def ingest(
         reason,
         batch_id,
     )
+
+
+def _run_options(ctx: Context) -> tuple[str, ...]:
+    return after_commit.run_options(ctx.ledger.name, ctx.operator, ctx.business_date.isoformat())
 
 
 def _rows(

@@ -57,7 +57,11 @@ def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, 
     extra = _EXTRA.get(sheet.spec.name, ["Row", "Decision", "Reason"])
     headers = [str(h) for h in sheet.headers] + extra
     table = Table(
-        sheet.title, headers, [], [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1)
+        sheet.title,
+        headers,
+        [],
+        [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1),
+        appended_from=len(sheet.headers),
     )
     errors: list[list[object]] = []
     for i, raw in enumerate(sheet.rows):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..domain.identity import unsafe_identity_message
 from ..domain.quota import SUM_MAX, SUM_MAX_TEXT, Balance, QuotaRuleError, check_change, limit_from
 from ..errors import RuleError
+from . import after_commit
 from .context import Context
 
 __all__ = [
@@ -69,5 +71,19 @@ def quota_apply(ctx: Context, kind: str, amount: int, by: str, ref: str, note: s
         except QuotaRuleError as exc:
             raise RuleError(f"quota {kind} refused: {exc}") from None
         uow.add_quota_entry(kind, amount, by, ref, note, ctx.operator, ctx.business_date)
+        # marked once the database has committed: a later failure (even printing the
+        # balance) must say the change WAS recorded (R18)
+        uow.on_commit.append(
+            partial(
+                after_commit.mark,
+                after_commit.Committed(
+                    f"quota {kind}",
+                    0,
+                    ledger_options=after_commit.ledger_options(ctx.ledger.name),
+                    summary=f"the quota {kind} of {amount:,} (business date "
+                    f"{ctx.business_date.isoformat()})",
+                ),
+            )
+        )
         uow.commit()
     return QuotaOutcome(after, already_recorded=False)

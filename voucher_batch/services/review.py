@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -191,9 +192,16 @@ def apply_reviews(
         batch_id = uow.record_reviews(info, outcome.new)
         recorded_at = uow.recorded_at
         checkpoints.reached("recording")
+        # marked once the database has committed, with Ctrl-C held in between (R18)
+        uow.on_commit.append(
+            partial(
+                after_commit.mark,
+                after_commit.Committed(
+                    source, batch_id, ledger_options=after_commit.ledger_options(ctx.ledger.name)
+                ),
+            )
+        )
         uow.commit()
-    # the transaction is committed once the unit of work has closed
-    after_commit.mark(after_commit.Committed(source, batch_id))
     return ReviewResult(outcome, before, after, counts, recorded_at, batch_id)
 
 
@@ -301,6 +309,9 @@ def review_import(
             result.batch_id,
             out_dir,
             after_commit.rerun_command(
+                *after_commit.run_options(
+                    ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()
+                ),
                 "review",
                 "import",
                 path,
@@ -308,6 +319,7 @@ def review_import(
                 out_dir,
                 *(("--reviewer", reviewer) if reviewer else ()),
             ),
+            after_commit.ledger_options(ctx.ledger.name),
         )
     )
     progress("writing outputs")

@@ -36,7 +36,7 @@ from openpyxl.packaging.manifest import Manifest
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS
@@ -45,7 +45,7 @@ from .. import settings
 from ..domain.problems import Code
 from ..errors import InputFileError
 from .cells import CellProblem, is_blank
-from .sheets import HEADER_SEARCH_ROWS, INPUT_SHEETS, UIN, SheetSpec
+from .sheets import APPENDED_NAME, HEADER_SEARCH_ROWS, INPUT_SHEETS, UIN, SheetSpec
 
 # A declared uncompressed size above these limits is refused before any XML is parsed.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
@@ -75,6 +75,26 @@ _SHEET_DATA = _NS_MAIN + "sheetData"
 _MERGE_CELL = _NS_MAIN + "mergeCell"
 _AUTO_FILTER = _NS_MAIN + "autoFilter"
 _FILTER_COLUMN = _NS_MAIN + "filterColumn"
+_FILTER_CRITERIA = frozenset(
+    _NS_MAIN + tag
+    for tag in ("filters", "customFilters", "top10", "dynamicFilter", "colorFilter", "iconFilter")
+)
+
+
+_FILTER_VALUES = frozenset(_NS_MAIN + tag for tag in ("filter", "dateGroupItem", "customFilter"))
+
+
+def _filters_something(elem: Any, values: int) -> bool:
+    """Whether a filter column's criterion can hide a row: a list of values (or blanks), at
+    least one custom condition, or a top-10, dynamic, colour or icon filter. `values` counts
+    the value elements read inside it (already removed from the tree)."""
+    if elem.tag == _NS_MAIN + "filters":
+        return values > 0 or elem.get("blank") in ("1", "true")
+    if elem.tag == _NS_MAIN + "customFilters":
+        return values > 0
+    return True
+
+
 _SST_ITEM = _NS_MAIN + "si"
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
 _XF = re.compile(rb"<(?:\w+:)?xf[\s>/]")
@@ -306,6 +326,30 @@ def _workbook_sheets(zf: zipfile.ZipFile, file_name: str) -> tuple[list[_SheetEn
     return entries, date1904
 
 
+_APPENDED_REF = re.compile(
+    r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?1(?::\$?([A-Z]{1,3})\$?1)?$"
+)
+
+
+def appended_columns(zf: zipfile.ZipFile, file_name: str) -> dict[str, set[int]]:
+    """The columns (1-based) the tool appended to each sheet of a decision workbook it wrote,
+    by sheet title, from the defined names it leaves (`APPENDED_NAME`); a name whose cells
+    were deleted (`#REF!`) marks nothing."""
+    book = _parse_part(zf, "xl/workbook.xml", file_name)
+    found: dict[str, set[int]] = {}
+    for name in book.iter(f"{_NS_MAIN}definedName"):
+        if not (name.get("name") or "").startswith(APPENDED_NAME):
+            continue
+        ref = _APPENDED_REF.match((name.text or "").strip())
+        if ref is None:
+            continue
+        title = ref[1].replace("''", "'") if ref[1] is not None else ref[2]
+        first = column_index_from_string(ref[3])
+        last = column_index_from_string(ref[4] or ref[3])
+        found.setdefault(title, set()).update(range(first, last + 1))
+    return found
+
+
 def _shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
     """The shared strings table, streamed: each entry is dropped from the tree once read,
     and the count is limited (each one costs memory, whatever its size on disk)."""
@@ -459,6 +503,7 @@ def _scan_sheet(
     rows = row_no = 0
     row_elements = 0
     active_filter = False
+    filter_values = 0  # value elements inside the filter criterion being read
     stack: list[Any] = []
     row_elem: Any = None  # the <row> being read
     with zf.open(entry.part) as stream:
@@ -501,8 +546,12 @@ def _scan_sheet(
                         f"{MAX_MERGED_RANGES:,} merged ranges"
                     )
                 scan.merged.append(_bounds(elem.get("ref", ""), entry.name, file_name))
-            elif elem.tag == _FILTER_COLUMN:
-                active_filter = True
+            elif elem.tag in _FILTER_VALUES:
+                filter_values += 1
+            elif elem.tag in _FILTER_CRITERIA:
+                # a filter column with a criterion hides rows; an empty one filters nothing
+                active_filter = active_filter or _filters_something(elem, filter_values)
+                filter_values = 0
             elif elem.tag == _AUTO_FILTER and len(stack) == 1:
                 if active_filter:
                     _, top, _, bottom = _bounds(elem.get("ref", ""), entry.name, file_name)
@@ -585,7 +634,11 @@ def _take_row(
 
 
 def _find_header(
-    scan: _SheetScan, title: str, spec: SheetSpec, file_name: str
+    scan: _SheetScan,
+    title: str,
+    spec: SheetSpec,
+    file_name: str,
+    appended: frozenset[int] = frozenset(),
 ) -> tuple[int, list[int], list[str]]:
     best: tuple[int, int, set[str]] = (0, -1, set())
     for row_no in sorted(r for r in scan.cells if r <= HEADER_SEARCH_ROWS):
@@ -595,6 +648,8 @@ def _find_header(
         for col, cell in sorted(scan.cells[row_no].items()):
             if not isinstance(cell.value, str) or not cell.value.strip():
                 continue
+            if row_no == 1 and col in appended:
+                continue  # a column the tool appended to its own decision sheet
             cols.append(col)
             texts.append(cell.value)
             column = spec.match(cell.value)
@@ -665,9 +720,14 @@ def _merged_positions(
 
 
 def _read_sheet(
-    scan: _SheetScan, title: str, spec: SheetSpec, file_name: str, styles: _Styles
+    scan: _SheetScan,
+    title: str,
+    spec: SheetSpec,
+    file_name: str,
+    styles: _Styles,
+    appended: frozenset[int] = frozenset(),
 ) -> RawSheet:
-    header_row, columns, headers = _find_header(scan, title, spec, file_name)
+    header_row, columns, headers = _find_header(scan, title, spec, file_name, appended)
     if len(columns) > MAX_COLUMNS:
         raise InputFileError(
             f"{file_name}: sheet '{title}', row {header_row}: {len(columns):,} headed columns, "
@@ -819,6 +879,7 @@ def _read(path: Path, specs: tuple[SheetSpec, ...], extras: tuple[str, ...]) -> 
     name = path.name
     with zipfile.ZipFile(path) as zf:
         entries, date1904 = _workbook_sheets(zf, name)
+        appended = appended_columns(zf, name)
         matches = _match_sheets([e.name for e in entries], name, specs)
         _duplicate_extras(entries, extras, name)
         by_name = {e.name: e for e in entries}
@@ -841,7 +902,8 @@ def _read(path: Path, specs: tuple[SheetSpec, ...], extras: tuple[str, ...]) -> 
                         f"{name}: not a readable .xlsx workbook (sheet '{title}' has no part "
                         f"{entry.part})"
                     )
-                sheets.append(_read_sheet(scan(entry), title, spec, name, styles))
+                ours = frozenset(appended.get(title, ()))
+                sheets.append(_read_sheet(scan(entry), title, spec, name, styles, ours))
         found_extras = {
             e.name: _plain_rows(scan(e))
             for e in entries

@@ -176,3 +176,11 @@ def contract(spec: SheetSpec) -> dict[str, object]:
             for c in spec.columns
         ],
     }
+
+
+# Defined names marking the columns the tool appended to a decision sheet (Row, Decision,
+# Reason, ...); the reader ignores those columns, so a decision workbook fixed and sent again
+# reads as input (section 3). A defined name follows its cells when a person inserts, moves or
+# deletes columns in Excel or LibreOffice; a column name could not tell the tool's `Reason`
+# from an input's `Reason` (an alias of Application Reason).
+APPENDED_NAME = "VoucherBatch_Appended_"

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ..atomic import atomic_path
+from .sheets import APPENDED_NAME
 
 AMOUNT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -48,6 +50,9 @@ class Table:
     formats: list[str | None] = field(default_factory=list)  # per column; None = default
     highlight: list[bool] = field(default_factory=list)  # per row: refused rows are tinted
     comments: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> text
+    # the first column the tool appended to an input sheet's own columns (Row, Decision, ...):
+    # marked in the workbook so that the file, fixed and sent again, reads as input (section 3)
+    appended_from: int | None = None
 
 
 class _Formats:
@@ -176,7 +181,12 @@ def write_workbook(path: Path, tables: Sequence[Table], replace: bool = False) -
     with atomic_path(path, replace) as tmp:
         book = new_book(tmp)
         fmts = _Formats(book)
-        for table in tables:
+        for n, table in enumerate(tables, start=1):
             write_table(book, fmts, table)
+            if table.appended_from is not None and table.appended_from < len(table.headers):
+                first = xl_col_to_name(table.appended_from)
+                last = xl_col_to_name(len(table.headers) - 1)
+                sheet = table.title.replace("'", "''")
+                book.define_name(f"{APPENDED_NAME}{n}", f"='{sheet}'!${first}$1:${last}$1")
         book.close()
     return path
