@@ -17,7 +17,7 @@ from ..domain.report import IssuanceFact, QuotaMove
 from ..domain.review import IssuanceUnderReview
 from . import schema as t
 from .common import chunks, current_issuances, template_from_row
-from .kept import kept_after, kept_counts, kept_facts_counts
+from .kept import KeptBatch, kept_after, kept_counts, kept_facts_counts, read_kept
 
 if TYPE_CHECKING:
     from ..domain.model import Customer
@@ -187,3 +187,28 @@ class HistoryReads:
             for r in rows
         ]
         return moves, facts
+
+    # ---- recorded batches and what each kept (R17) -----------------------------------------
+    def batch_rows(self) -> list[Any]:
+        """Every recorded batch row, oldest first."""
+        return list(self.conn.execute(select(t.batches).order_by(t.batches.c.id)).all())
+
+    def batch_row(self, batch_id: int) -> Any | None:
+        """The row of batch `batch_id`, or None."""
+        return self.conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).one_or_none()
+
+    def last_batch_id(self) -> int | None:
+        last = self.conn.execute(select(t.batches.c.id).order_by(t.batches.c.id.desc())).first()
+        return int(last[0]) if last else None
+
+    def kept_shown_counts(self) -> dict[int, dict[str, dict[str, int]]]:
+        """batch id -> the counts its kept facts show, in the order the outputs show them."""
+        return kept_facts_counts(self.conn)
+
+    def kept_batch(self, batch_id: int) -> KeptBatch | None:
+        """What the batch kept, or None when it kept nothing."""
+        return read_kept(self.conn, batch_id)
+
+    def kept_since(self) -> int | None:
+        """The last batch id recorded before batches kept their rows (None: not known)."""
+        return kept_after(self.conn)

@@ -16,22 +16,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from ..domain.engine import RowDecision
 from ..domain.problems import Code, Decided, Problem
 from ..domain.quota import Balance
 from ..domain.review import ReviewDecision, ReviewRow
 from ..errors import LedgerError, OutputError, VoucherBatchError
-from ..ledger import schema as t
 from ..ledger.kept import (
     KeptBatch,
     KeptProblem,
     KeptRow,
     KeptSheet,
-    kept_after,
-    kept_facts_counts,
-    read_kept,
 )
 
 if TYPE_CHECKING:
@@ -173,8 +167,8 @@ def _utc(stamp: datetime) -> datetime:
 def batches_list(ctx: Context) -> list[BatchListing]:
     """Every recorded batch, oldest first."""
     with ctx.ledger.unit_of_work() as uow:
-        rows = uow.conn.execute(select(t.batches).order_by(t.batches.c.id)).all()
-        shown = kept_facts_counts(uow.conn)  # the counts in the order the outputs show them
+        rows = uow.batch_rows()
+        shown = uow.kept_shown_counts()  # the counts in the order the outputs show them
     return [_listing(r, shown.get(int(r.id))) for r in rows]
 
 
@@ -208,20 +202,16 @@ def batch_show(ctx: Context, batch_id: int, out_dir: Path | None = None) -> Batc
     """The batch's facts and counts; with `out_dir`, also its decision workbook and report,
     rebuilt from what it kept."""
     with ctx.ledger.unit_of_work() as uow:
-        row = (
-            uow.conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).one_or_none()
-            if 0 < batch_id <= MAX_BATCH_ID
-            else None
-        )
+        row = uow.batch_row(batch_id) if 0 < batch_id <= MAX_BATCH_ID else None
         if row is None:
-            last = uow.conn.execute(select(t.batches.c.id).order_by(t.batches.c.id.desc())).first()
-            known = f"the last batch is {last[0]}" if last else "no batches yet"
+            last = uow.last_batch_id()
+            known = f"the last batch is {last}" if last is not None else "no batches yet"
             raise BatchNotFoundError(
                 f"ledger {ctx.ledger.name} has no batch {batch_id} ({known}; "
                 "'voucher-batch batches list' shows them)"
             )
-        kept = read_kept(uow.conn, batch_id)
-        before_rows = kept_after(uow.conn)
+        kept = uow.kept_batch(batch_id)
+        before_rows = uow.kept_since()
     listing = _listing(row, kept.counts if kept is not None else None)
     shown = BatchShown(listing, kept, ledger=ctx.ledger.name)
     if kept is None:

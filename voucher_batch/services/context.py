@@ -15,6 +15,7 @@ from ..domain.identity import unsafe_identity_message
 from ..errors import OutputError, RuleError
 from ..ledger import DEFAULT_LEDGER as LEDGER_FILE
 from ..ledger import Ledger
+from .ports import LedgerPort
 
 Progress = Callable[[str], None]
 
@@ -25,7 +26,7 @@ def no_progress(_message: str) -> None:
 
 @dataclass(frozen=True)
 class Context:
-    ledger: Ledger
+    ledger: LedgerPort  # the real Ledger, or any ledger the use cases can work on
     operator: str
     business_date: date
 

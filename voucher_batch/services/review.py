@@ -31,13 +31,14 @@ from ..domain.review import (
     sign,
 )
 from ..errors import InputFileError, RuleError
-from ..ledger import BatchInfo, UnitOfWork
+from ..ledger import BatchInfo
 from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 from . import after_commit
 from .batches import keep_batch, keep_review_rows
 from .context import Context, Progress, file_sha256, no_progress, prepare_outputs
 from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
 from .outputs import BatchFacts
+from .ports import UnitOfWorkPort
 from .writing import check_batch_names, write_batch_files
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
 ISSUANCE_KEY = "issuance"  # manifest rows listing the exported issuances
 
 
-def _secret(uow: UnitOfWork, create: bool) -> tuple[bytes | None, str | None]:
+def _secret(uow: UnitOfWorkPort, create: bool) -> tuple[bytes | None, str | None]:
     secret = uow.meta_value(SECRET_KEY, (lambda: secrets.token_hex(32)) if create else None)
     ledger_id = uow.meta_value(LEDGER_ID_KEY, (lambda: uuid.uuid4().hex) if create else None)
     return (bytes.fromhex(secret) if secret else None), ledger_id
