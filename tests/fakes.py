@@ -112,6 +112,7 @@ class FakeUnitOfWork:
         self.write = write
         self.committed = False
         self.recorded_at: datetime | None = None
+        self.on_commit: list[Callable[[], None]] = []
 
     def commit(self) -> None:
         self.committed = True
@@ -368,6 +369,8 @@ class FakeLedger:
         if uow.committed and write:
             self.state = uow.state
             self.commits += 1
+            for done in uow.on_commit:
+                done()
 
 
 if TYPE_CHECKING:  # mypy checks that the fake is a ledger the use cases can work on

@@ -35,6 +35,9 @@ class UnitOfWorkPort(Protocol):
         """The time stamp of the batch recorded last in this unit of work."""
         ...
 
+    # run, in order, once the database has committed (interrupts held until they ran)
+    on_commit: list[Callable[[], None]]
+
     def commit(self) -> None: ...
 
     # ---- the state every batch and quota change decides against
