@@ -24,12 +24,9 @@ from .model import (
     TemplateState,
     name_key,
 )
-from .problems import REFUSED as REFUSED
 from .problems import Code, Decided, Problem
 from .quota import SUM_MAX, SUM_MAX_TEXT, Balance, DayLimit, Totals
-
-ADDED, UPDATED, UNCHANGED, CREATED = "Added", "Updated", "Unchanged", "Created"
-PENDING_APPROVAL, ALREADY_SUBMITTED = "Pending approval", "Already submitted"
+from .vocabulary import CustomerDecision, RequestDecision, TemplateDecision
 
 
 @dataclass
@@ -118,14 +115,16 @@ def format_issuance_id(number: int) -> str:
 def decide_customers(rows: Sequence[CustomerRow], view: LedgerView, out: BatchOutcome) -> None:
     for row in rows:
         if row.problems or row.uin is None:
-            out.decisions.append(RowDecision(row.sheet, row.row, REFUSED, list(row.problems)))
+            out.decisions.append(
+                RowDecision(row.sheet, row.row, CustomerDecision.REFUSED, list(row.problems))
+            )
             continue
         current = view.customers.get(row.uin)
         if current is None:
             new = Customer(
                 row.uin, row.name or "", row.bound_since, row.status or CustomerStatus.BOUND
             )
-            verdict = ADDED
+            verdict = CustomerDecision.ADDED
         else:
             # blank optional cells keep what the ledger has
             new = Customer(
@@ -134,8 +133,8 @@ def decide_customers(rows: Sequence[CustomerRow], view: LedgerView, out: BatchOu
                 row.bound_since if row.bound_since is not None else current.bound_since,
                 row.status if row.status is not None else current.status,
             )
-            verdict = UNCHANGED if new == current else UPDATED
-        if verdict != UNCHANGED:
+            verdict = CustomerDecision.UNCHANGED if new == current else CustomerDecision.UPDATED
+        if verdict != CustomerDecision.UNCHANGED:
             view.customers[row.uin] = new
             out.customers.append(new)
         out.decisions.append(RowDecision(row.sheet, row.row, verdict, []))
@@ -148,14 +147,16 @@ def _same_template(a: Template, b: Template) -> bool:
 def decide_templates(rows: Sequence[TemplateRow], view: LedgerView, out: BatchOutcome) -> None:
     for row in rows:
         if row.problems or row.template is None:
-            out.decisions.append(RowDecision(row.sheet, row.row, REFUSED, list(row.problems)))
+            out.decisions.append(
+                RowDecision(row.sheet, row.row, TemplateDecision.REFUSED, list(row.problems))
+            )
             continue
         tpl = row.template
         state = view.templates.get(tpl.key)
         if state is None:
-            verdict = CREATED
+            verdict = TemplateDecision.CREATED
         elif _same_template(tpl, state.template):
-            verdict = UNCHANGED
+            verdict = TemplateDecision.UNCHANGED
         elif state.locked:
             problem = Problem(
                 row.sheet,
@@ -167,11 +168,13 @@ def decide_templates(rows: Sequence[TemplateRow], view: LedgerView, out: BatchOu
                 f"already issued from it ({state.issued_count}); create a new template with "
                 "another name instead (R6)",
             )
-            out.decisions.append(RowDecision(row.sheet, row.row, REFUSED, [problem]))
+            out.decisions.append(
+                RowDecision(row.sheet, row.row, TemplateDecision.REFUSED, [problem])
+            )
             continue
         else:
-            verdict = UPDATED
-        if verdict != UNCHANGED:
+            verdict = TemplateDecision.UPDATED
+        if verdict != TemplateDecision.UNCHANGED:
             view.templates[tpl.key] = TemplateState(tpl, state.issued_count if state else 0)
             out.templates.append(tpl)
         out.decisions.append(RowDecision(row.sheet, row.row, verdict, []))
@@ -321,7 +324,7 @@ def decide_requests(
                     RowDecision(
                         row.sheet,
                         row.row,
-                        REFUSED,
+                        RequestDecision.REFUSED,
                         [*row.problems, problem],
                         remaining=balance.remaining,
                     )
@@ -354,7 +357,7 @@ def decide_requests(
                     RowDecision(
                         row.sheet,
                         row.row,
-                        ALREADY_SUBMITTED,
+                        RequestDecision.ALREADY_SUBMITTED,
                         [],
                         existing.issuance_id,
                         existing.amount,
@@ -373,7 +376,13 @@ def decide_requests(
                 "for a new request (R9)",
             )
             out.decisions.append(
-                RowDecision(row.sheet, row.row, REFUSED, [problem], remaining=balance.remaining)
+                RowDecision(
+                    row.sheet,
+                    row.row,
+                    RequestDecision.REFUSED,
+                    [problem],
+                    remaining=balance.remaining,
+                )
             )
             continue
 
@@ -407,7 +416,7 @@ def decide_requests(
                     RowDecision(
                         row.sheet,
                         row.row,
-                        PENDING_APPROVAL,
+                        RequestDecision.PENDING_APPROVAL,
                         [],
                         issuance_id,
                         amount,
@@ -416,7 +425,9 @@ def decide_requests(
                 )
                 continue
         out.decisions.append(
-            RowDecision(row.sheet, row.row, REFUSED, problems, "", amount, balance.remaining)
+            RowDecision(
+                row.sheet, row.row, RequestDecision.REFUSED, problems, "", amount, balance.remaining
+            )
         )
 
 

@@ -18,16 +18,9 @@ from .model import IssuanceStatus, Template
 from .problems import Code, Decided, Problem
 from .quota import Balance
 from .validity import LAST_DAY, valid_from, valid_until
+from .vocabulary import ReviewVerdict
 
 APPROVE, REJECT = "approve", "reject"
-APPROVED, REJECTED, NOT_REVIEWED, UNCHANGED, REFUSED = (
-    "Approved",
-    "Rejected",
-    "Not reviewed",
-    "Unchanged",
-    "Refused",
-)
-REVIEW_DECISIONS = (APPROVED, REJECTED, NOT_REVIEWED, UNCHANGED, REFUSED)
 _STATUS = {APPROVE: IssuanceStatus.APPROVED, REJECT: IssuanceStatus.REJECTED}
 
 
@@ -221,16 +214,22 @@ def decide_reviews(
         if target is not None and not problems:
             problems.extend(_tampering(row, target, secret))
         if problems or target is None:
-            out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems))
+            out.decisions.append(
+                ReviewDecision(row.sheet, row.row, ReviewVerdict.REFUSED, problems)
+            )
             continue
         ident = target.issuance_id
         if row.decision is None:
-            out.decisions.append(ReviewDecision(row.sheet, row.row, NOT_REVIEWED, [], ident))
+            out.decisions.append(
+                ReviewDecision(row.sheet, row.row, ReviewVerdict.NOT_REVIEWED, [], ident)
+            )
             continue
         wanted = _STATUS[row.decision]
         if target.status is not IssuanceStatus.PENDING:
             if target.status is wanted:
-                out.decisions.append(ReviewDecision(row.sheet, row.row, UNCHANGED, [], ident))
+                out.decisions.append(
+                    ReviewDecision(row.sheet, row.row, ReviewVerdict.UNCHANGED, [], ident)
+                )
             else:
                 problems.append(
                     _refuse(
@@ -242,7 +241,9 @@ def decide_reviews(
                         f"{target.decided_on}; a decision cannot be changed (R10)",
                     )
                 )
-                out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems, ident))
+                out.decisions.append(
+                    ReviewDecision(row.sheet, row.row, ReviewVerdict.REFUSED, problems, ident)
+                )
             continue
         reviewer = row.reviewer or ctx.reviewer or ctx.operator
         decided_on = row.decision_date or ctx.business_date
@@ -291,7 +292,9 @@ def decide_reviews(
                 )
             )
         if problems:
-            out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems, ident))
+            out.decisions.append(
+                ReviewDecision(row.sheet, row.row, ReviewVerdict.REFUSED, problems, ident)
+            )
             continue
         start = end = None
         if wanted is IssuanceStatus.APPROVED:
@@ -310,7 +313,9 @@ def decide_reviews(
                         "shorter validity (R11)",
                     )
                 )
-                out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems, ident))
+                out.decisions.append(
+                    ReviewDecision(row.sheet, row.row, ReviewVerdict.REFUSED, problems, ident)
+                )
                 continue
             balance = Balance(
                 balance.quota,
@@ -329,6 +334,8 @@ def decide_reviews(
         out.new.append(
             NewDecision(ident, wanted, decided_on, reviewer, row.comment or "", start, end)
         )
-        verdict = APPROVED if wanted is IssuanceStatus.APPROVED else REJECTED
+        verdict = (
+            ReviewVerdict.APPROVED if wanted is IssuanceStatus.APPROVED else ReviewVerdict.REJECTED
+        )
         out.decisions.append(ReviewDecision(row.sheet, row.row, verdict, [], ident))
     return out, balance

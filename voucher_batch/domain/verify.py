@@ -18,6 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .quota import Balance, negative_days
+from .vocabulary import (
+    CustomerDecision,
+    RequestDecision,
+    ReviewVerdict,
+    TemplateDecision,
+    count_key,
+    flat_counts,
+    quota_delta,
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ def _replay(
     changes: list[tuple[tuple[int, datetime, str, int], int, int]] = []
     for q in quota:
         key = (q.seq or 0, q.recorded_at, "quota", q.id)
-        changes.append((key, q.amount if q.kind == "grant" else -q.amount, 0))
+        changes.append((key, quota_delta(q.kind, q.amount), 0))
     for e in events:
         issuance = by_pk.get(e.issuance)
         if issuance is None:
@@ -193,7 +202,7 @@ def _by_business_date(
     deltas: list[tuple[date, int]] = []
     for q in quota:
         if q.business_date is not None:
-            deltas.append((q.business_date, q.amount if q.kind == "grant" else -q.amount))
+            deltas.append((q.business_date, quota_delta(q.kind, q.amount)))
     for i in issuances:
         if i.requested_on is not None:
             deltas.append((i.requested_on, -i.amount))
@@ -216,19 +225,22 @@ def _batch_counts(
     decided = Counter((e.batch_id, e.status) for e in events)
     findings = []
     for b in batches:
-        c = b.counts
+
+        def n(sheet: str, decision: str, b: BatchEntry = b) -> int:
+            return b.counts.get(count_key(sheet, decision), 0)
+
         expected = {
-            "issuances": (c.get("Requests: Pending approval", 0), new_issuances[b.id]),
+            "issuances": (n("Requests", RequestDecision.PENDING_APPROVAL), new_issuances[b.id]),
             "customer versions": (
-                c.get("Customers: Added", 0) + c.get("Customers: Updated", 0),
+                n("Customers", CustomerDecision.ADDED) + n("Customers", CustomerDecision.UPDATED),
                 b.customer_versions,
             ),
             "template versions": (
-                c.get("Templates: Created", 0) + c.get("Templates: Updated", 0),
+                n("Templates", TemplateDecision.CREATED) + n("Templates", TemplateDecision.UPDATED),
                 b.template_versions,
             ),
-            "approvals": (c.get("Review: Approved", 0), decided[(b.id, "approved")]),
-            "rejections": (c.get("Review: Rejected", 0), decided[(b.id, "rejected")]),
+            "approvals": (n("Review", ReviewVerdict.APPROVED), decided[(b.id, "approved")]),
+            "rejections": (n("Review", ReviewVerdict.REJECTED), decided[(b.id, "rejected")]),
         }
         for what, (reported, recorded) in expected.items():
             if reported != recorded:
@@ -255,11 +267,7 @@ def _kept_rows(b: BatchEntry) -> list[str]:
             findings.append(
                 f"batch {b.id} ({b.kind}) reports {reported} '{key}' row(s) but keeps {kept} (R17)"
             )
-    shown = {
-        f"{sheet}: {decision}": n
-        for sheet, by in (b.kept_counts or {}).items()
-        for decision, n in by.items()
-    }
+    shown = flat_counts(b.kept_counts or {})
     if shown != b.counts:
         findings.append(
             f"batch {b.id} ({b.kind}): the counts its kept outputs show differ from the "
@@ -273,7 +281,7 @@ def _final_balance(
     issuances: Sequence[IssuanceEntry],
     history: dict[int, list[EventEntry]],
 ) -> Balance:
-    total = sum(q.amount if q.kind == "grant" else -q.amount for q in quota)
+    total = sum(quota_delta(q.kind, q.amount) for q in quota)
     by_status: Counter[str] = Counter()
     for i in issuances:
         events = history.get(i.id)

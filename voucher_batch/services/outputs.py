@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.problems import Decided
 from ..domain.quota import Balance
+from ..domain.vocabulary import NotRecorded
 from ..render import render_html
 from ..workbook.writer import Table, write_workbook
 
@@ -40,6 +41,7 @@ class BatchFacts:
     report_path: Path
     skipped: list[str] = field(default_factory=list)
     recorded_at: datetime | None = None  # the ledger's time stamp of the batch; None: now
+    not_recorded: NotRecorded | None = None  # why nothing was recorded (None: recorded)
 
 
 _EXTRA = {
@@ -169,7 +171,7 @@ def build_batch_outputs(
     )
     tables.append(_summary_table(batch))
     report = {
-        "kind": batch.kind + (" (dry run)" if batch.not_recorded_reason == "dry run" else ""),
+        "kind": batch.kind + (" (dry run)" if batch.not_recorded is NotRecorded.DRY_RUN else ""),
         "file_name": batch.file_name,
         "business_date": batch.business_date.isoformat(),
         "operator": batch.operator,
