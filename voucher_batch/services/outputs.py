@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.problems import Decided
 from ..domain.quota import Balance
-from ..domain.vocabulary import NotRecorded
+from ..domain.vocabulary import REFUSED, NotRecorded
 from ..render import render_html
 from ..workbook.writer import Table, write_workbook
 
@@ -183,6 +183,7 @@ def build_batch_outputs(
         "quota_rows": quota_rows(batch.before, batch.after),
         "counts": [(s, d, n) for s, by in batch.counts.items() for d, n in by.items()],
         "refused": refused_rows,
+        "refused_word": REFUSED,  # which count links to the refused rows
         "skipped": batch.skipped,
     }
     return BatchOutputs(tables, report)
