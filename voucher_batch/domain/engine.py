@@ -446,6 +446,7 @@ def _decide_request(
         return refused([*row.problems, *problems])
     if row.request_id is not None:
         case.first_row[identity_key(row.request_id)] = row.row
+    # R9: a Request ID already recorded is judged only against what it recorded
     if case.existing is not None and case.content is not None:
         if problems := same_as_submitted(case):
             return refused(problems)
