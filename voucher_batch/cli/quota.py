@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from ..services.quota import SUM_MAX, SUM_MAX_TEXT, Balance, quota_apply, quota_show
+from ..services.quota import (
+    SUM_MAX,
+    SUM_MAX_TEXT,
+    Balance,
+    QuotaChangeKind,
+    quota_apply,
+    quota_show,
+)
 from .app import context_of, main, say
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,3}(,[0-9]{3})+|[0-9]+")
@@ -57,7 +64,7 @@ def _quota_change(ctx: click.Context, kind: str, amount: int, by: str, ref: str,
 def grant(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
     """Raise the quota by AMOUNT (R1). A --ref already recorded for the same grant is
     'Already recorded' and changes nothing (R16)."""
-    _quota_change(ctx, "grant", amount, by, ref, note)
+    _quota_change(ctx, QuotaChangeKind.GRANT, amount, by, ref, note)
 
 
 @quota.command()
@@ -65,7 +72,7 @@ def grant(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None
 @click.pass_context
 def reclaim(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
     """Lower the quota by AMOUNT; never below what is issued on any day (R1, R14)."""
-    _quota_change(ctx, "reclaim", amount, by, ref, note)
+    _quota_change(ctx, QuotaChangeKind.RECLAIM, amount, by, ref, note)
 
 
 @quota.command()

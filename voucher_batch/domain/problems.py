@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .vocabulary import REFUSED
+
 
 class Code(StrEnum):
     """Stable problem codes. Values never change once released; new ones may be added."""
@@ -73,9 +75,6 @@ class Problem:
     value: object
     code: Code
     message: str
-
-
-REFUSED = "Refused"
 
 
 @dataclass

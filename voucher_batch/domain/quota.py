@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from .vocabulary import QuotaChangeKind
+
 SUM_MAX = 10**15  # R16: the ceiling on every stored sum
 SUM_MAX_TEXT = "10^15 (1,000,000,000,000,000)"
 
@@ -134,14 +136,14 @@ def check_change(
     if amount <= 0:
         raise QuotaRuleError(f"the amount must be a positive whole number, not {amount} (R1)")
     totals = totals or Totals()
-    if kind == "grant":
+    if kind == QuotaChangeKind.GRANT:
         if totals.granted + amount > SUM_MAX:
             raise QuotaRuleError(
                 f"cannot grant {amount:,}: the quota ever granted would pass {SUM_MAX_TEXT}, "
                 "the most the ledger holds (R16)"
             )
         return Balance(balance.quota + amount, balance.pending, balance.approved, balance.rejected)
-    if kind != "reclaim":
+    if kind != QuotaChangeKind.RECLAIM:
         raise QuotaRuleError(f"unknown quota change {kind!r}")
     if amount > balance.remaining:
         raise QuotaRuleError(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .business_days import BusinessCalendar
+from .vocabulary import QuotaChangeKind, quota_delta
 
 Month = tuple[int, int]
 
@@ -226,7 +227,7 @@ def monthly_report(
     cutoff = min(last, as_of)
     granted, reclaimed, requested, approved, rejected = (_Totals() for _ in range(5))
     for m in moves:
-        (granted if m.kind == "grant" else reclaimed).add(_key(m.day), m.amount)
+        (granted if m.kind == QuotaChangeKind.GRANT else reclaimed).add(_key(m.day), m.amount)
     for f in facts:
         requested.add(_key(f.requested_on), f.amount)
         if f.decided_on is not None and f.status == "approved":
@@ -297,8 +298,8 @@ def _burndown(
     grants: dict[date, int] = defaultdict(int)
     for m in moves:
         if first <= m.day <= last:
-            delta[m.day] += m.amount if m.kind == "grant" else -m.amount
-            if m.kind == "grant":
+            delta[m.day] += quota_delta(m.kind, m.amount)
+            if m.kind == QuotaChangeKind.GRANT:
                 grants[m.day] += m.amount
     for f in facts:
         if first <= f.requested_on <= last:

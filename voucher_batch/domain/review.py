@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,16 +18,9 @@ from .model import IssuanceStatus, Template
 from .problems import Code, Decided, Problem
 from .quota import Balance
 from .validity import LAST_DAY, valid_from, valid_until
+from .vocabulary import ReviewVerdict
 
 APPROVE, REJECT = "approve", "reject"
-APPROVED, REJECTED, NOT_REVIEWED, UNCHANGED, REFUSED = (
-    "Approved",
-    "Rejected",
-    "Not reviewed",
-    "Unchanged",
-    "Refused",
-)
-REVIEW_DECISIONS = (APPROVED, REJECTED, NOT_REVIEWED, UNCHANGED, REFUSED)
 _STATUS = {APPROVE: IssuanceStatus.APPROVED, REJECT: IssuanceStatus.REJECTED}
 
 
@@ -109,43 +102,6 @@ def _canonical(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _tampering(row: ReviewRow, target: IssuanceUnderReview, secret: bytes | None) -> list[Problem]:
-    """Protected cells that differ from the ledger, and a row check that does not match."""
-    problems = []
-    if row.shown is not None:
-        for column, expected in target.protected().items():
-            if column not in row.shown:
-                continue
-            shown = row.shown[column]
-            if _canonical(shown) != _canonical(expected):
-                problems.append(
-                    _refuse(
-                        row,
-                        column,
-                        shown,
-                        Code.ROW_CHECK,
-                        f"{column} was changed (ledger: {_canonical(expected)!r}, sheet: "
-                        f"{_canonical(shown)!r}); reviewers may only fill Decision, Review "
-                        "Comment, Reviewer and Decision Date (R10)",
-                    )
-                )
-    if secret is not None and not problems:
-        expected_check = row_check(secret, target)
-        if not row.row_check or not hmac.compare_digest(row.row_check, expected_check):
-            what = "is blank" if not row.row_check else "does not match this issuance"
-            problems.append(
-                _refuse(
-                    row,
-                    "Row Check",
-                    row.row_check,
-                    Code.ROW_CHECK,
-                    f"the row check {what} (edited, copied from another row, or exported "
-                    "by another ledger); export a fresh review workbook (R10)",
-                )
-            )
-    return problems
-
-
 @dataclass(frozen=True)
 class ReviewContext:
     operator: str
@@ -179,8 +135,284 @@ class ReviewOutcome:
         return sum(d.refused for d in self.decisions)
 
 
-def _refuse(row: ReviewRow, column: str, value: object, code: Code, message: str) -> Problem:
-    return Problem(row.sheet, row.row, column, value, code, message)
+@dataclass(frozen=True)
+class ReviewCase:
+    """One review row with what the checks need: the issuance it names (None: no such
+    issuance), the run, the ledger's row-check key and the export's issuance IDs (if any)."""
+
+    row: ReviewRow
+    target: IssuanceUnderReview | None
+    ctx: ReviewContext
+    secret: bytes | None = None
+    exported: frozenset[str] | None = None
+
+    def problem(self, column: str, value: object, code: Code, message: str) -> Problem:
+        return Problem(self.row.sheet, self.row.row, column, value, code, message)
+
+
+@dataclass(frozen=True)
+class DecisionCase:
+    """A review row that names a pending issuance and decides it."""
+
+    row: ReviewRow
+    target: IssuanceUnderReview
+    ctx: ReviewContext
+    wanted: IssuanceStatus  # approved | rejected
+
+    @property
+    def reviewer(self) -> str:
+        return self.row.reviewer or self.ctx.reviewer or self.ctx.operator
+
+    @property
+    def decided_on(self) -> date:
+        return self.row.decision_date or self.ctx.business_date
+
+    def problem(self, column: str, value: object, code: Code, message: str) -> Problem:
+        return Problem(self.row.sheet, self.row.row, column, value, code, message)
+
+
+OriginCheck = Callable[[ReviewCase], list[Problem]]
+DecisionCheck = Callable[[DecisionCase], list[Problem]]
+
+
+def known_issuance(case: ReviewCase) -> list[Problem]:
+    """R10: the Issuance ID names an issuance of this ledger."""
+    ident = case.row.issuance_id
+    if not ident or case.target is not None:
+        return []
+    return [
+        case.problem(
+            "Issuance ID",
+            ident,
+            Code.UNKNOWN_ISSUANCE,
+            f"no issuance {ident} exists in this ledger (R10)",
+        )
+    ]
+
+
+def in_this_export(case: ReviewCase) -> list[Problem]:
+    """R10: with a signed export, the row belongs to it."""
+    if case.target is None or case.exported is None:
+        return []
+    if case.target.issuance_id in case.exported:
+        return []
+    return [
+        case.problem(
+            "Issuance ID",
+            case.row.issuance_id,
+            Code.ROW_CHECK,
+            f"{case.row.issuance_id} is not part of this export (a row added by hand?); "
+            "export a fresh review workbook (R10)",
+        )
+    ]
+
+
+def protected_cells_unchanged(case: ReviewCase) -> list[Problem]:
+    """R10: the cells a reviewer must not change still show what the ledger has."""
+    row, target = case.row, case.target
+    if row.shown is None or target is None:
+        return []
+    problems = []
+    for column, expected in target.protected().items():
+        if column not in row.shown:
+            continue
+        shown = row.shown[column]
+        if _canonical(shown) != _canonical(expected):
+            problems.append(
+                case.problem(
+                    column,
+                    shown,
+                    Code.ROW_CHECK,
+                    f"{column} was changed (ledger: {_canonical(expected)!r}, sheet: "
+                    f"{_canonical(shown)!r}); reviewers may only fill Decision, Review "
+                    "Comment, Reviewer and Decision Date (R10)",
+                )
+            )
+    return problems
+
+
+def row_check_matches(case: ReviewCase) -> list[Problem]:
+    """R10: with the ledger's key, the row carries the row check of its issuance."""
+    row, target = case.row, case.target
+    if case.secret is None or target is None:
+        return []
+    expected_check = row_check(case.secret, target)
+    if row.row_check and hmac.compare_digest(row.row_check, expected_check):
+        return []
+    what = "is blank" if not row.row_check else "does not match this issuance"
+    return [
+        case.problem(
+            "Row Check",
+            row.row_check,
+            Code.ROW_CHECK,
+            f"the row check {what} (edited, copied from another row, or exported "
+            "by another ledger); export a fresh review workbook (R10)",
+        )
+    ]
+
+
+def four_eyes(case: DecisionCase) -> list[Problem]:
+    """R10: nobody reviews an issuance they requested or ingested."""
+    target, reviewer = case.target, case.reviewer
+    who_key = identity_key(reviewer)
+    if who_key not in {identity_key(target.requested_by), identity_key(target.operator)}:
+        return []
+    who = "requested" if who_key == identity_key(target.requested_by) else "ingested"
+    return [
+        case.problem(
+            "Reviewer",
+            reviewer,
+            Code.FOUR_EYES,
+            f"{reviewer} {who} {target.issuance_id} and cannot also review it (four eyes, R10)",
+        )
+    ]
+
+
+def rejection_has_comment(case: DecisionCase) -> list[Problem]:
+    """R10: a rejection says why."""
+    if case.wanted is not IssuanceStatus.REJECTED or case.row.comment:
+        return []
+    return [
+        case.problem(
+            "Review Comment",
+            case.row.comment,
+            Code.REJECT_NEEDS_COMMENT,
+            "a rejection needs a review comment (R10)",
+        )
+    ]
+
+
+def decision_date_in_range(case: DecisionCase) -> list[Problem]:
+    """R10: decided on or after the request date and not after the processing date."""
+    decided_on, target = case.decided_on, case.target
+    if decided_on < target.requested_on:
+        why = f"before the request date {target.requested_on}"
+    elif decided_on > case.ctx.business_date:
+        why = f"after the processing date {case.ctx.business_date}"
+    else:
+        return []
+    return [
+        case.problem(
+            "Decision Date",
+            decided_on,
+            Code.DECISION_DATE,
+            f"the decision date {decided_on} is {why} (R10)",
+        )
+    ]
+
+
+def validity_within_calendar(case: DecisionCase) -> list[Problem]:
+    """R11: an approval's validity ends on a date the ledger can hold."""
+    if case.wanted is not IssuanceStatus.APPROVED:
+        return []
+    start, end = _validity(case)
+    if end is not None:
+        return []
+    target = case.target
+    return [
+        case.problem(
+            "Decision",
+            case.row.decision,
+            Code.VALIDITY_PAST_CALENDAR,
+            f"approving {target.issuance_id} would make it valid from {start} for "
+            f"{target.template.validity}, past {LAST_DAY}, the last date the "
+            "ledger can hold; reject it or approve it from a template with a "
+            "shorter validity (R11)",
+        )
+    ]
+
+
+# R10: the row names an issuance of this ledger (and of this export); every problem is reported.
+ISSUANCE_CHECKS: tuple[OriginCheck, ...] = (known_issuance, in_this_export)
+# R10: judged only for a row found sound so far; the first that fails is reported.
+TAMPER_CHECKS: tuple[OriginCheck, ...] = (protected_cells_unchanged, row_check_matches)
+# R10: a decision on a pending issuance; every problem is reported.
+DECISION_CHECKS: tuple[DecisionCheck, ...] = (
+    four_eyes,
+    rejection_has_comment,
+    decision_date_in_range,
+)
+# R11: judged only for a decision found sound so far.
+APPROVAL_CHECKS: tuple[DecisionCheck, ...] = (validity_within_calendar,)
+
+
+def _validity(case: DecisionCase) -> tuple[date, date | None]:
+    start = valid_from(
+        case.target.template.validity_start, case.decided_on, case.target.requested_on
+    )
+    return start, valid_until(start, case.target.template.validity)
+
+
+def _origin_problems(case: ReviewCase) -> list[Problem]:
+    problems = list(case.row.problems)
+    problems += [p for check in ISSUANCE_CHECKS for p in check(case)]
+    if case.target is None:
+        return problems
+    for check in TAMPER_CHECKS:
+        if problems:
+            break
+        problems += check(case)
+    return problems
+
+
+def _decide_review(case: ReviewCase, out: ReviewOutcome, balance: Balance) -> Balance:
+    row, target = case.row, case.target
+
+    def decided(verdict: ReviewVerdict, problems: list[Problem], ident: str = "") -> Balance:
+        out.decisions.append(ReviewDecision(row.sheet, row.row, verdict, problems, ident))
+        return balance
+
+    problems = _origin_problems(case)
+    if problems or target is None:
+        return decided(ReviewVerdict.REFUSED, problems)
+    ident = target.issuance_id
+    if row.decision is None:
+        return decided(ReviewVerdict.NOT_REVIEWED, [], ident)
+    wanted = _STATUS[row.decision]
+    if target.status is not IssuanceStatus.PENDING:
+        if target.status is wanted:
+            return decided(ReviewVerdict.UNCHANGED, [], ident)
+        problem = case.problem(
+            "Decision",
+            row.decision,
+            Code.ALREADY_DECIDED,
+            f"{ident} was already {target.status.value} on "
+            f"{target.decided_on}; a decision cannot be changed (R10)",
+        )
+        return decided(ReviewVerdict.REFUSED, [problem], ident)
+    judged = DecisionCase(row, target, case.ctx, wanted)
+    problems = [p for check in DECISION_CHECKS for p in check(judged)]
+    for check in APPROVAL_CHECKS:
+        if problems:
+            break
+        problems += check(judged)
+    if problems:
+        return decided(ReviewVerdict.REFUSED, problems, ident)
+    decided_on = judged.decided_on
+    start = end = None
+    if wanted is IssuanceStatus.APPROVED:
+        start, end = _validity(judged)
+        balance = Balance(
+            balance.quota,
+            balance.pending - target.amount,
+            balance.approved + target.amount,
+            balance.rejected,
+        )
+    else:
+        balance = Balance(
+            balance.quota,
+            balance.pending - target.amount,
+            balance.approved,
+            balance.rejected + target.amount,
+        )
+    target.status, target.decided_on = wanted, decided_on
+    out.new.append(
+        NewDecision(ident, wanted, decided_on, judged.reviewer, row.comment or "", start, end)
+    )
+    verdict = (
+        ReviewVerdict.APPROVED if wanted is IssuanceStatus.APPROVED else ReviewVerdict.REJECTED
+    )
+    return decided(verdict, [], ident)
 
 
 def decide_reviews(
@@ -191,144 +423,11 @@ def decide_reviews(
     secret: bytes | None = None,
     exported: frozenset[str] | None = None,
 ) -> tuple[ReviewOutcome, Balance]:
-    """Decide every row; with `secret`, rows must carry a valid row check, and with
-    `exported` (the signed manifest's issuance IDs) they must belong to that export."""
+    """Decide every row by the check lists above; with `secret`, rows must carry a valid row
+    check, and with `exported` (the signed manifest's issuance IDs) they must belong to that
+    export."""
     out = ReviewOutcome()
     for row in rows:
-        problems = list(row.problems)
         target = issuances.get(row.issuance_id) if row.issuance_id else None
-        if row.issuance_id and target is None:
-            problems.append(
-                _refuse(
-                    row,
-                    "Issuance ID",
-                    row.issuance_id,
-                    Code.UNKNOWN_ISSUANCE,
-                    f"no issuance {row.issuance_id} exists in this ledger (R10)",
-                )
-            )
-        elif target is not None and exported is not None and target.issuance_id not in exported:
-            problems.append(
-                _refuse(
-                    row,
-                    "Issuance ID",
-                    row.issuance_id,
-                    Code.ROW_CHECK,
-                    f"{row.issuance_id} is not part of this export (a row added by hand?); "
-                    "export a fresh review workbook (R10)",
-                )
-            )
-        if target is not None and not problems:
-            problems.extend(_tampering(row, target, secret))
-        if problems or target is None:
-            out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems))
-            continue
-        ident = target.issuance_id
-        if row.decision is None:
-            out.decisions.append(ReviewDecision(row.sheet, row.row, NOT_REVIEWED, [], ident))
-            continue
-        wanted = _STATUS[row.decision]
-        if target.status is not IssuanceStatus.PENDING:
-            if target.status is wanted:
-                out.decisions.append(ReviewDecision(row.sheet, row.row, UNCHANGED, [], ident))
-            else:
-                problems.append(
-                    _refuse(
-                        row,
-                        "Decision",
-                        row.decision,
-                        Code.ALREADY_DECIDED,
-                        f"{ident} was already {target.status.value} on "
-                        f"{target.decided_on}; a decision cannot be changed (R10)",
-                    )
-                )
-                out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems, ident))
-            continue
-        reviewer = row.reviewer or ctx.reviewer or ctx.operator
-        decided_on = row.decision_date or ctx.business_date
-        who_key = identity_key(reviewer)
-        if who_key in {identity_key(target.requested_by), identity_key(target.operator)}:
-            who = "requested" if who_key == identity_key(target.requested_by) else "ingested"
-            problems.append(
-                _refuse(
-                    row,
-                    "Reviewer",
-                    reviewer,
-                    Code.FOUR_EYES,
-                    f"{reviewer} {who} {ident} and cannot also review it (four eyes, R10)",
-                )
-            )
-        if wanted is IssuanceStatus.REJECTED and not row.comment:
-            problems.append(
-                _refuse(
-                    row,
-                    "Review Comment",
-                    row.comment,
-                    Code.REJECT_NEEDS_COMMENT,
-                    "a rejection needs a review comment (R10)",
-                )
-            )
-        if decided_on < target.requested_on:
-            problems.append(
-                _refuse(
-                    row,
-                    "Decision Date",
-                    decided_on,
-                    Code.DECISION_DATE,
-                    f"the decision date {decided_on} is before the request date "
-                    f"{target.requested_on} (R10)",
-                )
-            )
-        elif decided_on > ctx.business_date:
-            problems.append(
-                _refuse(
-                    row,
-                    "Decision Date",
-                    decided_on,
-                    Code.DECISION_DATE,
-                    f"the decision date {decided_on} is after the processing date "
-                    f"{ctx.business_date} (R10)",
-                )
-            )
-        if problems:
-            out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems, ident))
-            continue
-        start = end = None
-        if wanted is IssuanceStatus.APPROVED:
-            start = valid_from(target.template.validity_start, decided_on, target.requested_on)
-            end = valid_until(start, target.template.validity)
-            if end is None:
-                problems.append(
-                    _refuse(
-                        row,
-                        "Decision",
-                        row.decision,
-                        Code.VALIDITY_PAST_CALENDAR,
-                        f"approving {ident} would make it valid from {start} for "
-                        f"{target.template.validity}, past {LAST_DAY}, the last date the "
-                        "ledger can hold; reject it or approve it from a template with a "
-                        "shorter validity (R11)",
-                    )
-                )
-                out.decisions.append(ReviewDecision(row.sheet, row.row, REFUSED, problems, ident))
-                continue
-            balance = Balance(
-                balance.quota,
-                balance.pending - target.amount,
-                balance.approved + target.amount,
-                balance.rejected,
-            )
-        else:
-            balance = Balance(
-                balance.quota,
-                balance.pending - target.amount,
-                balance.approved,
-                balance.rejected + target.amount,
-            )
-        target.status, target.decided_on = wanted, decided_on
-        out.new.append(
-            NewDecision(ident, wanted, decided_on, reviewer, row.comment or "", start, end)
-        )
-        verdict = APPROVED if wanted is IssuanceStatus.APPROVED else REJECTED
-        out.decisions.append(ReviewDecision(row.sheet, row.row, verdict, [], ident))
+        balance = _decide_review(ReviewCase(row, target, ctx, secret, exported), out, balance)
     return out, balance

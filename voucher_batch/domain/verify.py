@@ -1,6 +1,8 @@
 """`ledger verify`: recompute everything from the entries and check the invariants.
 
-Pure: it receives the ledger's entries as plain records and returns findings (sentences).
+Pure: it receives the ledger's entries as plain records and returns findings: sentences
+that each carry a stable `FindingCode`, so scripts can rely on the code while the wording
+may improve.
 Checks: R2 at every commit, replayed in the ledger's own commit order (its sequence, never a
 client's clock), and R2 on every business date (R14: the remaining quota never below zero on
 any day), every issuance's status history (starts pending, decided at most once, nothing
@@ -16,8 +18,53 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 from .quota import Balance, negative_days
+from .vocabulary import (
+    CustomerDecision,
+    RequestDecision,
+    ReviewVerdict,
+    TemplateDecision,
+    count_key,
+    flat_counts,
+    quota_delta,
+)
+
+
+class FindingCode(StrEnum):
+    """Stable finding codes. Values never change once released; new ones may be added."""
+
+    UNKNOWN_ISSUANCE = "unknown_issuance"
+    NOT_STARTED_PENDING = "not_started_pending"
+    DECIDED_TWICE = "decided_twice"
+    UNEXPECTED_STATUS = "unexpected_status"
+    APPROVED_WITHOUT_VALIDITY = "approved_without_validity"
+    REJECTED_WITHOUT_COMMENT = "rejected_without_comment"
+    AMOUNT_DIFFERS = "amount_differs"
+    TEMPLATE_CHANGED_AFTER_USE = "template_changed_after_use"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    NEGATIVE_DAY = "negative_day"
+    BATCH_COUNTS = "batch_counts"
+    NO_KEPT_ROWS = "no_kept_rows"
+    KEPT_ROWS = "kept_rows"
+    KEPT_COUNTS = "kept_counts"
+    BALANCE_DIFFERS = "balance_differs"
+
+
+class Finding(str):
+    """One finding: its sentence (what `str()`, JSON and the console show) with its code."""
+
+    code: FindingCode
+
+    def __new__(cls, code: FindingCode, message: str) -> Finding:
+        finding = super().__new__(cls, message)
+        finding.code = code
+        return finding
+
+    @property
+    def message(self) -> str:
+        return str.__str__(self)
 
 
 @dataclass(frozen=True)
@@ -80,7 +127,7 @@ class BatchEntry:
 class Report:
     balance: Balance
     entries: int
-    findings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def sound(self) -> bool:
@@ -94,33 +141,66 @@ def verify(
     templates: Sequence[TemplateVersionEntry],
     batches: Sequence[BatchEntry],
 ) -> Report:
-    findings: list[str] = []
+    findings: list[Finding] = []
     by_pk = {i.id: i for i in issuances}
     history: dict[int, list[EventEntry]] = defaultdict(list)
     for e in sorted(events, key=lambda e: e.id):
         if e.issuance not in by_pk:
-            findings.append(f"event {e.id} refers to an unknown issuance {e.issuance}")
+            findings.append(
+                Finding(
+                    FindingCode.UNKNOWN_ISSUANCE,
+                    f"event {e.id} refers to an unknown issuance {e.issuance}",
+                )
+            )
             continue
         history[e.issuance].append(e)
 
     for i in issuances:
         statuses = [e.status for e in history.get(i.id, [])]
         if not statuses or statuses[0] != "pending":
-            findings.append(f"{i.issuance_id} does not start as pending ({statuses or 'none'})")
+            findings.append(
+                Finding(
+                    FindingCode.NOT_STARTED_PENDING,
+                    f"{i.issuance_id} does not start as pending ({statuses or 'none'})",
+                )
+            )
         decisions = [s for s in statuses[1:]]
         if len(decisions) > 1:
-            findings.append(f"{i.issuance_id} was decided {len(decisions)} times: {decisions}")
+            findings.append(
+                Finding(
+                    FindingCode.DECIDED_TWICE,
+                    f"{i.issuance_id} was decided {len(decisions)} times: {decisions}",
+                )
+            )
         if any(s not in ("approved", "rejected") for s in decisions):
-            findings.append(f"{i.issuance_id} has an unexpected status history {statuses}")
+            findings.append(
+                Finding(
+                    FindingCode.UNEXPECTED_STATUS,
+                    f"{i.issuance_id} has an unexpected status history {statuses}",
+                )
+            )
         for e in history.get(i.id, [])[1:]:
             if e.status == "approved" and not e.has_validity:
-                findings.append(f"{i.issuance_id} was approved without a validity (R11)")
+                findings.append(
+                    Finding(
+                        FindingCode.APPROVED_WITHOUT_VALIDITY,
+                        f"{i.issuance_id} was approved without a validity (R11)",
+                    )
+                )
             if e.status == "rejected" and not e.has_comment:
-                findings.append(f"{i.issuance_id} was rejected without a comment (R10)")
+                findings.append(
+                    Finding(
+                        FindingCode.REJECTED_WITHOUT_COMMENT,
+                        f"{i.issuance_id} was rejected without a comment (R10)",
+                    )
+                )
         if i.amount != i.template_amount:
             findings.append(
-                f"{i.issuance_id} amount {i.amount:,} differs from its template's "
-                f"{i.template_amount:,}"
+                Finding(
+                    FindingCode.AMOUNT_DIFFERS,
+                    f"{i.issuance_id} amount {i.amount:,} differs from its template's "
+                    f"{i.template_amount:,}",
+                )
             )
 
     first_use: dict[str, datetime] = {}
@@ -131,8 +211,11 @@ def verify(
         used = first_use.get(v.key)
         if used is not None and v.recorded_at > used:
             findings.append(
-                f"template '{v.key}' got a new version (entry {v.id}) after vouchers were "
-                "issued from it (R6)"
+                Finding(
+                    FindingCode.TEMPLATE_CHANGED_AFTER_USE,
+                    f"template '{v.key}' got a new version (entry {v.id}) after vouchers were "
+                    "issued from it (R6)",
+                )
             )
 
     findings.extend(_replay(quota, issuances, events, by_pk, batches))
@@ -149,7 +232,7 @@ def _replay(
     events: Sequence[EventEntry],
     by_pk: dict[int, IssuanceEntry],
     batches: Sequence[BatchEntry] = (),
-) -> list[str]:
+) -> list[Finding]:
     """Apply the entries in the order the ledger committed them (its sequence; the time an
     entry was recorded only breaks ties for entries made before the sequence existed) and
     check R2 after each commit."""
@@ -158,7 +241,7 @@ def _replay(
     changes: list[tuple[tuple[int, datetime, str, int], int, int]] = []
     for q in quota:
         key = (q.seq or 0, q.recorded_at, "quota", q.id)
-        changes.append((key, q.amount if q.kind == "grant" else -q.amount, 0))
+        changes.append((key, quota_delta(q.kind, q.amount), 0))
     for e in events:
         issuance = by_pk.get(e.issuance)
         if issuance is None:
@@ -177,8 +260,11 @@ def _replay(
         last_of_commit = n + 1 == len(changes) or changes[n + 1][0] != key
         if last_of_commit and (issued_now > quota_now or quota_now < 0):
             findings.append(
-                f"after commit {key[0] or key[1].isoformat()} issued {issued_now:,} exceeded the "
-                f"quota {quota_now:,} (R2)"
+                Finding(
+                    FindingCode.QUOTA_EXCEEDED,
+                    f"after commit {key[0] or key[1].isoformat()} issued {issued_now:,} "
+                    f"exceeded the quota {quota_now:,} (R2)",
+                )
             )
     return findings
 
@@ -188,12 +274,12 @@ def _by_business_date(
     issuances: Sequence[IssuanceEntry],
     events: Sequence[EventEntry],
     by_pk: dict[int, IssuanceEntry],
-) -> list[str]:
+) -> list[Finding]:
     """R2 on every business date (R14): the remaining quota is never below zero on any day."""
     deltas: list[tuple[date, int]] = []
     for q in quota:
         if q.business_date is not None:
-            deltas.append((q.business_date, q.amount if q.kind == "grant" else -q.amount))
+            deltas.append((q.business_date, quota_delta(q.kind, q.amount)))
     for i in issuances:
         if i.requested_on is not None:
             deltas.append((i.requested_on, -i.amount))
@@ -202,7 +288,10 @@ def _by_business_date(
         if e.status == "rejected" and e.decided_on is not None and issuance is not None:
             deltas.append((e.decided_on, issuance.amount))
     return [
-        f"on {day.isoformat()} the remaining quota is {remaining:,}, below zero (R2, R14)"
+        Finding(
+            FindingCode.NEGATIVE_DAY,
+            f"on {day.isoformat()} the remaining quota is {remaining:,}, below zero (R2, R14)",
+        )
         for day, remaining in negative_days(deltas)
     ]
 
@@ -211,41 +300,51 @@ def _batch_counts(
     batches: Sequence[BatchEntry],
     issuances: Sequence[IssuanceEntry],
     events: Sequence[EventEntry],
-) -> list[str]:
+) -> list[Finding]:
     new_issuances = Counter(i.batch_id for i in issuances)
     decided = Counter((e.batch_id, e.status) for e in events)
     findings = []
     for b in batches:
-        c = b.counts
+
+        def n(sheet: str, decision: str, b: BatchEntry = b) -> int:
+            return b.counts.get(count_key(sheet, decision), 0)
+
         expected = {
-            "issuances": (c.get("Requests: Pending approval", 0), new_issuances[b.id]),
+            "issuances": (n("Requests", RequestDecision.PENDING_APPROVAL), new_issuances[b.id]),
             "customer versions": (
-                c.get("Customers: Added", 0) + c.get("Customers: Updated", 0),
+                n("Customers", CustomerDecision.ADDED) + n("Customers", CustomerDecision.UPDATED),
                 b.customer_versions,
             ),
             "template versions": (
-                c.get("Templates: Created", 0) + c.get("Templates: Updated", 0),
+                n("Templates", TemplateDecision.CREATED) + n("Templates", TemplateDecision.UPDATED),
                 b.template_versions,
             ),
-            "approvals": (c.get("Review: Approved", 0), decided[(b.id, "approved")]),
-            "rejections": (c.get("Review: Rejected", 0), decided[(b.id, "rejected")]),
+            "approvals": (n("Review", ReviewVerdict.APPROVED), decided[(b.id, "approved")]),
+            "rejections": (n("Review", ReviewVerdict.REJECTED), decided[(b.id, "rejected")]),
         }
         for what, (reported, recorded) in expected.items():
             if reported != recorded:
                 findings.append(
-                    f"batch {b.id} ({b.kind}) reports {reported} {what} but recorded {recorded}"
+                    Finding(
+                        FindingCode.BATCH_COUNTS,
+                        f"batch {b.id} ({b.kind}) reports {reported} {what} but recorded "
+                        f"{recorded}",
+                    )
                 )
         findings.extend(_kept_rows(b))
     return findings
 
 
-def _kept_rows(b: BatchEntry) -> list[str]:
+def _kept_rows(b: BatchEntry) -> list[Finding]:
     """The rows a batch keeps agree with its counts (R17)."""
     if b.kept_rows is None:
         if b.rows_expected:
             return [
-                f"batch {b.id} ({b.kind}) keeps no rows, though it was recorded after the "
-                "ledger began keeping each batch's rows; its outputs cannot be rebuilt (R17)"
+                Finding(
+                    FindingCode.NO_KEPT_ROWS,
+                    f"batch {b.id} ({b.kind}) keeps no rows, though it was recorded after the "
+                    "ledger began keeping each batch's rows; its outputs cannot be rebuilt (R17)",
+                )
             ]
         return []
     findings = []
@@ -253,17 +352,20 @@ def _kept_rows(b: BatchEntry) -> list[str]:
         reported, kept = b.counts.get(key, 0), b.kept_rows.get(key, 0)
         if reported != kept:
             findings.append(
-                f"batch {b.id} ({b.kind}) reports {reported} '{key}' row(s) but keeps {kept} (R17)"
+                Finding(
+                    FindingCode.KEPT_ROWS,
+                    f"batch {b.id} ({b.kind}) reports {reported} '{key}' row(s) but keeps "
+                    f"{kept} (R17)",
+                )
             )
-    shown = {
-        f"{sheet}: {decision}": n
-        for sheet, by in (b.kept_counts or {}).items()
-        for decision, n in by.items()
-    }
+    shown = flat_counts(b.kept_counts or {})
     if shown != b.counts:
         findings.append(
-            f"batch {b.id} ({b.kind}): the counts its kept outputs show differ from the "
-            "counts it recorded (R17)"
+            Finding(
+                FindingCode.KEPT_COUNTS,
+                f"batch {b.id} ({b.kind}): the counts its kept outputs show differ from the "
+                "counts it recorded (R17)",
+            )
         )
     return findings
 
@@ -273,7 +375,7 @@ def _final_balance(
     issuances: Sequence[IssuanceEntry],
     history: dict[int, list[EventEntry]],
 ) -> Balance:
-    total = sum(q.amount if q.kind == "grant" else -q.amount for q in quota)
+    total = sum(quota_delta(q.kind, q.amount) for q in quota)
     by_status: Counter[str] = Counter()
     for i in issuances:
         events = history.get(i.id)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ..domain.quota import Balance
+from ..domain.vocabulary import count_key
 from . import schema as t
 
 
@@ -260,7 +261,7 @@ def kept_counts(conn: Connection) -> dict[int, dict[str, int]]:
         .group_by(r.c.batch_id, s.c.kind, r.c.decision)
     )
     for batch_id, kind, decision, n in rows:
-        out.setdefault(int(batch_id), {})[f"{kind or '?'}: {decision}"] = int(n)
+        out.setdefault(int(batch_id), {})[count_key(kind or "?", decision)] = int(n)
     return out
 
 

@@ -32,6 +32,7 @@ from ..domain.model import (
 )
 from ..domain.quota import Balance, Totals
 from ..domain.review import NewDecision
+from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
 from .common import chunks, current_issuances, latest_event_ids, template_from_row
 from .kept import KeptBatch, insert_kept
@@ -106,7 +107,7 @@ class UnitOfWork(HistoryReads):
         ).all()
         by_status = {status: int(total or 0) for status, total in status_rows}
         return Balance(
-            quota=by_kind.get("grant", 0) - by_kind.get("reclaim", 0),
+            quota=by_kind.get(QuotaChangeKind.GRANT, 0) - by_kind.get(QuotaChangeKind.RECLAIM, 0),
             pending=by_status.get("pending", 0),
             approved=by_status.get("approved", 0),
             rejected=by_status.get("rejected", 0),
@@ -241,8 +242,8 @@ class UnitOfWork(HistoryReads):
             )
         ).one()
         return Totals(
-            int(by_kind.get("grant", 0)),
-            int(by_kind.get("reclaim", 0)),
+            int(by_kind.get(QuotaChangeKind.GRANT, 0)),
+            int(by_kind.get(QuotaChangeKind.RECLAIM, 0)),
             int(requested),
             int(revenue),
         )
@@ -252,7 +253,7 @@ class UnitOfWork(HistoryReads):
         their dates, requests on their requested-on dates, rejections on their decision dates.
         """
         q, i, e = t.quota_entries, t.issuances, t.issuance_events
-        signed = case((q.c.kind == "grant", q.c.amount), else_=-q.c.amount)
+        signed = case((q.c.kind == QuotaChangeKind.GRANT.value, q.c.amount), else_=-q.c.amount)
         out: list[tuple[date, int]] = []
         for query in (
             select(q.c.business_date, func.sum(signed)).group_by(q.c.business_date),

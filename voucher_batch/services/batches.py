@@ -20,6 +20,7 @@ from ..domain.engine import RowDecision
 from ..domain.problems import Code, Decided, Problem
 from ..domain.quota import Balance
 from ..domain.review import ReviewDecision, ReviewRow
+from ..domain.vocabulary import parse_count_key
 from ..errors import LedgerError, OutputError, VoucherBatchError
 from ..ledger.kept import (
     KeptBatch,
@@ -141,7 +142,7 @@ def _nested(flat: dict[str, int]) -> dict[str, dict[str, int]]:
     """{"Requests: Refused": 2} -> {"Requests": {"Refused": 2}}, keeping the order given."""
     out: dict[str, dict[str, int]] = {}
     for key, n in flat.items():
-        sheet, _, decision = key.partition(": ")
+        sheet, decision = parse_count_key(key)
         out.setdefault(sheet, {})[decision] = int(n)
     return out
 

@@ -28,7 +28,7 @@ from .ingest import ingest
 from .monthly import report_monthly
 from .names import sha256_of
 from .queries import templates_list, vouchers_list
-from .quota import quota_change
+from .quota import QuotaChangeKind, quota_change
 from .review import review_export, review_import
 
 DEMO_DATE = date(2026, 11, 2)
@@ -164,7 +164,9 @@ def _run(
     ledger_path = directory / "voucher-ledger.sqlite3"
     ctx = Context(ledger, operator, as_of or DEMO_DATE)
     echo(f"1. ledger {ctx.ledger.init()}: {ledger_path}")
-    balance = quota_change(ctx, "grant", DEMO_QUOTA, "sales.rep", "QUOTA-2026-11", "demo quota")
+    balance = quota_change(
+        ctx, QuotaChangeKind.GRANT, DEMO_QUOTA, "sales.rep", "QUOTA-2026-11", "demo quota"
+    )
     echo(f"2. quota granted by sales.rep: {balance.quota:,}")
     workbook = sample_workbook()
     first = ingest(ctx, workbook, directory / "reports")

@@ -15,6 +15,7 @@ from .. import checkpoints
 from ..domain import engine
 from ..domain.engine import BatchContext, BatchOutcome, LedgerView
 from ..domain.quota import Balance, limit_from
+from ..domain.vocabulary import DECISIONS, NotRecorded, RequestDecision, flat_counts
 from ..ledger import BatchInfo
 from . import after_commit
 from .context import Context, Progress, file_sha256, no_progress, prepare_outputs
@@ -23,13 +24,6 @@ from .writing import check_batch_names, write_batch_files
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
     from ..workbook.reader import RawSheet
     from ..workbook.validation import CheckedRow
-
-
-DECISIONS = {
-    "Customers": (engine.ADDED, engine.UPDATED, engine.UNCHANGED, engine.REFUSED),
-    "Templates": (engine.CREATED, engine.UPDATED, engine.UNCHANGED, engine.REFUSED),
-    "Requests": (engine.PENDING_APPROVAL, engine.ALREADY_SUBMITTED, engine.REFUSED),
-}
 
 
 @dataclass
@@ -45,10 +39,11 @@ class IngestResult:
     skipped: list[str] = field(default_factory=list)
     not_recorded_reason: str = ""
     batch_id: int | None = None
+    not_recorded: NotRecorded | None = None
 
     @property
     def exit_code(self) -> int:
-        if self.not_recorded_reason.startswith("all-or-nothing"):
+        if self.not_recorded is NotRecorded.ALL_OR_NOTHING:
             return 2
         return 1 if self.refused else 0
 
@@ -109,12 +104,13 @@ def ingest(
         )
         after = view.balance
         counts = _counts(checked, outcome)
-        reason = ""
+        not_recorded = None
         if dry_run:
-            reason = "dry run"
+            not_recorded = NotRecorded.DRY_RUN
         elif all_or_nothing and outcome.refused:
-            reason = f"all-or-nothing: {outcome.refused} row(s) refused"
-        if not reason:
+            not_recorded = NotRecorded.ALL_OR_NOTHING
+        reason = not_recorded.text(outcome.refused) if not_recorded is not None else ""
+        if not_recorded is None:
             progress("recording")
             kept = keep_batch(
                 "Ingest", counts, before, after, book.skipped, book.sheets, outcome.decisions
@@ -126,7 +122,7 @@ def ingest(
                     sha,
                     ctx.operator,
                     ctx.business_date,
-                    _flat_counts(counts),
+                    flat_counts(counts),
                     kept,
                 ),
                 outcome,
@@ -150,10 +146,10 @@ def ingest(
             )
             uow.commit()
             batch_id = new_id
-    recorded = not reason
+    recorded = not_recorded is None
     if not recorded:
         for d in outcome.decisions:
-            if d.decision == engine.PENDING_APPROVAL:
+            if d.decision == RequestDecision.PENDING_APPROVAL:
                 d.issuance_id = ""
     progress("writing outputs")
     facts = BatchFacts(
@@ -172,6 +168,7 @@ def ingest(
         out_dir / f"{path.stem}-report.html",
         book.skipped,
         recorded_at=recorded_at,
+        not_recorded=not_recorded,
     )
     decisions_path, report_path = write_batch_files(
         out_dir, path.stem, facts, book.sheets, outcome.decisions, batch_id
@@ -188,6 +185,7 @@ def ingest(
         book.skipped,
         reason,
         batch_id,
+        not_recorded,
     )
 
 
@@ -215,7 +213,3 @@ def _counts(
     return {
         name: {decision: tally[name][decision] for decision in DECISIONS[name]} for name in checked
     }
-
-
-def _flat_counts(counts: dict[str, dict[str, int]]) -> dict[str, int]:
-    return {f"{sheet}: {decision}": n for sheet, by in counts.items() for decision, n in by.items()}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.problems import Decided
 from ..domain.quota import Balance
+from ..domain.vocabulary import REFUSED, NotRecorded
 from ..render import render_html
 from ..workbook.writer import Table, write_workbook
 
@@ -40,6 +41,7 @@ class BatchFacts:
     report_path: Path
     skipped: list[str] = field(default_factory=list)
     recorded_at: datetime | None = None  # the ledger's time stamp of the batch; None: now
+    not_recorded: NotRecorded | None = None  # why nothing was recorded (None: recorded)
 
 
 _EXTRA = {
@@ -173,7 +175,7 @@ def build_batch_outputs(
     )
     tables.append(_summary_table(batch))
     report = {
-        "kind": batch.kind + (" (dry run)" if batch.not_recorded_reason == "dry run" else ""),
+        "kind": batch.kind + (" (dry run)" if batch.not_recorded is NotRecorded.DRY_RUN else ""),
         "file_name": batch.file_name,
         "business_date": batch.business_date.isoformat(),
         "operator": batch.operator,
@@ -185,6 +187,7 @@ def build_batch_outputs(
         "quota_rows": quota_rows(batch.before, batch.after),
         "counts": [(s, d, n) for s, by in batch.counts.items() for d, n in by.items()],
         "refused": refused_rows,
+        "refused_word": REFUSED,  # which count links to the refused rows
         "skipped": batch.skipped,
     }
     return BatchOutputs(tables, report)

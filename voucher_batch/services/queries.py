@@ -73,7 +73,7 @@ def vouchers_list(
 
 def ledger_verify(ctx: Context) -> VerifyReport:
     """Recompute every balance and status from the entries and check the invariants."""
-    from ..domain.verify import verify
+    from ..domain.verify import Finding, FindingCode, verify
 
     with ctx.ledger.unit_of_work() as uow:
         entries = uow.entries_for_verify()
@@ -81,7 +81,10 @@ def ledger_verify(ctx: Context) -> VerifyReport:
     report = verify(**entries)
     if report.balance != shown:
         report.findings.append(
-            f"the balance the ledger reports {shown.as_dict()} differs from the recomputation "
-            f"{report.balance.as_dict()}"
+            Finding(
+                FindingCode.BALANCE_DIFFERS,
+                f"the balance the ledger reports {shown.as_dict()} differs from the "
+                f"recomputation {report.balance.as_dict()}",
+            )
         )
     return report

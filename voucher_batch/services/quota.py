@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..domain.identity import unsafe_identity_message
 from ..domain.quota import SUM_MAX, SUM_MAX_TEXT, Balance, QuotaRuleError, check_change, limit_from
+from ..domain.vocabulary import QuotaChangeKind as QuotaChangeKind
 from ..errors import RuleError
 from . import after_commit
 from .context import Context

@@ -22,7 +22,6 @@ from ..calendars import business_calendar
 from ..domain.identity import unsafe_identity_message
 from ..domain.quota import Balance
 from ..domain.review import (
-    REVIEW_DECISIONS,
     ReviewContext,
     ReviewOutcome,
     ReviewRow,
@@ -30,6 +29,7 @@ from ..domain.review import (
     row_check,
     sign,
 )
+from ..domain.vocabulary import DECISIONS, count_key
 from ..errors import InputFileError, RuleError
 from ..ledger import BatchInfo
 from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
@@ -178,10 +178,10 @@ def apply_reviews(
         review_ctx = ReviewContext(ctx.operator, ctx.business_date, reviewer)
         key = (secret or b"no review export was made from this ledger") if checked else None
         outcome, after = decide_reviews(rows, pool, before, review_ctx, key, exported)
-        counts = {d: 0 for d in REVIEW_DECISIONS}
+        counts = {d: 0 for d in DECISIONS["Review"]}
         for decision in outcome.decisions:
             counts[decision.decision] += 1
-        flat = {f"Review: {d}": n for d, n in counts.items()}
+        flat = {count_key("Review", d): n for d, n in counts.items()}
         nested = {"Review": counts}
         label = "Review import"
         kept = (

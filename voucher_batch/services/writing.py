@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import checkpoints
+from ..domain.vocabulary import NotRecorded
 from ..errors import OutputError, OutputsNotWrittenError, VoucherBatchError
 from . import after_commit
 
@@ -63,7 +64,7 @@ def write_batch_files(
 
     if batch_id is not None:
         kind, tag = RECORDED, f"-batch-{batch_id}"
-    elif facts.not_recorded_reason == "dry run":
+    elif facts.not_recorded is NotRecorded.DRY_RUN:
         kind, tag = DRY_RUN, "-dry-run"
     else:
         kind, tag = NOT_RECORDED, "-not-recorded"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..domain.fields import validity_ok
 from ..domain.model import (
     COST_BEARER,
     PRODUCT_SCOPE,
@@ -79,5 +80,4 @@ def period_ok(text: str) -> bool:
     found = _PERIOD.match(text)
     if not found:
         return False
-    count = int(found[1])
-    return 1 <= count <= (12 if found[2].startswith("month") else 366)
+    return validity_ok(int(found[1]), "months" if found[2].startswith("month") else "days")

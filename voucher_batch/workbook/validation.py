@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ..domain import fields
 from ..domain.identity import unsafe_character
 from ..domain.model import (
     AMOUNT_MAX,
@@ -36,12 +37,9 @@ from .reader import RawSheet
 from .sheets import CHOICE, DATE, UIN, WHOLE, SheetSpec
 
 
-def template_name_ok(name: str) -> bool:
-    return 1 <= len(name) <= TEMPLATE_NAME_MAX and all(c.isalpha() or c == " " for c in name)
-
-
-def _length_ok(low: int, high: int) -> Callable[[object], bool]:
-    return lambda v: isinstance(v, str) and low <= len(v) <= high
+def _text_ok(rule: Callable[[str], bool]) -> Callable[[object], bool]:
+    """A domain rule on text, applied to a cell value (anything else is not text)."""
+    return lambda v: isinstance(v, str) and rule(v)
 
 
 def _isin(column: str) -> Callable[[object], bool]:
@@ -79,7 +77,7 @@ class TemplatesModel(pa.DataFrameModel):
 
     @pa.check("Template Name", name=Code.TEMPLATE_NAME.value, element_wise=True)
     def _name(cls, v: object) -> bool:
-        return isinstance(v, str) and template_name_ok(v)
+        return _text_ok(fields.template_name_ok)(v)
 
     @pa.check("Cost Bearer", name="only:Cost Bearer", element_wise=True)
     def _bearer(cls, v: object) -> bool:
@@ -105,9 +103,9 @@ class TemplatesModel(pa.DataFrameModel):
     def _start(cls, v: object) -> bool:
         return _isin("Validity Start")(v)
 
-    @pa.check("Amount", name=Code.AMOUNT_RANGE.value)
-    def _amount(cls, s: pd.Series) -> pd.Series:
-        return s.between(AMOUNT_MIN, AMOUNT_MAX)
+    @pa.check("Amount", name=Code.AMOUNT_RANGE.value, element_wise=True)
+    def _amount(cls, v: int) -> bool:
+        return fields.amount_in_range(v)
 
     @pa.check("Validity Period", name=Code.VALIDITY_PERIOD.value, element_wise=True)
     def _period(cls, v: object) -> bool:
@@ -115,7 +113,7 @@ class TemplatesModel(pa.DataFrameModel):
 
     @pa.check("Description", name=Code.TOO_LONG.value, element_wise=True)
     def _description(cls, v: object) -> bool:
-        return _length_ok(0, DESCRIPTION_MAX)(v)
+        return _text_ok(fields.description_ok)(v)
 
     class Config:
         strict = False
@@ -130,15 +128,15 @@ class RequestsModel(pa.DataFrameModel):
 
     @pa.check("Request ID", name=Code.REQUEST_ID.value, element_wise=True)
     def _request_id(cls, v: object) -> bool:
-        return _length_ok(1, REQUEST_ID_MAX)(v)
+        return _text_ok(fields.request_id_ok)(v)
 
-    @pa.check("Estimated Revenue", name=Code.NEGATIVE_REVENUE.value)
-    def _revenue(cls, s: pd.Series) -> pd.Series:
-        return s >= 0
+    @pa.check("Estimated Revenue", name=Code.NEGATIVE_REVENUE.value, element_wise=True)
+    def _revenue(cls, v: int) -> bool:
+        return fields.revenue_ok(v)
 
     @pa.check("Application Reason", name=Code.REASON_LENGTH.value, element_wise=True)
     def _reason(cls, v: object) -> bool:
-        return _length_ok(1, REASON_MAX)(v)
+        return _text_ok(fields.reason_ok)(v)
 
     class Config:
         strict = False
@@ -156,7 +154,7 @@ class ReviewModel(pa.DataFrameModel):
 
     @pa.check("Review Comment", name=Code.REASON_LENGTH.value, element_wise=True)
     def _comment(cls, v: object) -> bool:
-        return _length_ok(0, REASON_MAX)(v)
+        return _text_ok(fields.comment_ok)(v)
 
     class Config:
         strict = False
