@@ -12,7 +12,11 @@ import pytest
 from tests.fakes import FakeLedger
 from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import services
-from voucher_batch.domain.engine import ALREADY_SUBMITTED, PENDING_APPROVAL, REFUSED
+from voucher_batch.domain.vocabulary import RequestDecision
+
+ALREADY_SUBMITTED = RequestDecision.ALREADY_SUBMITTED
+PENDING_APPROVAL = RequestDecision.PENDING_APPROVAL
+REFUSED = RequestDecision.REFUSED
 from voucher_batch.domain.model import IssuanceStatus
 from voucher_batch.domain.quota import Balance
 from voucher_batch.domain.review import NewDecision
