@@ -12,19 +12,18 @@ import pytest
 from tests.fakes import FakeLedger
 from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import services
-from voucher_batch.domain.vocabulary import RequestDecision
-
-ALREADY_SUBMITTED = RequestDecision.ALREADY_SUBMITTED
-PENDING_APPROVAL = RequestDecision.PENDING_APPROVAL
-REFUSED = RequestDecision.REFUSED
 from voucher_batch.domain.model import IssuanceStatus
 from voucher_batch.domain.quota import Balance
 from voucher_batch.domain.review import NewDecision
+from voucher_batch.domain.vocabulary import RequestDecision
 from voucher_batch.errors import LedgerMissingError, RuleError
 from voucher_batch.ledger import BatchInfo, Ledger
 from voucher_batch.services.batches import batches_list
 from voucher_batch.services.ports import LedgerPort
 
+ALREADY_SUBMITTED = RequestDecision.ALREADY_SUBMITTED
+PENDING_APPROVAL = RequestDecision.PENDING_APPROVAL
+REFUSED = RequestDecision.REFUSED
 AS_OF = date(2026, 11, 2)  # a Monday
 UIN = "100012340001"
 
