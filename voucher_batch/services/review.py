@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import checkpoints
 from ..calendars import business_calendar
 from ..domain.identity import unsafe_identity_message
 from ..domain.quota import Balance
@@ -30,20 +29,21 @@ from ..domain.review import (
     sign,
 )
 from ..errors import InputFileError, RuleError
-from ..ledger import BatchInfo, UnitOfWork
+from ..ledger import UnitOfWork
 from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 from . import after_commit
-from .batches import keep_batch, keep_review_rows
-from .context import Context, Progress, file_sha256, no_progress, prepare_outputs
+from .batches import keep_review_rows
+from .context import Context, Progress, no_progress, prepare_outputs
 from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
-from .outputs import BatchFacts
-from .writing import check_batch_names, write_batch_files
+from .runner import Checked, Decision, Plan, decide_and_record, run
 
 if TYPE_CHECKING:
-    from ..workbook.reader import RawSheet
+    from ..ledger.kept import KeptBatch
+    from ..workbook.reader import RawBook
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
 ISSUANCE_KEY = "issuance"  # manifest rows listing the exported issuances
+LABEL, REVIEW_SHEET = "Review import", "Review"  # the batch and its sheet, as outputs name them
 
 
 def _secret(uow: UnitOfWork, create: bool) -> tuple[bytes | None, str | None]:
@@ -159,16 +159,49 @@ def apply_reviews(
     manifest: dict[str, str] | None = None,
     manifest_ids: Sequence[str] = (),
     checked: bool = False,
-    sheets: Sequence[RawSheet] = (),
-    skipped: Sequence[str] = (),
 ) -> ReviewResult:
     """Decide review rows against the ledger and record them in one transaction (R10).
 
-    With `checked`, every row must carry a valid row check (rows from a review workbook);
-    with a `manifest`, it must be this ledger's and the rows must belong to it. The batch
-    keeps every row with its decision: the rows of `sheets` as read, or without a workbook
-    the fields of `rows` (R17)."""
-    with ctx.ledger.unit_of_work(write=True) as uow:
+    With `checked`, every row must carry a valid row check; with a `manifest`, it must be
+    this ledger's and the rows must belong to it. The batch keeps the fields of each row
+    with its decision (R17)."""
+
+    def keep(d: Decision[ReviewOutcome]) -> KeptBatch:
+        return keep_review_rows(LABEL, d.counts, d.before, d.after, rows, d.decisions)
+
+    decide = _review_decider(ctx, source, reviewer, manifest, manifest_ids, checked)
+    settled = decide_and_record(ctx, "review", source, sha256, lambda uow: decide(uow, rows), keep)
+    assert settled.batch_id is not None  # a review decision is never held
+    # the transaction is committed once the unit of work has closed
+    after_commit.mark(after_commit.Committed(source, settled.batch_id))
+    return _review_result(settled.decision, settled.batch_id, settled.recorded_at)
+
+
+def _review_result(
+    decision: Decision[ReviewOutcome], batch_id: int, recorded_at: datetime | None
+) -> ReviewResult:
+    return ReviewResult(
+        outcome=decision.outcome,
+        before=decision.before,
+        after=decision.after,
+        counts=decision.counts[REVIEW_SHEET],
+        recorded_at=recorded_at,
+        batch_id=batch_id,
+    )
+
+
+def _review_decider(
+    ctx: Context,
+    source: str,
+    reviewer: str | None,
+    manifest: dict[str, str] | None,
+    manifest_ids: Sequence[str],
+    checked: bool,
+) -> Callable[[UnitOfWork, Sequence[ReviewRow]], Decision[ReviewOutcome]]:
+    """How review rows are decided in a unit of work: the export verified (if it came with
+    a manifest), then row checks, four eyes, R10 and R11 (`domain.review`)."""
+
+    def decide(uow: UnitOfWork, rows: Sequence[ReviewRow]) -> Decision[ReviewOutcome]:
         secret, ledger_id = _secret(uow, create=False)
         exported = _verified_export(manifest, manifest_ids, secret, ledger_id, source)
         before = uow.balance()
@@ -179,22 +212,17 @@ def apply_reviews(
         counts = {d: 0 for d in REVIEW_DECISIONS}
         for decision in outcome.decisions:
             counts[decision.decision] += 1
-        flat = {f"Review: {d}": n for d, n in counts.items()}
-        nested = {"Review": counts}
-        label = "Review import"
-        kept = (
-            keep_batch(label, nested, before, after, skipped, sheets, outcome.decisions)
-            if sheets
-            else keep_review_rows(label, nested, before, after, rows, outcome.decisions)
+        return Decision(
+            outcome=outcome,
+            decisions=outcome.decisions,
+            refused=outcome.refused,
+            before=before,
+            after=after,
+            counts={REVIEW_SHEET: counts},
+            record=lambda info: uow.record_reviews(info, outcome.new),
         )
-        info = BatchInfo("review", source, sha256, ctx.operator, ctx.business_date, flat, kept)
-        batch_id = uow.record_reviews(info, outcome.new)
-        recorded_at = uow.recorded_at
-        checkpoints.reached("recording")
-        uow.commit()
-    # the transaction is committed once the unit of work has closed
-    after_commit.mark(after_commit.Committed(source, batch_id))
-    return ReviewResult(outcome, before, after, counts, recorded_at, batch_id)
+
+    return decide
 
 
 def _verified_export(
@@ -253,92 +281,67 @@ def review_import(
     reviewer: str | None = None,
     progress: Progress = no_progress,
 ) -> ImportResult:
-    from ..workbook.reader import read_workbook
-    from ..workbook.records import review_row
     from ..workbook.sheets import REVIEW
-    from ..workbook.validation import check_sheet
 
     unsafe = unsafe_identity_message("--reviewer", reviewer or "")
     if unsafe:
         raise RuleError(unsafe)
-    out_dir = prepare_outputs(ctx, out_dir)
-    check_batch_names(out_dir, path.stem)
-    progress(f"reading {path.name}")
-    book = read_workbook(path, (REVIEW,), extras=(MANIFEST_SHEET,))
-    sha = file_sha256(path)
-    [sheet] = book.sheets
-    progress("checking cells")
-    present = set(sheet.mapping)
-    rows = [review_row(sheet.title, r, present) for r in check_sheet(sheet)]
-    raw_manifest = [r for r in book.extras.get(MANIFEST_SHEET, []) if len(r) >= 2 and r[0]]
-    manifest = {
-        str(k): "" if v is None else str(v) for k, v, *_ in raw_manifest if k != ISSUANCE_KEY
-    } or None
-    manifest_ids = [str(v) for k, v, *_ in raw_manifest if k == ISSUANCE_KEY and v]
-    notes = (
-        []
-        if manifest
-        else [
-            "the workbook has no export manifest; rows were checked one by one against the ledger"
-        ]
+
+    def decide(uow: UnitOfWork, book: _ReviewBook) -> Decision[ReviewOutcome]:
+        decider = _review_decider(ctx, path.name, reviewer, book.manifest, book.ids, True)
+        return decider(uow, book.rows)
+
+    def rerun(folder: Path) -> str:
+        by = ("--reviewer", reviewer) if reviewer else ()
+        return after_commit.rerun_command("review", "import", path, "--out-dir", folder, *by)
+
+    plan = Plan(
+        kind="review",
+        label=LABEL,
+        specs=(REVIEW,),
+        to_rows=_review_book,
+        decide=decide,
+        rerun=rerun,
+        extras=(MANIFEST_SHEET,),
     )
-    progress("deciding")
-    result = apply_reviews(
-        ctx,
-        rows,
-        path.name,
-        sha,
-        reviewer,
-        manifest,
-        manifest_ids,
-        checked=True,
-        sheets=book.sheets,
-        skipped=book.skipped,
-    )
-    after_commit.mark(
-        after_commit.Committed(
-            path.name,
-            result.batch_id,
-            out_dir,
-            after_commit.rerun_command(
-                "review",
-                "import",
-                path,
-                "--out-dir",
-                out_dir,
-                *(("--reviewer", reviewer) if reviewer else ()),
-            ),
-        )
-    )
-    progress("writing outputs")
-    facts = BatchFacts(
-        "Review import",
-        path.name,
-        sha,
-        ctx.operator,
-        ctx.business_date,
-        ctx.ledger.name,
-        True,
-        "",
-        {"Review": result.counts},
-        result.before,
-        result.after,
-        out_dir / f"{path.stem}-decisions.xlsx",
-        out_dir / f"{path.stem}-report.html",
-        book.skipped,
-        recorded_at=result.recorded_at,
-    )
-    decisions_path, report_path = write_batch_files(
-        out_dir, path.stem, facts, book.sheets, result.outcome.decisions, result.batch_id
-    )
+    done = run(ctx, path, out_dir, plan, progress)
+    assert done.batch_id is not None  # a review decision is never held
+    result = _review_result(done.decision, done.batch_id, done.settled.recorded_at)
     return ImportResult(
-        path.name,
-        result.counts,
-        result.outcome.refused,
-        result.before,
-        result.after,
-        decisions_path,
-        report_path,
-        notes,
-        result.batch_id,
+        file_name=path.name,
+        counts=result.counts,
+        refused=result.outcome.refused,
+        before=result.before,
+        after=result.after,
+        decisions_path=done.decisions_path,
+        report_path=done.report_path,
+        notes=[] if done.rows.manifest else [NO_MANIFEST],
+        batch_id=done.batch_id,
+    )
+
+
+NO_MANIFEST = "the workbook has no export manifest; rows were checked one by one against the ledger"
+
+
+@dataclass(frozen=True)
+class _ReviewBook:
+    """A review workbook's rows as domain rows, with the export manifest it carries (its
+    key/value rows, None without one) and the ids of the issuances it lists."""
+
+    rows: list[ReviewRow]
+    manifest: dict[str, str] | None
+    ids: list[str]
+
+
+def _review_book(book: RawBook, checked: Checked) -> _ReviewBook:
+    from ..workbook.records import review_row
+
+    [(sheet, rows)] = checked.values()
+    present = set(sheet.mapping)
+    raw = [r for r in book.extras.get(MANIFEST_SHEET, []) if len(r) >= 2 and r[0]]
+    manifest = {str(k): "" if v is None else str(v) for k, v, *_ in raw if k != ISSUANCE_KEY}
+    return _ReviewBook(
+        [review_row(sheet.title, r, present) for r in rows],
+        manifest or None,
+        [str(v) for k, v, *_ in raw if k == ISSUANCE_KEY and v],
     )
