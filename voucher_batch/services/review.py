@@ -21,6 +21,7 @@ from ..domain.identity import unsafe_identity_message
 from ..domain.quota import Balance
 from ..domain.review import (
     REVIEW_DECISIONS,
+    IssuanceUnderReview,
     ReviewContext,
     ReviewOutcome,
     ReviewRow,
@@ -85,48 +86,20 @@ def review_export(
     cal = business_calendar(calendar, range(first, ctx.business_date.year + 1))
     generated = datetime.now(UTC).replace(microsecond=0)
     export_id = f"EXP-{ctx.business_date:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
-    rows: list[list[object]] = []
-    overdue: list[bool] = []
-    for i in pending:
-        waiting = cal.days_between(i.requested_on, ctx.business_date)
-        overdue.append(cal.overdue(i.requested_on, ctx.business_date))
-        rows.append(
-            [
-                i.issuance_id,
-                i.request_id,
-                i.template.name,
-                i.customer_uin,
-                names.get(i.customer_uin, ""),
-                i.amount,
-                i.estimated_revenue,
-                i.estimated_conversion_date,
-                i.reason,
-                i.requested_by,
-                i.requested_on,
-                waiting,
-                None,
-                None,
-                None,
-                None,
-                row_check(secret, i),
-            ]
-        )
+    as_of = ctx.business_date
+    rows = [_export_row(i, names, cal.days_between(i.requested_on, as_of), secret) for i in pending]
+    overdue = [cal.overdue(i.requested_on, as_of) for i in pending]
     ids = [i.issuance_id for i in pending]
-    stamp = generated.isoformat()
-    manifest = [
-        ("export_id", export_id),
-        ("ledger_id", ledger_id),
-        ("generated_at", stamp),
-        ("as_of", ctx.business_date.isoformat()),
-        ("operator", ctx.operator),
-        ("rows", str(len(ids))),
-        ("signature", sign(secret, _manifest_text(export_id, ledger_id, stamp, ids))),
-        # one row per issuance: a cell holds at most 32,767 characters
-        *((ISSUANCE_KEY, i) for i in ids),
-    ]
     progress(f"writing {len(rows)} rows")
     export = ReviewExport(
-        export_id, generated, ctx.business_date, ctx.operator, cal.name, rows, overdue, manifest
+        export_id=export_id,
+        generated_at=generated,
+        as_of=ctx.business_date,
+        operator=ctx.operator,
+        calendar=cal.name,
+        rows=rows,
+        overdue=overdue,
+        manifest=_manifest(ctx, export_id, ledger_id, generated, ids, secret),
     )
     # a review workbook may already be in a reviewer's hands: never written over; a taken
     # name gives way to one with the export ID
@@ -137,7 +110,57 @@ def review_export(
         REVIEW_EXPORT,
         lambda target: write_review_export(target, export),
     )
-    return ExportResult(path, export_id, len(rows), sum(overdue))
+    return ExportResult(path=path, export_id=export_id, rows=len(rows), overdue=sum(overdue))
+
+
+def _export_row(
+    i: IssuanceUnderReview, names: dict[str, str], waiting: int, secret: bytes
+) -> list[object]:
+    """One pending issuance as a row of the review sheet (REVIEW column order); the
+    reviewer's columns are empty."""
+    return [
+        i.issuance_id,
+        i.request_id,
+        i.template.name,
+        i.customer_uin,
+        names.get(i.customer_uin, ""),
+        i.amount,
+        i.estimated_revenue,
+        i.estimated_conversion_date,
+        i.reason,
+        i.requested_by,
+        i.requested_on,
+        waiting,
+        None,
+        None,
+        None,
+        None,
+        row_check(secret, i),
+    ]
+
+
+def _manifest(
+    ctx: Context,
+    export_id: str,
+    ledger_id: str,
+    generated: datetime,
+    ids: Sequence[str],
+    secret: bytes,
+) -> list[tuple[str, str]]:
+    """The export's manifest rows, signed so that an import can tell it is this ledger's
+    export and that its list of issuances was not altered."""
+    stamp = generated.isoformat()
+    return [
+        ("export_id", export_id),
+        ("ledger_id", ledger_id),
+        ("generated_at", stamp),
+        ("as_of", ctx.business_date.isoformat()),
+        ("operator", ctx.operator),
+        ("rows", str(len(ids))),
+        ("signature", sign(secret, _manifest_text(export_id, ledger_id, stamp, ids))),
+        # one row per issuance: a cell holds at most 32,767 characters
+        *((ISSUANCE_KEY, i) for i in ids),
+    ]
 
 
 @dataclass

@@ -200,7 +200,8 @@ def _read_regular(path: Path) -> bytes:
                     f"{name}: refused, the file is larger than the limit "
                     f"({MAX_TOTAL_BYTES // 2**20} MiB)"
                 )
-            return head + fh.read()
+            fh.seek(0)
+            return fh.read()
         except OSError as exc:
             raise InputFileError(f"{name}: cannot be read ({exc.strerror})") from None
 
