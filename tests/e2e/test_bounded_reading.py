@@ -487,6 +487,27 @@ def test_not_a_file_gets_one_sentence_and_never_hangs(
     assert ready.quota() == before
 
 
+@pytest.mark.parametrize(
+    ("head", "needle"),
+    [(b"PK\x03\x04", "larger than the limit"), (b"name,uin\n", "not a zip package")],
+    ids=["zip", "text"],
+)
+@pytest.mark.parametrize("command", ["ingest", "review import"])
+def test_file_past_the_size_limit_is_refused_unread(
+    ready: Cli, tmp_path: Path, head: bytes, needle: str, command: str
+) -> None:
+    """The input is read once, into memory: a file larger than its members may inflate to
+    is refused before it is read (a sparse file: its size costs no disk)."""
+    path = tmp_path / "huge.xlsx"
+    with path.open("wb") as fh:
+        fh.write(head)
+        fh.truncate(3 * 2**30)  # past the 2 GiB this process may hold
+    before = ready.quota()
+    result = bounded(ready, *command.split(), str(path), "--out-dir", str(ready.out))
+    one_line(result, 2, path, needle)
+    assert ready.quota() == before
+
+
 # ---- 5. rows filtered out of view on the Review sheet -------------------------------------
 
 

@@ -4,7 +4,6 @@ callbacks; the output folder checked before any work.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -34,14 +33,6 @@ class Context:
         message = unsafe_identity_message("the operator name", self.operator)
         if message:
             raise RuleError(message)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def prepare_outputs(ctx: Context, out_dir: Path) -> Path:

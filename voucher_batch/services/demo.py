@@ -161,6 +161,7 @@ def _run(
     as_of: date | None,
     echo: Callable[[str], None],
 ) -> int:
+    # one script on purpose: the demo's steps read top to bottom in the order they run
     ledger_path = directory / "voucher-ledger.sqlite3"
     ctx = Context(ledger, operator, as_of or DEMO_DATE)
     echo(f"1. ledger {ctx.ledger.init()}: {ledger_path}")

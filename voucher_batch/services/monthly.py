@@ -38,6 +38,8 @@ def report_monthly(
     calendar: str | None = None,
     progress: Progress = no_progress,
 ) -> MonthlyResult:
+    # longer than most: one pipeline read top to bottom; the two writers are closures over
+    # the report so that `write_pair` can name and place both files together
     try:
         month = parse_month(month_text)
     except ValueError as exc:
@@ -143,6 +145,7 @@ def _breakdown_rows(rows: list[Breakdown]) -> list[list[object]]:
 
 
 def _tables(report: MonthlyReport, ctx: Context) -> list[Table]:
+    # a layout, not logic: one literal per sheet of the workbook, in the order it shows them
     f = report.figures
     summary = [[k, v] for k, v in report.as_json().items()]
     summary += [

@@ -141,6 +141,8 @@ def build_batch_outputs(
     batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
 ) -> BatchOutputs:
     """The decision workbook's sheets and the report's figures of one batch."""
+    # one pass over the rows builds the decision sheets and the report's refused rows
+    # together, so that both show the same decision for each row
     by_sheet: dict[str, dict[int, Decided]] = {}
     for d in decisions:
         by_sheet.setdefault(d.sheet, {})[d.row] = d

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import checkpoints
 from ..calendars import business_calendar
 from ..domain.identity import unsafe_identity_message
 from ..domain.quota import Balance
 from ..domain.review import (
+    IssuanceUnderReview,
     ReviewContext,
     ReviewOutcome,
     ReviewRow,
@@ -29,23 +28,23 @@ from ..domain.review import (
     row_check,
     sign,
 )
-from ..domain.vocabulary import DECISIONS, count_key
+from ..domain.vocabulary import DECISIONS
 from ..errors import InputFileError, RuleError
-from ..ledger import BatchInfo
 from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 from . import after_commit
-from .batches import keep_batch, keep_review_rows
-from .context import Context, Progress, file_sha256, no_progress, prepare_outputs
+from .batches import keep_review_rows
+from .context import Context, Progress, no_progress, prepare_outputs
 from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
-from .outputs import BatchFacts
 from .ports import UnitOfWorkPort
-from .writing import check_batch_names, write_batch_files
+from .runner import Checked, Decision, Plan, decide_and_record, run
 
 if TYPE_CHECKING:
-    from ..workbook.reader import RawSheet
+    from ..ledger.kept import KeptBatch
+    from ..workbook.reader import RawBook
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
 ISSUANCE_KEY = "issuance"  # manifest rows listing the exported issuances
+LABEL, REVIEW_SHEET = "Review import", "Review"  # the batch and its sheet, as outputs name them
 
 
 def _secret(uow: UnitOfWorkPort, create: bool) -> tuple[bytes | None, str | None]:
@@ -87,48 +86,20 @@ def review_export(
     cal = business_calendar(calendar, range(first, ctx.business_date.year + 1))
     generated = datetime.now(UTC).replace(microsecond=0)
     export_id = f"EXP-{ctx.business_date:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
-    rows: list[list[object]] = []
-    overdue: list[bool] = []
-    for i in pending:
-        waiting = cal.days_between(i.requested_on, ctx.business_date)
-        overdue.append(cal.overdue(i.requested_on, ctx.business_date))
-        rows.append(
-            [
-                i.issuance_id,
-                i.request_id,
-                i.template.name,
-                i.customer_uin,
-                names.get(i.customer_uin, ""),
-                i.amount,
-                i.estimated_revenue,
-                i.estimated_conversion_date,
-                i.reason,
-                i.requested_by,
-                i.requested_on,
-                waiting,
-                None,
-                None,
-                None,
-                None,
-                row_check(secret, i),
-            ]
-        )
+    as_of = ctx.business_date
+    rows = [_export_row(i, names, cal.days_between(i.requested_on, as_of), secret) for i in pending]
+    overdue = [cal.overdue(i.requested_on, as_of) for i in pending]
     ids = [i.issuance_id for i in pending]
-    stamp = generated.isoformat()
-    manifest = [
-        ("export_id", export_id),
-        ("ledger_id", ledger_id),
-        ("generated_at", stamp),
-        ("as_of", ctx.business_date.isoformat()),
-        ("operator", ctx.operator),
-        ("rows", str(len(ids))),
-        ("signature", sign(secret, _manifest_text(export_id, ledger_id, stamp, ids))),
-        # one row per issuance: a cell holds at most 32,767 characters
-        *((ISSUANCE_KEY, i) for i in ids),
-    ]
     progress(f"writing {len(rows)} rows")
     export = ReviewExport(
-        export_id, generated, ctx.business_date, ctx.operator, cal.name, rows, overdue, manifest
+        export_id=export_id,
+        generated_at=generated,
+        as_of=ctx.business_date,
+        operator=ctx.operator,
+        calendar=cal.name,
+        rows=rows,
+        overdue=overdue,
+        manifest=_manifest(ctx, export_id, ledger_id, generated, ids, secret),
     )
     # a review workbook may already be in a reviewer's hands: never written over; a taken
     # name gives way to one with the export ID
@@ -139,7 +110,57 @@ def review_export(
         REVIEW_EXPORT,
         lambda target: write_review_export(target, export),
     )
-    return ExportResult(path, export_id, len(rows), sum(overdue))
+    return ExportResult(path=path, export_id=export_id, rows=len(rows), overdue=sum(overdue))
+
+
+def _export_row(
+    i: IssuanceUnderReview, names: dict[str, str], waiting: int, secret: bytes
+) -> list[object]:
+    """One pending issuance as a row of the review sheet (REVIEW column order); the
+    reviewer's columns are empty."""
+    return [
+        i.issuance_id,
+        i.request_id,
+        i.template.name,
+        i.customer_uin,
+        names.get(i.customer_uin, ""),
+        i.amount,
+        i.estimated_revenue,
+        i.estimated_conversion_date,
+        i.reason,
+        i.requested_by,
+        i.requested_on,
+        waiting,
+        None,
+        None,
+        None,
+        None,
+        row_check(secret, i),
+    ]
+
+
+def _manifest(
+    ctx: Context,
+    export_id: str,
+    ledger_id: str,
+    generated: datetime,
+    ids: Sequence[str],
+    secret: bytes,
+) -> list[tuple[str, str]]:
+    """The export's manifest rows, signed so that an import can tell it is this ledger's
+    export and that its list of issuances was not altered."""
+    stamp = generated.isoformat()
+    return [
+        ("export_id", export_id),
+        ("ledger_id", ledger_id),
+        ("generated_at", stamp),
+        ("as_of", ctx.business_date.isoformat()),
+        ("operator", ctx.operator),
+        ("rows", str(len(ids))),
+        ("signature", sign(secret, _manifest_text(export_id, ledger_id, stamp, ids))),
+        # one row per issuance: a cell holds at most 32,767 characters
+        *((ISSUANCE_KEY, i) for i in ids),
+    ]
 
 
 @dataclass
@@ -161,16 +182,47 @@ def apply_reviews(
     manifest: dict[str, str] | None = None,
     manifest_ids: Sequence[str] = (),
     checked: bool = False,
-    sheets: Sequence[RawSheet] = (),
-    skipped: Sequence[str] = (),
 ) -> ReviewResult:
     """Decide review rows against the ledger and record them in one transaction (R10).
 
-    With `checked`, every row must carry a valid row check (rows from a review workbook);
-    with a `manifest`, it must be this ledger's and the rows must belong to it. The batch
-    keeps every row with its decision: the rows of `sheets` as read, or without a workbook
-    the fields of `rows` (R17)."""
-    with ctx.ledger.unit_of_work(write=True) as uow:
+    With `checked`, every row must carry a valid row check; with a `manifest`, it must be
+    this ledger's and the rows must belong to it. The batch keeps the fields of each row
+    with its decision (R17)."""
+
+    def keep(d: Decision[ReviewOutcome]) -> KeptBatch:
+        return keep_review_rows(LABEL, d.counts, d.before, d.after, rows, d.decisions)
+
+    decide = _review_decider(ctx, source, reviewer, manifest, manifest_ids, checked)
+    settled = decide_and_record(ctx, "review", source, sha256, lambda uow: decide(uow, rows), keep)
+    assert settled.batch_id is not None  # a review decision is never held
+    return _review_result(settled.decision, settled.batch_id, settled.recorded_at)
+
+
+def _review_result(
+    decision: Decision[ReviewOutcome], batch_id: int, recorded_at: datetime | None
+) -> ReviewResult:
+    return ReviewResult(
+        outcome=decision.outcome,
+        before=decision.before,
+        after=decision.after,
+        counts=decision.counts[REVIEW_SHEET],
+        recorded_at=recorded_at,
+        batch_id=batch_id,
+    )
+
+
+def _review_decider(
+    ctx: Context,
+    source: str,
+    reviewer: str | None,
+    manifest: dict[str, str] | None,
+    manifest_ids: Sequence[str],
+    checked: bool,
+) -> Callable[[UnitOfWorkPort, Sequence[ReviewRow]], Decision[ReviewOutcome]]:
+    """How review rows are decided in a unit of work: the export verified (if it came with
+    a manifest), then row checks, four eyes, R10 and R11 (`domain.review`)."""
+
+    def decide(uow: UnitOfWorkPort, rows: Sequence[ReviewRow]) -> Decision[ReviewOutcome]:
         secret, ledger_id = _secret(uow, create=False)
         exported = _verified_export(manifest, manifest_ids, secret, ledger_id, source)
         before = uow.balance()
@@ -181,29 +233,17 @@ def apply_reviews(
         counts = {d: 0 for d in DECISIONS["Review"]}
         for decision in outcome.decisions:
             counts[decision.decision] += 1
-        flat = {count_key("Review", d): n for d, n in counts.items()}
-        nested = {"Review": counts}
-        label = "Review import"
-        kept = (
-            keep_batch(label, nested, before, after, skipped, sheets, outcome.decisions)
-            if sheets
-            else keep_review_rows(label, nested, before, after, rows, outcome.decisions)
+        return Decision(
+            outcome=outcome,
+            decisions=outcome.decisions,
+            refused=outcome.refused,
+            before=before,
+            after=after,
+            counts={REVIEW_SHEET: counts},
+            record=lambda info: uow.record_reviews(info, outcome.new),
         )
-        info = BatchInfo("review", source, sha256, ctx.operator, ctx.business_date, flat, kept)
-        batch_id = uow.record_reviews(info, outcome.new)
-        recorded_at = uow.recorded_at
-        checkpoints.reached("recording")
-        # marked once the database has committed, with Ctrl-C held in between (R18)
-        uow.on_commit.append(
-            partial(
-                after_commit.mark,
-                after_commit.Committed(
-                    source, batch_id, ledger_options=after_commit.ledger_options(ctx.ledger.name)
-                ),
-            )
-        )
-        uow.commit()
-    return ReviewResult(outcome, before, after, counts, recorded_at, batch_id)
+
+    return decide
 
 
 def _verified_export(
@@ -262,96 +302,72 @@ def review_import(
     reviewer: str | None = None,
     progress: Progress = no_progress,
 ) -> ImportResult:
-    from ..workbook.reader import read_workbook
-    from ..workbook.records import review_row
     from ..workbook.sheets import REVIEW
-    from ..workbook.validation import check_sheet
 
     unsafe = unsafe_identity_message("--reviewer", reviewer or "")
     if unsafe:
         raise RuleError(unsafe)
-    out_dir = prepare_outputs(ctx, out_dir)
-    check_batch_names(out_dir, path.stem)
-    progress(f"reading {path.name}")
-    book = read_workbook(path, (REVIEW,), extras=(MANIFEST_SHEET,))
-    sha = file_sha256(path)
-    [sheet] = book.sheets
-    progress("checking cells")
-    present = set(sheet.mapping)
-    rows = [review_row(sheet.title, r, present) for r in check_sheet(sheet)]
-    raw_manifest = [r for r in book.extras.get(MANIFEST_SHEET, []) if len(r) >= 2 and r[0]]
-    manifest = {
-        str(k): "" if v is None else str(v) for k, v, *_ in raw_manifest if k != ISSUANCE_KEY
-    } or None
-    manifest_ids = [str(v) for k, v, *_ in raw_manifest if k == ISSUANCE_KEY and v]
-    notes = (
-        []
-        if manifest
-        else [
-            "the workbook has no export manifest; rows were checked one by one against the ledger"
-        ]
-    )
-    progress("deciding")
-    result = apply_reviews(
-        ctx,
-        rows,
-        path.name,
-        sha,
-        reviewer,
-        manifest,
-        manifest_ids,
-        checked=True,
-        sheets=book.sheets,
-        skipped=book.skipped,
-    )
-    after_commit.mark(
-        after_commit.Committed(
-            path.name,
-            result.batch_id,
-            out_dir,
-            after_commit.rerun_command(
-                *after_commit.run_options(
-                    ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()
-                ),
-                "review",
-                "import",
-                path,
-                "--out-dir",
-                out_dir,
-                *(("--reviewer", reviewer) if reviewer else ()),
-            ),
-            after_commit.ledger_options(ctx.ledger.name),
+
+    def decide(uow: UnitOfWorkPort, book: _ReviewBook) -> Decision[ReviewOutcome]:
+        decider = _review_decider(ctx, path.name, reviewer, book.manifest, book.ids, True)
+        return decider(uow, book.rows)
+
+    def rerun(folder: Path) -> str:
+        by = ("--reviewer", reviewer) if reviewer else ()
+        again = after_commit.run_options(
+            ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()
         )
+        return after_commit.rerun_command(
+            *again, "review", "import", path, "--out-dir", folder, *by
+        )
+
+    plan = Plan(
+        kind="review",
+        label=LABEL,
+        specs=(REVIEW,),
+        to_rows=_review_book,
+        decide=decide,
+        rerun=rerun,
+        extras=(MANIFEST_SHEET,),
     )
-    progress("writing outputs")
-    facts = BatchFacts(
-        "Review import",
-        path.name,
-        sha,
-        ctx.operator,
-        ctx.business_date,
-        ctx.ledger.name,
-        True,
-        "",
-        {"Review": result.counts},
-        result.before,
-        result.after,
-        out_dir / f"{path.stem}-decisions.xlsx",
-        out_dir / f"{path.stem}-report.html",
-        book.skipped,
-        recorded_at=result.recorded_at,
-    )
-    decisions_path, report_path = write_batch_files(
-        out_dir, path.stem, facts, book.sheets, result.outcome.decisions, result.batch_id
-    )
+    done = run(ctx, path, out_dir, plan, progress)
+    assert done.batch_id is not None  # a review decision is never held
+    result = _review_result(done.decision, done.batch_id, done.settled.recorded_at)
     return ImportResult(
-        path.name,
-        result.counts,
-        result.outcome.refused,
-        result.before,
-        result.after,
-        decisions_path,
-        report_path,
-        notes,
-        result.batch_id,
+        file_name=path.name,
+        counts=result.counts,
+        refused=result.outcome.refused,
+        before=result.before,
+        after=result.after,
+        decisions_path=done.decisions_path,
+        report_path=done.report_path,
+        notes=[] if done.rows.manifest else [NO_MANIFEST],
+        batch_id=done.batch_id,
+    )
+
+
+NO_MANIFEST = "the workbook has no export manifest; rows were checked one by one against the ledger"
+
+
+@dataclass(frozen=True)
+class _ReviewBook:
+    """A review workbook's rows as domain rows, with the export manifest it carries (its
+    key/value rows, None without one) and the ids of the issuances it lists."""
+
+    rows: list[ReviewRow]
+    manifest: dict[str, str] | None
+    ids: list[str]
+
+
+def _review_book(book: RawBook, checked: Checked) -> _ReviewBook:
+    from ..workbook.records import review_row
+
+    [(sheet, rows)] = checked.values()
+    present = set(sheet.mapping)
+    raw = [r for r in book.extras.get(MANIFEST_SHEET, []) if len(r) >= 2 and r[0]]
+    manifest = {str(k): "" if v is None else str(v) for k, v, *_ in raw if k != ISSUANCE_KEY}
+    return _ReviewBook(
+        [review_row(sheet.title, r, present) for r in rows],
+        manifest or None,
+        [str(v) for k, v, *_ in raw if k == ISSUANCE_KEY and v],
     )

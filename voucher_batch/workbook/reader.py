@@ -18,7 +18,9 @@ per-coordinate model of a sheet.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import heapq
+import io
 import os
 import re
 import stat
@@ -168,6 +170,7 @@ class RawBook:
     sheets: list[RawSheet]
     skipped: list[str]  # hidden sheets with a known name, not read
     extras: dict[str, list[tuple[object, ...]]] = field(default_factory=dict)
+    sha256: str = ""  # of the very bytes that were parsed
 
 
 @dataclass(frozen=True)
@@ -180,9 +183,11 @@ class _SheetEntry:
 # ---- the file and the package, before any XML is parsed ---------------------------------
 
 
-def _open_regular(path: Path) -> bytes:
-    """The first bytes of `path`, after making sure it is a regular file: a folder, a named
-    pipe or a device gets one sentence, and a pipe is never opened for a blocking read."""
+def _read_regular(path: Path) -> bytes:
+    """The bytes of `path`, read once, after making sure it is a regular file: a folder, a
+    named pipe or a device gets one sentence, and a pipe is never opened for a blocking read.
+    Everything later (the hash, the package checks, the parse) uses these bytes, so the
+    recorded sha256 is that of what was read, even if the file changes meanwhile."""
     name = path.name
     try:
         mode = os.stat(path).st_mode
@@ -204,14 +209,24 @@ def _open_regular(path: Path) -> bytes:
     except OSError as exc:
         raise InputFileError(f"{name}: cannot be read ({exc.strerror})") from None
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        found = os.fstat(fh.fileno())
+        if not stat.S_ISREG(found.st_mode):
             raise InputFileError(f"{name}: is not a regular file, not a workbook")
-        return fh.read(8)
+        try:
+            head = fh.read(8)
+            _check_kind(name, head)  # a file of another kind is refused unread, whatever its size
+            if found.st_size > MAX_TOTAL_BYTES:  # more than its members may inflate to
+                raise InputFileError(
+                    f"{name}: refused, the file is larger than the limit "
+                    f"({MAX_TOTAL_BYTES // 2**20} MiB)"
+                )
+            fh.seek(0)
+            return fh.read()
+        except OSError as exc:
+            raise InputFileError(f"{name}: cannot be read ({exc.strerror})") from None
 
 
-def _check_container(path: Path) -> None:
-    name = path.name
-    head = _open_regular(path)
+def _check_kind(name: str, head: bytes) -> None:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputFileError(
             f"{name}: not a readable .xlsx workbook (an Excel 97-2003 .xls file or a "
@@ -222,8 +237,12 @@ def _check_container(path: Path) -> None:
             f"{name}: not a readable .xlsx workbook (it is not a zip package; a CSV or text "
             "file renamed .xlsx?)"
         )
+
+
+def _check_container(name: str, data: bytes) -> None:
+    """The zip package of `data` (its kind already checked by `_read_regular`)."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(
@@ -246,7 +265,7 @@ def _check_container(path: Path) -> None:
                     f"{name}: this is {what}, which cannot be read; {SAVE_AS_XLSX}"
                 )
         raise InputFileError(f"{name}: not a readable .xlsx workbook (no xl/workbook.xml)")
-    with zipfile.ZipFile(path) as zf:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in infos:
             if not info.filename.endswith((".xml", ".rels", ".vml")):
                 continue
@@ -858,26 +877,32 @@ def read_workbook(
     """Read the known sheets of `path`, in contract order; raise InputFileError if unusable.
 
     `extras` names further sheets (the tool's own, hidden ones included) whose values are
-    returned as plain rows (columns A..Z) in `RawBook.extras`."""
+    returned as plain rows (columns A..Z) in `RawBook.extras`. The file is opened once;
+    `RawBook.sha256` is the hash of the bytes parsed."""
     name = path.name
+    data = _read_regular(path)
     with warnings.catch_warnings():
         # library warnings (unsupported extensions, default styles...) never reach the user;
         # what matters is reported as a problem or an error of its own
         warnings.simplefilter("ignore")
-        _check_container(path)
+        _check_container(name, data)
         try:
-            return _read(path, specs, extras)
+            book = _read(path, data, specs, extras)
         except InputFileError:
             raise
         except Exception as exc:  # openpyxl and the XML parser raise many kinds on damage
             raise InputFileError(
                 f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
             ) from None
+    book.sha256 = hashlib.sha256(data).hexdigest()
+    return book
 
 
-def _read(path: Path, specs: tuple[SheetSpec, ...], extras: tuple[str, ...]) -> RawBook:
+def _read(
+    path: Path, data: bytes, specs: tuple[SheetSpec, ...], extras: tuple[str, ...]
+) -> RawBook:
     name = path.name
-    with zipfile.ZipFile(path) as zf:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         entries, date1904 = _workbook_sheets(zf, name)
         appended = appended_columns(zf, name)
         matches = _match_sheets([e.name for e in entries], name, specs)
