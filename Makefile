@@ -30,7 +30,7 @@ test: lint typecheck
 # Everything but PostgreSQL, LibreOffice, Chromium, fuzzing and the long runs: under a minute.
 FAST := not postgres and not soffice and not chromium and not fuzz and not slow
 test-fast: lint typecheck
-	$(BIN)/pytest -q -m "$(FAST)"
+	$(BIN)/pytest -q -n 2 -m "$(FAST)"
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q tests/fuzz
