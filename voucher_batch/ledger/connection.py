@@ -352,6 +352,17 @@ class Ledger:
             version = conn.execute(
                 select(t.meta.c.value).where(t.meta.c.key == "schema_version")
             ).scalar_one_or_none()
+            revision = (
+                conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                if inspect(conn).has_table("alembic_version")
+                else None
+            )
+        if version == str(t.SCHEMA_VERSION) and revision not in (None, t.SCHEMA_REVISION):
+            # the two records of the schema disagree: never write to such a ledger
+            raise LedgerError(
+                f"ledger {self.name} says schema {version} but its migrations say {revision}; "
+                "it was changed by hand or by another program: restore it from a backup"
+            )
         if version != str(t.SCHEMA_VERSION):
             if version is not None and version.isdigit() and int(version) > t.SCHEMA_VERSION:
                 raise LedgerError(_newer(self.name, version, str(t.SCHEMA_VERSION)))

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 SCHEMA_VERSION = 5  # raised by every migration that changes the tables or their rules
+SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # the Alembic revision of this schema
 
 metadata = MetaData()
 
