@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.e2e.test_review_loop import UIN1, export, fill, review_import, start
 from tests.workbooks import Cli, ready_ledger, request, rows_of, write_workbook
 
@@ -231,3 +233,30 @@ def test_a_file_name_cannot_forge_the_lines_a_recorded_batch_prints(cli: Cli) ->
     assert "evil\\u000arecorded" in result.stdout
     listed = cli("batches", "list")
     assert "\x1b" not in listed.stdout and "evil\\u000a" in listed.stdout
+
+
+def test_a_quota_change_that_fails_after_its_commit_says_it_was_recorded(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R18 for quota changes: printing the balance fails once the grant is committed (a full
+    disk on stdout): the command says the grant WAS recorded, exit 1, never "nothing"."""
+    assert cli("init").code == 0
+
+    def full_disk(_balance: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("voucher_batch.cli.quota.print_balance", full_disk)
+    result = cli("quota", "grant", "5000", "--by", "sales.rep", "--ref", "Q-FULL")
+    monkeypatch.undo()
+    assert result.code == 1, result.stderr
+    assert "WAS recorded" in result.stderr and "nothing was recorded" not in result.stderr
+    assert "--ledger" in result.stderr and "quota show" in result.stderr
+    assert cli.quota()["quota"] == 5000
+
+
+@pytest.mark.parametrize("amount", ["1,5", ",,7,", "1,0000", "５", "0", "-5"])
+def test_a_quota_amount_is_never_guessed(cli: Cli, amount: str) -> None:
+    assert cli("init").code == 0
+    result = cli("quota", "grant", amount, "--by", "sales.rep")
+    assert result.code == 2
+    assert cli.quota()["quota"] == 0

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from ..services.blank import choice_code
 from ..services.context import printable
+from ..services.queries import choice_code
 from ..services.queries import templates_list as list_templates
 from ..services.queries import vouchers_list as list_vouchers
 from .app import context_of, main, say

@@ -22,7 +22,7 @@ _IGNORABLE_RANGES = (
     (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
     (0xE0000, 0xE0FFF),
 )  # fmt: skip
-_ZERO_WIDTH = {cp: None for low, high in _IGNORABLE_RANGES for cp in range(low, high + 1)}
+_IGNORABLE = {cp: None for low, high in _IGNORABLE_RANGES for cp in range(low, high + 1)}
 _WHITE = re.compile(r"\s+")
 # Bidirectional embeddings, overrides, isolates and marks: they reorder what is displayed.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -30,7 +30,7 @@ _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 
 def identity_key(text: str) -> str:
     """The form in which two spellings of one identity are equal."""
-    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    text = unicodedata.normalize("NFKC", text).translate(_IGNORABLE)
     return _WHITE.sub(" ", text).strip().casefold()
 
 

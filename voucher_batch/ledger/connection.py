@@ -158,10 +158,6 @@ class Ledger:
         self._thread_lock = threading.RLock()  # flock does not tell this process's threads apart
         self._checked = False  # require() succeeded once: no need to ask again
 
-    def close(self) -> None:
-        """Release the engines and the file lock (the process's exit does it too)."""
-        self._res.close()
-
     @property
     def engine(self) -> Engine:
         """The engine for writes (on PostgreSQL, for everything)."""
@@ -313,8 +309,8 @@ class Ledger:
     # ---- commands ----------------------------------------------------------------------
 
     def dispose(self) -> None:
-        """Close every pooled connection (a SQLite file is checkpointed when its last
-        connection closes). The ledger opens again on next use."""
+        """Close every pooled connection and release the file lock (a SQLite file is
+        checkpointed when its last connection closes). The ledger opens again on next use."""
         self._res.close()
 
     def exists(self) -> bool:

@@ -239,34 +239,17 @@ def batch_show(ctx: Context, batch_id: int, out_dir: Path | None = None) -> Batc
     return shown
 
 
-def output_paths(out_dir: Path, file_name: str, batch_id: int) -> tuple[Path, Path]:
-    """Names for a rebuilt batch's decision workbook and report that replace nothing: the
-    contract names when both are free, else `<stem>-batch-<ID>-...`, else `-batch-<ID>-2-...`
-    and on. Both files share one suffix."""
-    stem = Path(file_name).stem or "batch"
-    candidates = [""] + [f"-batch-{batch_id}"] + [f"-batch-{batch_id}-{n}" for n in range(2, 1000)]
-    for suffix in candidates:
-        decisions = out_dir / f"{stem}{suffix}-decisions.xlsx"
-        report = out_dir / f"{stem}{suffix}-report.html"
-        if (
-            not decisions.exists()
-            and not decisions.is_symlink()
-            and not (report.exists() or report.is_symlink())
-        ):
-            return decisions, report
-    raise OutputError(
-        f"{out_dir}: every name for the outputs of batch {batch_id} is taken; nothing was written"
-    )
-
-
 def rebuild_outputs(
     ctx: Context, batch: BatchListing, kept: KeptBatch, out_dir: Path
 ) -> tuple[Path, Path]:
-    """Write the batch's decision workbook and report again, from what it kept."""
-    from .outputs import BatchFacts, write_batch_outputs
+    """Write the batch's decision workbook and report again, from what it kept, under the
+    names a recorded batch gets (the contract's when free, else `-batch-<ID>`, `-2`, ...),
+    never over an existing file (R17)."""
+    from .names import RECORDED, counted, write_pair
+    from .outputs import BatchFacts, build_batch_outputs
+    from .writing import batch_file_names
 
     sheets, decisions = raw_inputs(batch.id, kept)
-    decisions_path, report_path = output_paths(out_dir, batch.file_name, batch.id)
     facts = BatchFacts(
         kind=kept.label,
         file_name=batch.file_name,
@@ -279,18 +262,24 @@ def rebuild_outputs(
         counts=kept.counts,
         before=kept.before,
         after=kept.after,
-        decisions_path=decisions_path,
-        report_path=report_path,
         skipped=list(kept.skipped),
         recorded_at=batch.recorded_at,
     )
+    outputs = build_batch_outputs(facts, sheets, decisions)
     try:
-        write_batch_outputs(facts, sheets, decisions)
+        pair = write_pair(
+            out_dir,
+            batch_file_names(Path(batch.file_name).stem or "batch"),
+            lambda: counted("", f"-batch-{batch.id}"),
+            RECORDED,
+            outputs.write_decisions,
+            outputs.write_report,
+        )
     except OSError as exc:
         raise OutputError(
             f"cannot write the outputs of batch {batch.id} to {out_dir}: {exc}"
         ) from None
-    return decisions_path, report_path
+    return pair.first, pair.second
 
 
 @dataclass

@@ -20,11 +20,3 @@ def sheets_blank(out_dir: Path) -> Path:
     stem, suffix = BLANK_NAME.rsplit(".", 1)
     names = (f"{stem}{tag}.{suffix}" for tag in numbered())
     return write_new(folder, names, BLANK, write_blank)
-
-
-def choice_code(column: str, text: str) -> str | None:
-    """The API code of a dropdown value as people write it (`Product trial`, `ProductTrial`),
-    or None when `text` is not one of the column's values."""
-    from ..workbook.choices import CHOICES, choice_key
-
-    return CHOICES[column].get(choice_key(text))

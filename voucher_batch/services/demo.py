@@ -88,11 +88,6 @@ def _claim(directory: Path) -> None:
     for folder in [directory, *(p for p in directory.rglob("*") if p.is_dir())]:
         remove_stale_temps(folder)  # left by a killed run; a live run's stay (and refuse)
     files, folders = _contents(directory)
-    if not (directory / MARKER).exists():
-        if files or folders:
-            example = min(files or folders)
-            raise _refuse(directory, f"holds files the demo did not write (e.g. {example})")
-        return
     try:
         marker = json.loads((directory / MARKER).read_text(encoding="utf-8"))
         written: dict[str, str] = dict(marker["files"])

@@ -21,7 +21,6 @@ from ..domain.engine import (
 )
 from ..domain.quota import Balance, limit_from
 from ..domain.vocabulary import DECISIONS, NotRecorded, RequestDecision
-from . import after_commit
 from .context import Context, Progress, no_progress
 from .ports import UnitOfWorkPort
 from .runner import Checked, Decision, Plan, run
@@ -69,13 +68,7 @@ def ingest(
         specs=INPUT_SHEETS,
         to_rows=_domain_rows,
         decide=lambda uow, rows: _decide(ctx, uow, rows, dry_run, all_or_nothing),
-        rerun=lambda folder: after_commit.rerun_command(
-            *after_commit.run_options(ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()),
-            "ingest",
-            path,
-            "--out-dir",
-            folder,
-        ),
+        rerun=lambda folder: ("ingest", path, "--out-dir", folder),
         write=not dry_run,
     )
     done = run(ctx, path, out_dir, plan, progress)

@@ -37,8 +37,6 @@ class BatchFacts:
     counts: dict[str, dict[str, int]]
     before: Balance
     after: Balance  # as decided, whether or not it was recorded
-    decisions_path: Path
-    report_path: Path
     skipped: list[str] = field(default_factory=list)
     recorded_at: datetime | None = None  # the ledger's time stamp of the batch; None: now
     not_recorded: NotRecorded | None = None  # why nothing was recorded (None: recorded)
@@ -193,13 +191,3 @@ def build_batch_outputs(
         "skipped": batch.skipped,
     }
     return BatchOutputs(tables, report)
-
-
-def write_batch_outputs(
-    batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
-) -> None:
-    """Write the decision workbook and the HTML batch report of one batch at the paths its
-    facts name (never over an existing file; `output_names` chooses free names)."""
-    outputs = build_batch_outputs(batch, sheets, decisions)
-    outputs.write_decisions(batch.decisions_path)
-    outputs.write_report(batch.report_path)

@@ -88,3 +88,11 @@ def ledger_verify(ctx: Context) -> VerifyReport:
             )
         )
     return report
+
+
+def choice_code(column: str, text: str) -> str | None:
+    """The API code of a dropdown value as people write it (`Product trial`, `ProductTrial`),
+    or None when `text` is not one of the column's values."""
+    from ..workbook.choices import CHOICES, choice_key
+
+    return CHOICES[column].get(choice_key(text))

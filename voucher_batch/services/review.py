@@ -31,7 +31,6 @@ from ..domain.review import (
 from ..domain.vocabulary import DECISIONS
 from ..errors import InputFileError, RuleError
 from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
-from . import after_commit
 from .batches import keep_review_rows
 from .context import Context, Progress, no_progress, prepare_outputs
 from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
@@ -312,14 +311,9 @@ def review_import(
         decider = _review_decider(ctx, path.name, reviewer, book.manifest, book.ids, True)
         return decider(uow, book.rows)
 
-    def rerun(folder: Path) -> str:
+    def rerun(folder: Path) -> tuple[str | Path, ...]:
         by = ("--reviewer", reviewer) if reviewer else ()
-        again = after_commit.run_options(
-            ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()
-        )
-        return after_commit.rerun_command(
-            *again, "review", "import", path, "--out-dir", folder, *by
-        )
+        return ("review", "import", path, "--out-dir", folder, *by)
 
     plan = Plan(
         kind="review",

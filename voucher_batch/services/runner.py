@@ -63,7 +63,8 @@ class Plan(Generic[Rows, Outcome]):
     specs: tuple[SheetSpec, ...]  # the sheets read and checked
     to_rows: Callable[[RawBook, Checked], Rows]
     decide: Callable[[UnitOfWorkPort, Rows], Decision[Outcome]]
-    rerun: Callable[[Path], str]  # the command that writes the outputs again to a folder
+    # the command (its words after the global options) that writes the outputs again
+    rerun: Callable[[Path], tuple[str | Path, ...]]
     extras: tuple[str, ...] = ()  # further sheets read as plain rows
     write: bool = True  # False: the ledger is only read (a dry run)
 
@@ -119,7 +120,12 @@ def run(
             path.name,
             batch_id,
             out_dir,
-            plan.rerun(out_dir),
+            after_commit.rerun_command(
+                *after_commit.run_options(
+                    ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()
+                ),
+                *plan.rerun(out_dir),
+            ),
             after_commit.ledger_options(ctx.ledger.name),
         ),
     )
@@ -220,8 +226,6 @@ def render(
         counts=decision.counts,
         before=decision.before,
         after=decision.after,
-        decisions_path=out_dir / f"{path.stem}-decisions.xlsx",
-        report_path=out_dir / f"{path.stem}-report.html",
         skipped=book.skipped,
         recorded_at=settled.recorded_at,
     )
