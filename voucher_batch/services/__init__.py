@@ -8,20 +8,31 @@ from __future__ import annotations
 
 from .context import Context, Progress, no_progress
 from .ingest import IngestResult, ingest
-from .queries import TemplateListing, ledger_verify, templates_list, vouchers_list
+from .queries import (
+    CustomerListing,
+    TemplateListing,
+    customers_list,
+    ledger_verify,
+    quota_history,
+    templates_list,
+    vouchers_list,
+)
 from .quota import QuotaOutcome, quota_apply, quota_change, quota_show
 
 __all__ = [
     "Context",
+    "CustomerListing",
     "IngestResult",
     "Progress",
     "QuotaOutcome",
     "TemplateListing",
+    "customers_list",
     "ingest",
     "ledger_verify",
     "no_progress",
     "quota_apply",
     "quota_change",
+    "quota_history",
     "quota_show",
     "templates_list",
     "vouchers_list",
