@@ -13,7 +13,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
@@ -90,8 +90,6 @@ def _json_value(value: Any) -> Any:
 
 def _utc(value: datetime) -> datetime:
     """A stored time stamp in UTC (SQLite hands them back without their zone)."""
-    from datetime import UTC
-
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
