@@ -380,3 +380,17 @@ def test_ingest_json_after_a_failure_past_the_commit_says_recorded(
     assert document["exit_code"] == 1 and f"batch {document['batch_id']}" in line
     listed = ok(cli("vouchers", "list", "--json", "--status", "pending", as_of=NOW)).json()
     assert "R-8" in {v["request_id"] for v in listed}
+
+
+def test_a_template_and_customer_edited_later_show_as_they_were(cli: Cli) -> None:
+    ok(cli("init"))
+    first = {"Customers": [customer(UIN1, "Old Name")], "Templates": [template("Edu", 1000)]}
+    ingest_json(cli, "first", first, D1)
+    later = {"Customers": [customer(UIN1, "New Name")], "Templates": [template("Edu", 1500)]}
+    edited = ingest_json(cli, "later", later, D3)
+    assert edited["counts"]["Templates"]["Updated"] == 1
+    for day, amount, name in ((D2, 1000, "Old Name"), (D3, 1500, "New Name")):
+        [tpl] = ok(cli("templates", "list", "--json", as_of=str(day))).json()
+        assert tpl["amount"] == amount and tpl["locked"] is False, day
+        [cust] = ok(cli("customers", "list", "--json", as_of=str(day))).json()
+        assert cust["customer_name"] == name, day
