@@ -10,7 +10,8 @@ from pathlib import Path
 
 from tests.workbooks import REQUEST_HEADERS, request, write_workbook
 from voucher_batch.workbook.reader import _SI, _count, _merged_positions, read_workbook
-from voucher_batch.workbook.writer import CELL_MAX_CHARS, fit_cell
+from voucher_batch.workbook.writer import CELL_MAX_CHARS, Table, fit_cell
+from voucher_batch.workbook.writer import write_workbook as write_table_book
 
 
 def test_merged_ranges_cover_only_the_data_rows_and_read_columns_they_span() -> None:
@@ -82,3 +83,19 @@ def test_a_full_excel_sheet_is_within_the_default_row_limit(tmp_path: Path) -> N
     book = read_workbook(full)
     assert [r.row for r in book.sheets[0].rows] == [1_048_576]
     assert book.sheets[0].rows[0].values[0] == "R-1"
+
+
+def test_text_the_decision_workbook_stores_inline_reads_back_unchanged(tmp_path: Path) -> None:
+    """Decision workbooks keep text inline (rows streamed to disk); Excel's `_xHHHH_`
+    escape of such text is undone on reading, as for shared strings (section 3 round trip)."""
+    texts = ["_x0041_", "_x005F_", "a_x_b", "plain"]
+    rows: list[list[object]] = [
+        [f"R-{i}", "Starter Trial", "100012340001", 5, "2027-01-04", text, "ops.analyst"]
+        for i, text in enumerate(texts)
+    ]
+    path = write_table_book(tmp_path / "back.xlsx", [Table("Requests", REQUEST_HEADERS, rows)])
+    with zipfile.ZipFile(path) as z:
+        assert b't="inlineStr"' in z.read("xl/worksheets/sheet1.xml")
+    book = read_workbook(path)
+    reasons = [r.values[5] for r in book.sheets[0].rows]
+    assert reasons == texts
