@@ -172,11 +172,11 @@ def ingest_tool(source: Path, work: Path, rows: int) -> None:
     ctx = services.Context(Ledger(str(work / "ledger.sqlite3")), "ops.lead", AS_OF)
     ctx.ledger.init()
     services.quota_change(ctx, "grant", rows * 10, "sales.rep", "", "")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _cpu()
     result = services.ingest(ctx, source, work / "out")
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, _cpu() - cpu
     assert result.refused == 0 and result.recorded
-    _report(elapsed)
+    _report(elapsed, cpu)
 
 
 STEPS: dict[str, Callable[[Path, Path, int], None]] = {
@@ -189,21 +189,29 @@ STEPS: dict[str, Callable[[Path, Path, int], None]] = {
 }
 
 
-def _report(seconds: float) -> None:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _report(seconds: float, cpu: float) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "rss_mib": peak}), flush=True)
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rss_mib": peak}), flush=True)
     sys.exit(0)
 
 
 def child(step: str, source: Path, work: Path, rows: int) -> None:
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _cpu()
     STEPS[step](source, work, rows)
-    _report(time.perf_counter() - began)  # the tool step reports its own time
+    _report(time.perf_counter() - began, _cpu() - cpu)  # the tool step reports its own
 
 
-def measure(step: str, source: Path, rows: int, repeat: int) -> tuple[float, float]:
-    """Median seconds and largest peak RSS (MiB) of `repeat` fresh processes."""
-    seconds, peaks = [], []
+Figures = tuple[float, float, float]  # wall seconds, CPU seconds, peak RSS MiB
+
+
+def measure(step: str, source: Path, rows: int, repeat: int) -> Figures:
+    """Median wall and CPU seconds and largest peak RSS (MiB) of `repeat` fresh processes."""
+    seconds, cpus, peaks = [], [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as work:
             command = [sys.executable, "-m", "bench.bench_ingest", "--child", step]
@@ -217,11 +225,12 @@ def measure(step: str, source: Path, rows: int, repeat: int) -> tuple[float, flo
             raise SystemExit(f"{step} failed at {rows:,} rows:\n{done.stderr}")
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         seconds.append(figures["seconds"])
+        cpus.append(figures["cpu"])
         peaks.append(figures["rss_mib"])
-    return statistics.median(seconds), max(peaks)
+    return statistics.median(seconds), statistics.median(cpus), max(peaks)
 
 
-def run(rows: int) -> dict[str, tuple[float, float]]:
+def run(rows: int) -> dict[str, Figures]:
     repeat = 3 if rows <= 20_000 else 1
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "bench.xlsx"
@@ -233,30 +242,37 @@ def run(rows: int) -> dict[str, tuple[float, float]]:
         return figures
 
 
-def tables(results: dict[int, dict[str, tuple[float, float]]]) -> str:
+def _floor(figures: dict[str, Figures], at: int) -> float:
+    read = min(figures["read: python-calamine"][at], figures["read: fastexcel"][at])
+    return (
+        read
+        + figures["write: xlsxwriter constant_memory"][at]
+        + figures["insert: sqlite3 executemany, one transaction"][at]
+    )
+
+
+def tables(results: dict[int, dict[str, Figures]]) -> str:
     lines = [
-        "| rows | tool s | floor s | ratio | tool peak RSS MiB | tool rows/s | floor rows/s |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| rows | tool s | floor s | ratio | CPU ratio | tool peak RSS MiB | tool rows/s "
+        "| floor rows/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     parts = [
-        "| rows | step | seconds | peak RSS MiB | share of floor |",
-        "|---:|---|---:|---:|---:|",
+        "| rows | step | seconds | CPU seconds | peak RSS MiB | share of floor |",
+        "|---:|---|---:|---:|---:|---:|",
     ]
     for rows, figures in results.items():
-        read = min(figures["read: python-calamine"][0], figures["read: fastexcel"][0])
-        floor = (
-            read
-            + figures["write: xlsxwriter constant_memory"][0]
-            + figures["insert: sqlite3 executemany, one transaction"][0]
-        )
-        tool, peak = figures["tool: ingest end to end"]
+        floor, floor_cpu = _floor(figures, 0), _floor(figures, 1)
+        tool, tool_cpu, peak = figures["tool: ingest end to end"]
         lines.append(
-            f"| {rows:,} | {tool:.2f} | {floor:.2f} | {tool / floor:.1f} | {peak:,.0f} "
-            f"| {rows / tool:,.0f} | {rows / floor:,.0f} |"
+            f"| {rows:,} | {tool:.2f} | {floor:.2f} | {tool / floor:.1f} "
+            f"| {tool_cpu / floor_cpu:.1f} | {peak:,.0f} | {rows / tool:,.0f} "
+            f"| {rows / floor:,.0f} |"
         )
-        for step, (seconds, rss) in figures.items():
+        for step, (seconds, cpu, rss) in figures.items():
             parts.append(
-                f"| {rows:,} | {step} | {seconds:.2f} | {rss:,.0f} | {seconds / floor:.2f} |"
+                f"| {rows:,} | {step} | {seconds:.2f} | {cpu:.2f} | {rss:,.0f} "
+                f"| {seconds / floor:.2f} |"
             )
     return "\n".join(lines) + "\n\nEach part, in the same run:\n\n" + "\n".join(parts)
 
