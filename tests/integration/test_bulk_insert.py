@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from voucher_batch.ledger import Ledger
 from voucher_batch.ledger import schema as t
@@ -78,3 +79,17 @@ def test_rows_naming_different_columns_are_refused(tmp_path: object) -> None:
     del rows[3]["name"]
     with ledger.engine.begin() as conn, pytest.raises(ValueError, match="different columns"):
         insert_rows(conn, t.customer_versions, rows)
+
+
+def test_a_refused_row_raises_as_sqlalchemy_raises_it(ledger_url: str) -> None:
+    """A row the database refuses (here: a batch that does not exist) fails the whole
+    insert with SQLAlchemy's IntegrityError, which the ledger translates as usual."""
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    with ledger.engine.begin() as conn:
+        _batch(conn, 1)
+        rows = _customers(1)
+        rows[-1]["batch_id"] = 999
+        with pytest.raises(IntegrityError):
+            insert_rows(conn, t.customer_versions, rows)
+        conn.rollback()
