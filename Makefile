@@ -44,7 +44,8 @@ samples: $(STAMP)
 clean:
 	rm -rf build reports/*.xlsx reports/*.html .pytest_cache .mypy_cache
 
+# BENCH_FULL=1 adds a full Excel sheet (1,048,575 request rows) to the ingest figures: long.
 bench: $(STAMP)
-	$(BIN)/python -m bench.bench_ingest $(BENCH_ROWS)
+	$(BIN)/python -m bench.bench_ingest --docs docs/benchmarks.md $(BENCH_ROWS)
 	$(BIN)/python -m bench.bench_review $(REVIEW_ROWS)
 	$(BIN)/python -m bench.bench_report $(REPORT_ROWS)

@@ -1,35 +1,54 @@
-"""`make bench`: time an ingest of N request rows against floors measured in the same run.
+"""`make bench`: an ingest of N request rows against the fastest pipeline for the same work.
 
-Floors are what the libraries themselves cost on this machine for the same rows: openpyxl
-loading and iterating the input (the reader the tool uses), and xlsxwriter writing a sheet
-of the same size (the writer the tool uses). Figures are reported as ratios to those
-floors so that they mean the same on a faster or slower machine.
+The floor is what the fastest available parts cost for the same rows, measured in the same
+run on the same machine, each in a fresh process:
 
-Usage: python bench/bench_ingest.py [ROWS ...]   (default: 10000 100000)
+- read: the same sheets read to Python values by python-calamine, and to Arrow columns by
+  fastexcel (the faster of the two counts);
+- write: the same rows with the appended decision columns written by xlsxwriter in
+  constant_memory mode, with one number format per column;
+- insert: the same rows inserted into SQLite with `executemany` in one transaction.
+
+floor = fastest read + write + insert. The tool's figure is `services.ingest` end to end
+(read, check, decide, record, decision workbook and HTML report) on a fresh SQLite ledger.
+The ratio tool / floor means the same on a faster or slower (or busier) machine. openpyxl
+reading the same file (read-only mode, values) is kept as a second reference. Peak RSS is
+the child process's `ru_maxrss`, imports included.
+
+Usage: python -m bench.bench_ingest [--docs PATH] [ROWS ...]   (default: 10000 100000;
+BENCH_FULL=1 adds a full Excel sheet, 1,048,575 rows: long)
 """
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+import resource
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
+from importlib import metadata
 from pathlib import Path
 
-import openpyxl
 import xlsxwriter
 
-from voucher_batch import services
-from voucher_batch.ledger import Ledger
-from voucher_batch.workbook.reader import read_workbook
 from voucher_batch.workbook.sheets import REQUESTS
-from voucher_batch.workbook.validation import check_sheet
 
 AS_OF = date(2026, 11, 2)
 HEADERS = [c.name for c in REQUESTS.columns]
 CUSTOMERS = 500
+FULL_SHEET = 1_048_575
+SHEETS = ("Customers", "Templates", "Requests")
+APPENDED = ["Row", "Decision", "Reason", "Issuance ID", "Amount", "Remaining Quota"]
+LIBRARIES = ("python-calamine", "fastexcel", "xlsxwriter", "openpyxl", "pandas", "pandera")
+SECTION_START = "<!-- bench_ingest: start -->"
+SECTION_END = "<!-- bench_ingest: end -->"
 
 
 def make_input(path: Path, rows: int, prefix: str = "B-") -> None:
@@ -61,83 +80,245 @@ def make_input(path: Path, rows: int, prefix: str = "B-") -> None:
     book.close()
 
 
-def floor_read(path: Path) -> None:
-    wb = openpyxl.load_workbook(path, data_only=True)
-    for ws in wb.worksheets:
+# ---- the steps, each run in a child process ------------------------------------------------
+
+
+def read_calamine(source: Path, work: Path, rows: int) -> None:
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(source))
+    for name in SHEETS:
+        book.get_sheet_by_name(name).to_python()
+
+
+def read_fastexcel(source: Path, work: Path, rows: int) -> None:
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(source))
+    for name in SHEETS:
+        reader.load_sheet(name)  # every cell into Arrow columns (no Python objects)
+
+
+def read_openpyxl(source: Path, work: Path, rows: int) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    for ws in book.worksheets:
         for _row in ws.iter_rows(values_only=True):
             pass
-
-
-def floor_write(path: Path, rows: int) -> None:
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    ws = book.add_worksheet("Requests")
-    for i in range(rows + 1):
-        ws.write_row(
-            i,
-            0,
-            [
-                f"B-{i:07d}",
-                "Bench Trial",
-                "100012340000",
-                1000,
-                "2027-01-01",
-                "Trial for the benchmark",
-                "ops.analyst",
-                i,
-                "Pending approval",
-                "",
-                f"ISS-{i:06d}",
-                10,
-                0,
-            ],
-        )
     book.close()
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    samples = []
+def write_xlsxwriter(source: Path, work: Path, rows: int) -> None:
+    book = xlsxwriter.Workbook(str(work / "floor.xlsx"), {"constant_memory": True})
+    amount = book.add_format({"num_format": "#,##0"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    formats = [None, None, None, amount, day, None, None, None, None, None, None, amount, amount]
+    ws = book.add_worksheet("Requests")
+    ws.write_row(0, 0, [*HEADERS, *APPENDED])
+    for c, fmt in enumerate(formats):
+        ws.set_column(c, c, 14, fmt)
+    when = datetime(2027, 1, 1)
+    for i in range(rows):
+        r = i + 1
+        ws.write_string(r, 0, f"B-{i:07d}")
+        ws.write_string(r, 1, "Bench Trial")
+        ws.write_string(r, 2, f"{100012340000 + i % CUSTOMERS}")
+        ws.write_number(r, 3, 1000 + i % 97, amount)
+        ws.write_datetime(r, 4, when, day)
+        ws.write_string(r, 5, "Trial for the benchmark")
+        ws.write_string(r, 6, "ops.analyst")
+        ws.write_number(r, 7, r + 1)
+        ws.write_string(r, 8, "Pending approval")
+        ws.write_string(r, 10, f"ISS-{i + 1:06d}")
+        ws.write_number(r, 11, 10, amount)
+        ws.write_number(r, 12, rows * 10 - 10 * (i + 1), amount)
+    book.close()
+
+
+def insert_sqlite(source: Path, work: Path, rows: int) -> None:
+    db = sqlite3.connect(work / f"floor-{time.perf_counter_ns()}.sqlite3")
+    db.execute(
+        "CREATE TABLE issuances (id INTEGER PRIMARY KEY, issuance_id TEXT UNIQUE, "
+        "request_id TEXT UNIQUE, template TEXT, customer_uin TEXT, amount INTEGER, "
+        "revenue INTEGER, conversion_date TEXT, reason TEXT, requested_by TEXT)"
+    )
+    with db:
+        db.executemany(
+            "INSERT INTO issuances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    i + 1,
+                    f"ISS-{i + 1:06d}",
+                    f"B-{i:07d}",
+                    "bench trial",
+                    f"{100012340000 + i % CUSTOMERS}",
+                    10,
+                    1000 + i % 97,
+                    "2027-01-01",
+                    "Trial for the benchmark",
+                    "ops.analyst",
+                )
+                for i in range(rows)
+            ),
+        )
+    db.close()
+
+
+def ingest_tool(source: Path, work: Path, rows: int) -> None:
+    from voucher_batch import services
+    from voucher_batch.ledger import Ledger
+
+    ctx = services.Context(Ledger(str(work / "ledger.sqlite3")), "ops.lead", AS_OF)
+    ctx.ledger.init()
+    services.quota_change(ctx, "grant", rows * 10, "sales.rep", "", "")
+    began, cpu = time.perf_counter(), _cpu()
+    result = services.ingest(ctx, source, work / "out")
+    elapsed, cpu = time.perf_counter() - began, _cpu() - cpu
+    assert result.refused == 0 and result.recorded
+    _report(elapsed, cpu)
+
+
+STEPS: dict[str, Callable[[Path, Path, int], None]] = {
+    "read: python-calamine": read_calamine,
+    "read: fastexcel": read_fastexcel,
+    "read: openpyxl read-only (reference)": read_openpyxl,
+    "write: xlsxwriter constant_memory": write_xlsxwriter,
+    "insert: sqlite3 executemany, one transaction": insert_sqlite,
+    "tool: ingest end to end": ingest_tool,
+}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _report(seconds: float, cpu: float) -> None:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rss_mib": peak}), flush=True)
+    sys.exit(0)
+
+
+def child(step: str, source: Path, work: Path, rows: int) -> None:
+    began, cpu = time.perf_counter(), _cpu()
+    STEPS[step](source, work, rows)
+    _report(time.perf_counter() - began, _cpu() - cpu)  # the tool step reports its own
+
+
+Figures = tuple[float, float, float]  # wall seconds, CPU seconds, peak RSS MiB
+
+
+def measure(step: str, source: Path, rows: int, repeat: int) -> Figures:
+    """Median wall and CPU seconds and largest peak RSS (MiB) of `repeat` fresh processes."""
+    seconds, cpus, peaks = [], [], []
     for _ in range(repeat):
-        began = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples)
+        with tempfile.TemporaryDirectory() as work:
+            command = [sys.executable, "-m", "bench.bench_ingest", "--child", step]
+            done = subprocess.run(
+                [*command, str(source), work, str(rows)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise SystemExit(f"{step} failed at {rows:,} rows:\n{done.stderr}")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        seconds.append(figures["seconds"])
+        cpus.append(figures["cpu"])
+        peaks.append(figures["rss_mib"])
+    return statistics.median(seconds), statistics.median(cpus), max(peaks)
 
 
-def run(rows: int, repeat: int) -> dict[str, float]:
+def run(rows: int) -> dict[str, Figures]:
+    repeat = 3 if rows <= 20_000 else 1
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        source = root / "bench.xlsx"
+        source = Path(folder) / "bench.xlsx"
         make_input(source, rows)
-        figures = {
-            "floor: openpyxl read": timed(lambda: floor_read(source), repeat),
-            "floor: xlsxwriter write": timed(lambda: floor_write(root / "w.xlsx", rows), repeat),
-        }
-        book = read_workbook(source)
-        figures["read_workbook"] = timed(lambda: read_workbook(source), repeat)
-        figures["check sheets"] = timed(lambda: [check_sheet(s) for s in book.sheets], repeat)
-
-        def ingest_fresh() -> None:
-            ledger_path = root / f"l-{time.perf_counter_ns()}.sqlite3"
-            ctx = services.Context(Ledger(str(ledger_path)), "ops.lead", AS_OF)
-            ctx.ledger.init()
-            services.quota_change(ctx, "grant", rows * 10, "sales.rep", "", "")
-            result = services.ingest(ctx, source, root / "out")
-            assert result.refused == 0 and result.recorded
-
-        figures["ingest end to end"] = timed(ingest_fresh, repeat)
+        figures = {}
+        for step in STEPS:
+            figures[step] = measure(step, source, rows, repeat)
+            print(f"  {rows:,} {step}: {figures[step][0]:.2f} s", file=sys.stderr, flush=True)
         return figures
 
 
+def _floor(figures: dict[str, Figures], at: int) -> float:
+    read = min(figures["read: python-calamine"][at], figures["read: fastexcel"][at])
+    return (
+        read
+        + figures["write: xlsxwriter constant_memory"][at]
+        + figures["insert: sqlite3 executemany, one transaction"][at]
+    )
+
+
+def tables(results: dict[int, dict[str, Figures]]) -> str:
+    lines = [
+        "| rows | tool s | floor s | ratio | CPU ratio | tool peak RSS MiB | tool rows/s "
+        "| floor rows/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    parts = [
+        "| rows | step | seconds | CPU seconds | peak RSS MiB | share of floor |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for rows, figures in results.items():
+        floor, floor_cpu = _floor(figures, 0), _floor(figures, 1)
+        tool, tool_cpu, peak = figures["tool: ingest end to end"]
+        lines.append(
+            f"| {rows:,} | {tool:.2f} | {floor:.2f} | {tool / floor:.1f} "
+            f"| {tool_cpu / floor_cpu:.1f} | {peak:,.0f} | {rows / tool:,.0f} "
+            f"| {rows / floor:,.0f} |"
+        )
+        for step, (seconds, cpu, rss) in figures.items():
+            parts.append(
+                f"| {rows:,} | {step} | {seconds:.2f} | {cpu:.2f} | {rss:,.0f} "
+                f"| {seconds / floor:.2f} |"
+            )
+    return "\n".join(lines) + "\n\nEach part, in the same run:\n\n" + "\n".join(parts)
+
+
+def machine() -> str:
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{date.today().isoformat()}, {os.cpu_count()} cores, load average {load} at the end, "
+        f"Python {platform.python_version()}, {', '.join(versions)}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def write_docs(path: Path, text: str) -> None:
+    body = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    section = f"{SECTION_START}\n{text}\n{SECTION_END}"
+    if SECTION_START in body and SECTION_END in body:
+        head, rest = body.split(SECTION_START, 1)
+        body = head + section + rest.split(SECTION_END, 1)[1]
+    else:
+        body = body.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(body, encoding="utf-8")
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--child"]:
+        step, source, work, rows = argv[1:5]
+        child(step, Path(source), Path(work), int(rows))
+        return
+    docs = None
+    if argv[:1] == ["--docs"]:
+        docs, argv = Path(argv[1]), argv[2:]
     sizes = [int(a) for a in argv] or [10_000, 100_000]
-    print("| rows | step | seconds | ratio to floor (read + write) |")
-    print("|---:|---|---:|---:|")
-    for rows in sizes:
-        repeat = 3 if rows <= 20_000 else 1
-        figures = run(rows, repeat)
-        floor = figures["floor: openpyxl read"] + figures["floor: xlsxwriter write"]
-        for step, seconds in figures.items():
-            print(f"| {rows:,} | {step} | {seconds:.2f} | {seconds / floor:.2f} |", flush=True)
+    if os.environ.get("BENCH_FULL") == "1" and FULL_SHEET not in sizes:
+        sizes.append(FULL_SHEET)
+    results = {rows: run(rows) for rows in sizes}
+    text = f"### Ingest: {machine()}\n\n{tables(results)}"
+    print(text)
+    if docs is not None:
+        write_docs(docs, text)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ BUSY_TIMEOUT = "VOUCHER_BATCH_BUSY_TIMEOUT"  # seconds a writer waits for the le
 DEFAULT_BUSY_TIMEOUT = 30.0
 MAX_BUSY_TIMEOUT = 86_400.0  # a day; longer waits are a mistake, and drivers overflow
 MAX_ROWS = "VOUCHER_BATCH_MAX_ROWS"  # rows a sheet may hold
-DEFAULT_MAX_ROWS = 1_000_000  # Excel itself stops at 1,048,576
+DEFAULT_MAX_ROWS = 1_048_576  # a full Excel sheet: a header and 1,048,575 data rows
 PAUSE_SECONDS = "VOUCHER_BATCH_PAUSE_SECONDS"  # how long a checkpoint pause lasts
 DEFAULT_PAUSE_SECONDS = 60.0
 # Variables whose empty value would otherwise fall back to a default without a word.

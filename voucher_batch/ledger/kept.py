@@ -26,6 +26,7 @@ from sqlalchemy import Connection, func, select
 from ..domain.quota import Balance
 from ..domain.vocabulary import count_key
 from . import schema as t
+from .bulk import insert_rows
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def insert_kept(conn: Connection, batch_id: int, kept: KeptBatch) -> None:
             ],
         )
     if kept.rows:
-        conn.execute(t.batch_rows.insert(), [_row_params(batch_id, r) for r in kept.rows])
+        insert_rows(conn, t.batch_rows, [_row_params(batch_id, r) for r in kept.rows])
 
 
 def _row_params(batch_id: int, r: KeptRow) -> dict[str, object]:

@@ -34,6 +34,7 @@ from ..domain.quota import Balance, Totals
 from ..domain.review import NewDecision
 from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
+from .bulk import insert_rows
 from .common import chunks, current_issuances, latest_event_ids, template_from_row
 from .kept import KeptBatch, insert_kept
 from .listings import ListingReads, VoucherRecord
@@ -317,8 +318,9 @@ class UnitOfWork(HistoryReads, ListingReads):
         stamp = now()
         batch_id = self._add_batch(info, stamp)
         if outcome.customers:
-            self.conn.execute(
-                t.customer_versions.insert(),
+            insert_rows(
+                self.conn,
+                t.customer_versions,
                 [
                     {
                         "uin": c.uin,
@@ -332,8 +334,9 @@ class UnitOfWork(HistoryReads, ListingReads):
                 ],
             )
         if outcome.templates:
-            self.conn.execute(
-                t.template_versions.insert(),
+            insert_rows(
+                self.conn,
+                t.template_versions,
                 [
                     {**_template_row(tpl), "batch_id": batch_id, "recorded_at": stamp}
                     for tpl in outcome.templates
@@ -370,9 +373,10 @@ class UnitOfWork(HistoryReads, ListingReads):
                         "recorded_at": stamp,
                     }
                 )
-            self.conn.execute(t.issuances.insert(), rows)
-            self.conn.execute(
-                t.issuance_events.insert(),
+            insert_rows(self.conn, t.issuances, rows)
+            insert_rows(
+                self.conn,
+                t.issuance_events,
                 [
                     {
                         "issuance": r["id"],
@@ -397,8 +401,9 @@ class UnitOfWork(HistoryReads, ListingReads):
                     )
                 ).all()
             )
-            self.conn.execute(
-                t.issuance_events.insert(),
+            insert_rows(
+                self.conn,
+                t.issuance_events,
                 [
                     {
                         "issuance": pks[d.issuance_id],

@@ -390,8 +390,14 @@ def _shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
             if item.tag == _SST_ITEM:
                 if len(strings) >= MAX_SHARED_STRINGS:
                     raise InputFileError(too_many)
-                strings.append(Text.from_tree(item).content.replace("x005F_", ""))
+                strings.append(_unescape(Text.from_tree(item).content))
     return strings
+
+
+def _unescape(text: str) -> str:
+    """Text as written, from the XML of a cell: `_x005F_` is the escape of "_" that writers
+    put before text looking like an escape (`_x0041_` is stored `_x005F_x0041_`)."""
+    return text.replace("_x005F_", "_") if "_x005F_" in text else text
 
 
 def _stream_children(stream: IO[bytes], file_name: str, part: str) -> Iterator[Any]:
@@ -627,6 +633,8 @@ def _take_row(
         parsed = parser.parse_cell(child)
         issue = _formula_issue(child)
         value = parsed["value"]
+        if child.get("t") == "inlineStr" and isinstance(value, str):
+            value = _unescape(value)  # as the shared strings are
         if value is None and issue is None:
             continue
         r, c = int(parsed["row"]), int(parsed["column"])

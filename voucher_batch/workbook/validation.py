@@ -268,6 +268,8 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
     spec: SheetSpec = sheet.spec
     checked: list[CheckedRow] = []
     known = set(sheet.mapping.values())
+    # where each contract column is, found once a sheet (not once a cell)
+    columns = [(column, sheet.position(column.name)) for column in spec.columns]
     for raw in sheet.rows:
         out = CheckedRow(raw.row, {})
         if raw.hidden:
@@ -281,8 +283,7 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
                     "the row is hidden in the workbook; unhide it to submit it (section 2)",
                 )
             )
-        for column in spec.columns:
-            pos = sheet.position(column.name)
+        for column, pos in columns:
             value = raw.values[pos] if pos is not None else None
             typed: object = None
             if pos is not None and pos in raw.issues:

@@ -146,20 +146,62 @@ def _width(value: object) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
+def _column_formats(fmts: _Formats, num_format: str | None, tinted: bool) -> dict[type, Any]:
+    """The format of each plain value type in one column (as `write_value` chooses them)."""
+    return {
+        str: fmts.get(None, tinted),
+        int: fmts.get(num_format or AMOUNT_FORMAT, tinted),
+        float: fmts.get(num_format, tinted),
+    }
+
+
+def _comment(ws: Worksheet, r_c: tuple[int, int], text: str) -> None:
+    ws.write_comment(r_c[0] + 1, r_c[1], fit_cell(text), {"x_scale": 2, "y_scale": 1.5})
+
+
 def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None:
+    """One sheet, written row by row (the workbook may stream rows to disk as it goes).
+
+    Text, whole numbers and finite floats, nearly all of a decision table, are written by
+    their column's precomputed format; any other value goes through `write_value`."""
     ws = book.add_worksheet(table.title)
     widths = [max(8, min(MAX_WIDTH, len(h) + 2)) for h in table.headers]
     for c, header in enumerate(table.headers):
         ws.write_string(0, c, header, fmts.header)
     formats = table.formats or [None] * len(table.headers)
+    plain = [
+        [
+            _column_formats(fmts, formats[c] if c < len(formats) else None, tinted)
+            for c in range(len(table.headers))
+        ]
+        for tinted in (False, True)
+    ]
+    write_string, write_number = ws.write_string, ws.write_number
+    width = len(table.headers)
+    notes: dict[int, list[tuple[int, int]]] = {}
+    for r_c in sorted(table.comments):
+        notes.setdefault(r_c[0], []).append(r_c)
     for i, row in enumerate(table.rows):
         tinted = bool(table.highlight and table.highlight[i])
+        by_column = plain[tinted]
+        r = i + 1
         for c, value in enumerate(row):
-            write_value(ws, i + 1, c, value, fmts, formats[c] if c < len(formats) else None, tinted)
+            fmt = by_column[c] if c < width else None
+            if fmt is not None and type(value) is str and value:
+                text = value if len(value) <= CELL_MAX_CHARS else fit_cell(value)
+                write_string(r, c, text, fmt[str])
+            elif fmt is not None and type(value) is int and abs(value) < EXACT_LIMIT:
+                write_number(r, c, value, fmt[int])
+            elif fmt is not None and type(value) is float and math.isfinite(value):
+                write_number(r, c, value, fmt[float])
+            else:
+                write_value(ws, r, c, value, fmts, formats[c] if c < len(formats) else None, tinted)
             if i < 500 and c < len(widths):
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
-    for (r, c), text in table.comments.items():
-        ws.write_comment(r + 1, c, fit_cell(text), {"x_scale": 2, "y_scale": 1.5})
+        for r_c in notes.get(i, ()):  # before the row is flushed: earlier rows are closed
+            _comment(ws, r_c, table.comments[r_c])
+    for r_c in sorted(k for k in table.comments if k[0] >= len(table.rows)):
+        _comment(ws, r_c, table.comments[r_c])
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.freeze_panes(1, 0)
@@ -167,11 +209,20 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
         ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
 
 
-def new_book(path: Path) -> xlsxwriter.Workbook:
-    """An xlsxwriter workbook that never turns strings into formulas, numbers or links."""
+def new_book(path: Path, constant_memory: bool = False) -> xlsxwriter.Workbook:
+    """An xlsxwriter workbook that never turns strings into formulas, numbers or links.
+
+    `constant_memory` streams each row to disk once the next one starts (strings inline,
+    no shared strings table): memory stays flat however many rows, but rows must be
+    written in order, top to bottom, as `write_table` does."""
     return xlsxwriter.Workbook(
         str(path),
-        {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+        {
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "constant_memory": constant_memory,
+        },
     )
 
 
@@ -179,7 +230,7 @@ def write_workbook(path: Path, tables: Sequence[Table], replace: bool = False) -
     """Write `tables` as sheets of one workbook at `path`, atomically; an existing file at
     `path` is replaced only with `replace` (else FileExistsError)."""
     with atomic_path(path, replace) as tmp:
-        book = new_book(tmp)
+        book = new_book(tmp, constant_memory=True)
         fmts = _Formats(book)
         for n, table in enumerate(tables, start=1):
             write_table(book, fmts, table)

@@ -1,0 +1,95 @@
+"""Rows appended by `insert_rows` are stored exactly as SQLAlchemy's own INSERT stores them,
+on a real ledger (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from voucher_batch.ledger import Ledger
+from voucher_batch.ledger import schema as t
+from voucher_batch.ledger.bulk import insert_rows
+
+
+def _batch(conn: object, n: int) -> None:
+    conn.execute(  # type: ignore[attr-defined]
+        t.batches.insert().values(
+            id=n,
+            kind="ingest",
+            file_name=f"b{n}.xlsx",
+            file_sha256="0" * 64,
+            operator="ops.lead",
+            business_date=date(2026, 11, 2),
+            recorded_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+            counts="{}",
+            seq=n,
+        )
+    )
+
+
+def _customers(batch: int) -> list[dict[str, object]]:
+    return [
+        {
+            "uin": f"10001234000{i}",
+            "name": "Déjà vu, ünïcode" if i % 2 else f"Customer {i}",
+            "bound_since": date(2025, 1, 1 + i) if i % 3 else None,
+            "status": "bound",
+            "batch_id": batch,
+            # whole seconds and microseconds: stored text must not depend on either
+            "recorded_at": datetime(2026, 11, 2, 9, 30, i % 2 * 5, i * 7, tzinfo=UTC),
+        }
+        for i in range(5)
+    ]
+
+
+def test_bulk_rows_read_back_as_sqlalchemy_rows(ledger_url: str) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    with ledger.engine.begin() as conn:
+        _batch(conn, 1)
+        _batch(conn, 2)
+        conn.execute(t.customer_versions.insert(), _customers(1))  # SQLAlchemy's way
+        insert_rows(conn, t.customer_versions, _customers(2))  # the bulk way
+        ev = t.customer_versions
+        columns = [c for c in ev.c if c.key not in ("id", "batch_id")]
+        by_batch = {
+            b: [tuple(r) for r in conn.execute(select(*columns).where(ev.c.batch_id == b))]
+            for b in (1, 2)
+        }
+        if conn.dialect.name == "sqlite":  # and the very text stored
+            raw = {
+                b: conn.exec_driver_sql(
+                    "SELECT bound_since, recorded_at FROM customer_versions WHERE batch_id = ?",
+                    (b,),
+                ).all()
+                for b in (1, 2)
+            }
+            assert raw[1] == raw[2]
+        conn.rollback()
+    assert by_batch[1] == by_batch[2] and len(by_batch[1]) == 5
+
+
+def test_rows_naming_different_columns_are_refused(tmp_path: object) -> None:
+    ledger = Ledger(f"{tmp_path}/ledger.sqlite3")
+    ledger.init()
+    rows = _customers(1)
+    del rows[3]["name"]
+    with ledger.engine.begin() as conn, pytest.raises(ValueError, match="different columns"):
+        insert_rows(conn, t.customer_versions, rows)
+
+
+def test_a_refused_row_raises_as_sqlalchemy_raises_it(ledger_url: str) -> None:
+    """A row the database refuses (here: a batch that does not exist) fails the whole
+    insert with SQLAlchemy's IntegrityError, which the ledger translates as usual."""
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    with ledger.engine.begin() as conn:
+        _batch(conn, 1)
+        rows = _customers(1)
+        rows[-1]["batch_id"] = 999
+        with pytest.raises(IntegrityError):
+            insert_rows(conn, t.customer_versions, rows)
+        conn.rollback()
