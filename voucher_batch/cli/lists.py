@@ -5,38 +5,30 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
-from typing import Any
 
 import click
 
-from ..services.context import printable
-from ..services.queries import choice_code
-from ..services.queries import templates_list as list_templates
-from ..services.queries import vouchers_list as list_vouchers
+from ..services.vocabulary import printable
 from .app import context_of, main, say
-
-
-def _choice(column: str) -> Any:
-    def convert(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = choice_code(column, value)
-        if code is None:
-            raise click.BadParameter(f"'{value}' is not a {column}")
-        return code
-
-    return convert
+from .options import DropdownChoice
 
 
 @main.group()
 def templates() -> None:
-    """Query voucher templates."""
+    """Query voucher templates.
+
+    \b
+    Example:
+      voucher-batch templates list --usage "Product trial" --editable
+    """
 
 
 @templates.command("list")
-@click.option("--name", help="Part of the template name (case-insensitive).")
-@click.option("--usage", callback=_choice("Usage"), help="Product trial | Customer offer.")
-@click.option("--payment-mode", callback=_choice("Payment Mode"), help="All | Prepaid | Postpaid.")
+@click.option("--name", metavar="TEXT", help="Part of the template name (case-insensitive).")
+@click.option("--usage", type=DropdownChoice("Usage"), help="Templates of this usage.")
+@click.option(
+    "--payment-mode", type=DropdownChoice("Payment Mode"), help="Templates of this payment mode."
+)
 @click.option("--locked/--editable", default=None, help="Only locked or only editable ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_context
@@ -48,7 +40,14 @@ def templates_list(
     locked: bool | None,
     as_json: bool,
 ) -> None:
-    """List templates with their lock state and issued count (R6)."""
+    """List templates with their lock state and issued count (R6).
+
+    \b
+    Example:
+      voucher-batch templates list --payment-mode prepaid --json
+    """
+    from ..services.queries import templates_list as list_templates
+
     rows = list_templates(context_of(ctx), name, usage, payment_mode, locked)
     if as_json:
         say(json.dumps([asdict(r) for r in rows], ensure_ascii=False))
@@ -65,13 +64,22 @@ def templates_list(
 
 @main.group()
 def vouchers() -> None:
-    """Query issued vouchers."""
+    """Query issued vouchers.
+
+    \b
+    Example:
+      voucher-batch vouchers list --status pending
+    """
 
 
 @vouchers.command("list")
-@click.option("--status", type=click.Choice(["pending", "approved", "rejected"]))
-@click.option("--customer", help="Customer UIN.")
-@click.option("--template", help="Template name (compared as in R4).")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
+    help="Only issuances in this status.",
+)
+@click.option("--customer", metavar="UIN", help="Customer UIN.")
+@click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_context
 def vouchers_list(
@@ -81,7 +89,14 @@ def vouchers_list(
     template: str | None,
     as_json: bool,
 ) -> None:
-    """List issuances with status, decision date and validity."""
+    """List issuances with status, decision date and validity.
+
+    \b
+    Example:
+      voucher-batch vouchers list --customer 100012340001 --json
+    """
+    from ..services.queries import vouchers_list as list_vouchers
+
     rows = list_vouchers(context_of(ctx), status, customer, template)
     if as_json:
         say(
