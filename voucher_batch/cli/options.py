@@ -62,7 +62,7 @@ def source_of(ctx: click.Context, name: str) -> str:
         return "option"
     if source is ParameterSource.ENVIRONMENT:
         param = next(p for p in ctx.command.params if p.name == name)
-        return f"environment ({envvar_of(ctx, param)})"
+        return f"environment, {envvar_of(ctx, param)}"
     if source is ParameterSource.DEFAULT_MAP:
         return "configuration file"
     return "default"
