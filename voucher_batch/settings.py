@@ -122,10 +122,10 @@ def config_path() -> Path | None:
             raise ConfigurationError(
                 f"{CONFIG} is {given!r}, which is not a file; fix it or unset it"
             )
-        return path
+        return path.absolute()
     for path in (Path(CONFIG_NAME), user_config_dir() / CONFIG_NAME):
         if path.is_file():
-            return path
+            return path.absolute()
     return None
 
 

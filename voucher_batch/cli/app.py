@@ -59,7 +59,9 @@ class VoucherGroup(click.Group):
             try:
                 config = settings.load_config()
             except ConfigurationError as exc:
-                raise SettingError(exc.message) from None
+                if not extra.get("resilient_parsing"):
+                    raise SettingError(exc.message) from None
+                config = settings.Config()  # completing a word: never an error
             extra["default_map"] = config_defaults(self, config.values)
             ctx = super().make_context(info_name, args, parent, **extra)
             ctx.meta["config"] = config

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
+from click.shell_completion import CompletionItem
 
 from ..services import vocabulary
 
@@ -146,6 +147,12 @@ class DropdownChoice(click.Choice[str]):
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
         return "[" + "|".join(self.choices) + "]"
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        start = incomplete.casefold()
+        return [CompletionItem(c) for c in self.choices if c.casefold().startswith(start)]
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         code = vocabulary.choice_code(self.column, str(value))
