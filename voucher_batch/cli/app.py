@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -119,22 +119,35 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: date | None) 
     return date.today() if value is None else value
 
 
+@dataclass(frozen=True)
+class Given:
+    """Who acts, on which ledger, at which business date, as the options gave them. The
+    command's `Context` (and with it the data stack) is built from these only when the
+    command runs, so that `COMMAND --help` loads nothing."""
+
+    ledger: str
+    operator: str
+    as_of: date
+
+
+def _operator(value: str) -> str:
+    if not value.strip():
+        raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
+    return value.strip()
+
+
 def _override(field: str) -> Any:
     """A global option given after the command name overrides the one before it."""
 
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         if value is None or ctx.get_parameter_source(field) is not _COMMANDLINE:
             return  # a variable is read once, by the group
-        current = context_of(ctx)
-        if field == "ledger":
-            ctx.obj = replace(current, ledger=open_ledger_for(ctx, value))
-        elif field == "as_of":
-            ctx.obj = replace(current, business_date=value)
+        given: Given = ctx.obj
+        if field == "as_of":
             ctx.meta["as_of_given"] = True
-        else:
-            if not value.strip():
-                raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
-            ctx.obj = replace(current, operator=value.strip())
+        elif field == "operator":
+            value = _operator(value)
+        ctx.obj = replace(given, **{field: value})
 
     return callback
 
@@ -198,8 +211,15 @@ def open_ledger_for(ctx: click.Context, url: str) -> Any:
 
 
 def context_of(ctx: click.Context) -> Context:
-    obj: Context = ctx.obj
-    return obj
+    """The command's context: built on first use from what the options gave (the ledger
+    is opened then, and closed when the command ends)."""
+    from ..services.context import Context
+
+    if isinstance(ctx.obj, Given):
+        given = ctx.obj
+        ctx.obj = Context(open_ledger_for(ctx, given.ledger), given.operator, given.as_of)
+    built: Context = ctx.obj
+    return built
 
 
 def tty_progress(message: str) -> None:
@@ -254,9 +274,5 @@ def main(ctx: click.Context, ledger: str, as_of: date, operator: str) -> None:
     Every option can also be set by the environment variable its help names, and
     `ledger`, `operator`, `calendar` and `out_dir` by a voucher-batch.toml file
     ('voucher-batch doctor' shows which one is used)."""
-    from ..services.context import Context
-
     settings.check_environment()
-    if not operator.strip():
-        raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
-    ctx.obj = Context(open_ledger_for(ctx, ledger), operator.strip(), as_of)
+    ctx.obj = Given(ledger, _operator(operator), as_of)
