@@ -136,8 +136,8 @@ def load_config() -> Config:
     if path is None:
         return Config()
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        # a byte-order mark (Windows editors write one) is not part of the TOML
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise ConfigurationError(
             f"configuration file {path}: cannot be read ({exc.strerror or exc})"

@@ -104,6 +104,11 @@ def test_option_beats_variable_beats_file_beats_default(tmp_path: Path) -> None:
     assert (facts["ledger"], facts["ledger_source"], code) == (other, "option", 2)
 
 
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    (tmp_path / "voucher-batch.toml").write_text('calendar = "SG"\n', encoding="utf-8-sig")
+    assert _doctor(Cli(tmp_path))[1]["calendar"] == "SG"
+
+
 def test_the_user_folder_and_the_variable_find_a_file(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     user = tmp_path / "user-config" / "voucher-batch"
