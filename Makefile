@@ -1,27 +1,38 @@
-# Set-up: `make demo` and `make test` each create .venv (Python 3.11+) and install first.
+# Set-up: `make demo` creates .venv (Python 3.11+) and installs the tool alone; `make test`
+# adds the test tooling. Both install the versions pinned in constraints.txt (`make lock`
+# writes it again), so two machines get the same packages; a changed pyproject.toml or
+# constraints.txt installs again.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip
+CONSTRAINTS := constraints.txt
+APP := $(VENV)/.installed-app
+TOOLS := $(VENV)/.installed-test
+LOCK_VENV := build/lock-venv
 
-.PHONY: demo test test-fast lint typecheck bench fuzz clean samples schemas
+.PHONY: demo test test-fast lint typecheck bench fuzz clean samples schemas lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(APP): $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e .
+	touch $(APP)
 
-demo: $(STAMP)
+$(TOOLS): $(APP)
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	touch $(TOOLS)
+
+demo: $(APP)
 	$(BIN)/voucher-batch demo --dir build/demo
 
-lint: $(STAMP)
+lint: $(TOOLS)
 	$(BIN)/ruff check voucher_batch tests sample_sheets schemas bench
 	$(BIN)/ruff format --check voucher_batch tests sample_sheets schemas bench
 
-typecheck: $(STAMP)
+typecheck: $(TOOLS)
 	$(BIN)/mypy
 
 test: lint typecheck
@@ -32,20 +43,32 @@ FAST := not postgres and not soffice and not chromium and not fuzz and not slow
 test-fast: lint typecheck
 	$(BIN)/pytest -q -n 2 -m "$(FAST)"
 
-fuzz: $(STAMP)
+fuzz: $(TOOLS)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q tests/fuzz
 
-schemas: $(STAMP)
+schemas: $(TOOLS)
 	$(BIN)/python schemas/generate.py
 
-samples: $(STAMP)
+samples: $(TOOLS)
 	$(BIN)/python sample_sheets/build_sample.py
+
+# Pin every package the tool, its PostgreSQL driver and its tests install, from a fresh
+# environment; commit the new constraints.txt.
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet '.[test,postgres]'
+	{ echo "# Written by 'make lock' (Python $$($(LOCK_VENV)/bin/python -V | cut -d' ' -f2)); do not edit."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude voucher_batch; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(LOCK_VENV)
 
 clean:
 	rm -rf build reports/*.xlsx reports/*.html .pytest_cache .mypy_cache
 
 # BENCH_FULL=1 adds a full Excel sheet (1,048,575 request rows) to the ingest figures: long.
-bench: $(STAMP)
+bench: $(TOOLS)
 	$(BIN)/python -m bench.bench_ingest --docs docs/benchmarks.md $(BENCH_ROWS)
 	$(BIN)/python -m bench.bench_review $(REVIEW_ROWS)
 	$(BIN)/python -m bench.bench_report $(REPORT_ROWS)

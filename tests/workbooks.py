@@ -136,6 +136,8 @@ class Result:
 # Variables no run sees, whatever the test process or the test sets (a developer's
 # VOUCHER_BATCH_DEBUG would turn the one-line error messages under test into tracebacks).
 UNSET = ("VOUCHER_BATCH_DEBUG",)
+# Variables no run sees unless the test sets them: a developer's own configuration file.
+CLEARED = ("VOUCHER_BATCH_CONFIG", "XDG_CONFIG_HOME")
 
 
 class Cli:
@@ -163,6 +165,8 @@ class Cli:
     ) -> Result:
         """Run `voucher-batch ARGS`; a variable given as None is unset for the run."""
         variables: dict[str, str | None] = {
+            # the user's configuration folder is the test's own (empty unless a test fills it)
+            "XDG_CONFIG_HOME": str(self.folder / "user-config"),
             "VOUCHER_BATCH_LEDGER": self.ledger,
             "VOUCHER_BATCH_AS_OF": as_of,
             "VOUCHER_BATCH_OPERATOR": operator,
@@ -229,7 +233,8 @@ def _main() -> click.Command:
 def run_process(args: Sequence[str], variables: Mapping[str, str | None], folder: Path) -> Result:
     """`python -m voucher_batch ARGS` in `folder`, with this environment plus `variables`
     (those given as None unset)."""
-    env = {**os.environ, **{k: v for k, v in variables.items() if v is not None}}
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env.update({k: v for k, v in variables.items() if v is not None})
     for name in (*UNSET, *(k for k, v in variables.items() if v is None)):
         env.pop(name, None)
     proc = sp.run(
@@ -293,7 +298,7 @@ def run_in_process(
     exception the command line let through fails the test with its traceback, as it would
     have reached the user as one."""
     runner = CliRunner()
-    env: dict[str, str | None] = {name: None for name in UNSET}
+    env: dict[str, str | None] = {name: None for name in (*UNSET, *CLEARED)}
     env.update({k: v for k, v in variables.items() if k not in UNSET})
     with _current_folder(folder), _shown_as_in_a_process():
         result = runner.invoke(command, list(args), env=env, prog_name="voucher-batch")

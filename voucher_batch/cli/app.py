@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 import sys
-from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import settings
 from ..errors import ConfigurationError, VoucherBatchError
 from ..services import after_commit
-from ..services.context import DEFAULT_LEDGER, Context, open_ledger, printable
+from .options import (
+    IsoDate,
+    SettingError,
+    config_defaults,
+    out_dir_option,
+    say,
+    show_envvars,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:  # the use cases load when a command runs, not for --help or completion
+    from ..services.context import Context
+
+__all__ = ["context_of", "main", "open_ledger_for", "out_dir_option", "say", "tty_progress"]
 
 
 def _operator_default() -> str:
@@ -34,7 +41,32 @@ def _operator_default() -> str:
 
 
 class VoucherGroup(click.Group):
-    """Turns every known error into one line on stderr and its exit code."""
+    """Turns every known error into one line on stderr and its exit code; the whole tree
+    reads its defaults from the configuration file (settings.load_config)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_envvars(self.params)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if parent is None and "default_map" not in extra:
+            try:
+                config = settings.load_config()
+            except ConfigurationError as exc:
+                if not extra.get("resilient_parsing"):
+                    raise SettingError(exc.message) from None
+                config = settings.Config()  # completing a word: never an error
+            extra["default_map"] = config_defaults(self, config.values)
+            ctx = super().make_context(info_name, args, parent, **extra)
+            ctx.meta["config"] = config
+            return ctx
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         if ctx.parent is None:
@@ -83,81 +115,82 @@ class VoucherGroup(click.Group):
             ctx.exit(2)
 
 
-class SettingError(click.ClickException):
-    """A bad environment variable found while Click parses the options: one line, exit 2
-    (Click would otherwise print a usage text that names an option the user never typed)."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        say(f"voucher-batch: {self.message}", err=True)
+def _parse_date(ctx: click.Context, param: click.Parameter, value: date | None) -> date:
+    return date.today() if value is None else value
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+@dataclass(frozen=True)
+class Given:
+    """Who acts, on which ledger, at which business date, as the options gave them. The
+    command's `Context` (and with it the data stack) is built from these only when the
+    command runs, so that `COMMAND --help` loads nothing."""
+
+    ledger: str
+    operator: str
+    as_of: date
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
-    if value is None or value == "":
-        return date.today()
-    try:
-        # exactly YYYY-MM-DD: fromisoformat alone would also take 20261102 or 2026-W45-1
-        if not _ISO_DATE.fullmatch(value.strip()):
-            raise ValueError(value)
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        source = ctx.get_parameter_source(param.name) if param.name else None
-        if source is click.core.ParameterSource.ENVIRONMENT:
-            raise SettingError(
-                f"VOUCHER_BATCH_AS_OF is {value!r}, not a date (YYYY-MM-DD); fix it or unset it"
-            ) from None
-        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+def _operator(value: str) -> str:
+    if not value.strip():
+        raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
+    return value.strip()
 
 
 def _override(field: str) -> Any:
     """A global option given after the command name overrides the one before it."""
 
-    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-        if value is None:
-            return
-        current: Context = ctx.obj
-        if field == "ledger":
-            ctx.obj = replace(current, ledger=open_ledger_for(ctx, value))
-        elif field == "as_of":
-            ctx.obj = replace(current, business_date=_parse_date(ctx, param, value))
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is None or ctx.get_parameter_source(field) is not _COMMANDLINE:
+            return  # a variable is read once, by the group
+        given: Given = ctx.obj
+        if field == "as_of":
             ctx.meta["as_of_given"] = True
-        else:
-            if not value.strip():
-                raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
-            ctx.obj = replace(current, operator=value.strip())
+        elif field == "operator":
+            value = _operator(value)
+        ctx.obj = replace(given, **{field: value})
 
     return callback
 
 
+_COMMANDLINE = click.core.ParameterSource.COMMANDLINE
+
+
 class VoucherCommand(click.Command):
-    """Every command also accepts the global options after its name."""
+    """Every command also accepts the global options after its name, and shows every
+    option's environment variable in its help."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params += [
             click.Option(
                 ["--ledger"],
+                metavar="URL",
+                envvar="VOUCHER_BATCH_LEDGER",
+                allow_from_autoenv=False,
                 expose_value=False,
                 callback=_override("ledger"),
                 help="Ledger URL or SQLite path (as the global option).",
             ),
             click.Option(
-                ["--as-of"],
+                ["--as-of", "as_of"],
+                type=IsoDate(),
+                envvar="VOUCHER_BATCH_AS_OF",
+                allow_from_autoenv=False,
                 expose_value=False,
                 callback=_override("as_of"),
-                help="Business date YYYY-MM-DD (as the global option).",
+                help="Business date (as the global option).",
             ),
             click.Option(
                 ["--operator"],
+                metavar="NAME",
+                envvar="VOUCHER_BATCH_OPERATOR",
+                allow_from_autoenv=False,
                 expose_value=False,
                 callback=_override("operator"),
                 help="Who is acting (as the global option).",
             ),
         ]
+        show_envvars(self.params)
 
 
 VoucherGroup.command_class = VoucherCommand
@@ -166,36 +199,27 @@ VoucherGroup.command_class = VoucherCommand
 VoucherGroup.group_class = type  # subgroups are VoucherGroups too
 
 
-def say(text: str, err: bool = False) -> None:
-    """Print one line for people (or JSON for scripts): control and bidirectional characters
-    from file names or ledger text are shown as escapes, so nothing printed can be forged
-    (in JSON strings the escape means the same character)."""
-    click.echo(printable(text), err=err)
-
-
-def out_dir_option(help_text: str) -> Callable[[F], F]:
-    """--out-dir, shared by every command that writes files (default ./reports)."""
-    return click.option(
-        "--out-dir",
-        type=click.Path(path_type=Path),
-        default=Path("reports"),
-        show_default=True,
-        help=help_text,
-    )
-
-
 def open_ledger_for(ctx: click.Context, url: str) -> Any:
     """The ledger at `url`, its connections closed when the command ends (whatever way it
     ends), so that nothing outlives the command: a SQLite file is left checkpointed, a
     PostgreSQL server gets its connections back."""
+    from ..services.context import open_ledger
+
     ledger = open_ledger(url)
     ctx.call_on_close(ledger.dispose)
     return ledger
 
 
 def context_of(ctx: click.Context) -> Context:
-    obj: Context = ctx.obj
-    return obj
+    """The command's context: built on first use from what the options gave (the ledger
+    is opened then, and closed when the command ends)."""
+    from ..services.context import Context
+
+    if isinstance(ctx.obj, Given):
+        given = ctx.obj
+        ctx.obj = Context(open_ledger_for(ctx, given.ledger), given.operator, given.as_of)
+    built: Context = ctx.obj
+    return built
 
 
 def tty_progress(message: str) -> None:
@@ -204,32 +228,51 @@ def tty_progress(message: str) -> None:
         print(f"voucher-batch: {message}...", file=sys.stderr, flush=True)
 
 
-@click.group(cls=VoucherGroup, context_settings={"help_option_names": ["-h", "--help"]})
+EXAMPLE = """
+\b
+Example:
+  voucher-batch init
+  voucher-batch quota grant 50000 --by ops.lead --ref CONTRACT-7
+  voucher-batch ingest batch.xlsx --out-dir reports
+"""
+
+
+@click.group(
+    cls=VoucherGroup,
+    epilog=EXAMPLE,
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "VOUCHER_BATCH"},
+)
 @click.option(
     "--ledger",
+    metavar="URL",
     envvar="VOUCHER_BATCH_LEDGER",
-    default=DEFAULT_LEDGER,
+    default=settings.DEFAULT_LEDGER,
     show_default=True,
     help="SQLAlchemy URL or SQLite file path of the ledger.",
 )
 @click.option(
     "--as-of",
     "as_of",
+    type=IsoDate(),
     envvar="VOUCHER_BATCH_AS_OF",
     callback=_parse_date,
-    help="Business date of what is recorded (YYYY-MM-DD, default today).",
+    help="Business date of what is recorded (default today).",
 )
 @click.option(
     "--operator",
+    metavar="NAME",
     envvar="VOUCHER_BATCH_OPERATOR",
     default=_operator_default,
-    help="Who is acting (default: the login name).",
+    show_default="the login name",
+    help="Who is acting.",
 )
 @click.version_option(package_name="voucher_batch")
 @click.pass_context
 def main(ctx: click.Context, ledger: str, as_of: date, operator: str) -> None:
-    """Run cloud-voucher issuance from Excel workbooks against a quota ledger."""
+    """Run cloud-voucher issuance from Excel workbooks against a quota ledger.
+
+    Every option can also be set by the environment variable its help names, and
+    `ledger`, `operator`, `calendar` and `out_dir` by a voucher-batch.toml file
+    ('voucher-batch doctor' shows which one is used)."""
     settings.check_environment()
-    if not operator.strip():
-        raise ConfigurationError("--operator is empty; give who is acting, or leave it out")
-    ctx.obj = Context(open_ledger_for(ctx, ledger), operator.strip(), as_of)
+    ctx.obj = Given(ledger, _operator(operator), as_of)

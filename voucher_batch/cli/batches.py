@@ -7,14 +7,18 @@ from pathlib import Path
 
 import click
 
-from ..services.batches import batch_show
-from ..services.batches import batches_list as list_batches
 from .app import context_of, main, say
 
 
 @main.group()
 def batches() -> None:
-    """Recorded batches: list them, show one, rebuild its outputs."""
+    """Recorded batches: list them, show one, rebuild its outputs.
+
+    \b
+    Example:
+      voucher-batch batches list
+      voucher-batch batches show 3 --out-dir rebuilt
+    """
 
 
 def _counts_text(counts: dict[str, dict[str, int]]) -> str:
@@ -29,7 +33,14 @@ def _counts_text(counts: dict[str, dict[str, int]]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_context
 def batches_list(ctx: click.Context, as_json: bool) -> None:
-    """List every recorded batch, oldest first."""
+    """List every recorded batch, oldest first.
+
+    \b
+    Example:
+      voucher-batch batches list --json
+    """
+    from ..services.batches import batches_list as list_batches
+
     rows = list_batches(context_of(ctx))
     if as_json:
         say(json.dumps([r.as_json() for r in rows], ensure_ascii=False))
@@ -55,6 +66,7 @@ def _batch_id(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 @click.option(
     "--out-dir",
     type=click.Path(path_type=Path),
+    metavar="DIR",
     default=None,
     help="Rebuild the batch's decision workbook and report into this folder.",
 )
@@ -62,7 +74,15 @@ def _batch_id(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 @click.pass_context
 def batches_show(ctx: click.Context, batch_id: int, out_dir: Path | None, as_json: bool) -> None:
     """Show batch ID's facts and counts; with --out-dir, rebuild its outputs (never
-    replacing a file)."""
+    replacing a file).
+
+    \b
+    Example:
+      voucher-batch batches show 3
+      voucher-batch batches show 3 --out-dir rebuilt
+    """
+    from ..services.batches import batch_show
+
     shown = batch_show(context_of(ctx), batch_id, out_dir)
     if as_json:
         say(json.dumps(shown.as_json(), ensure_ascii=False))

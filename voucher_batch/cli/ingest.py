@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..services.blank import sheets_blank
-from ..services.ingest import ingest as run_ingest
 from .app import context_of, main, out_dir_option, say, tty_progress
 from .results import ingest_document, print_json, recorded_then_failed
 
@@ -29,7 +27,15 @@ def ingest(
     all_or_nothing: bool,
     as_json: bool,
 ) -> None:
-    """Apply the Customers, Templates and Requests sheets of WORKBOOK."""
+    """Apply the Customers, Templates and Requests sheets of WORKBOOK.
+
+    \b
+    Example:
+      voucher-batch ingest partner-batch.xlsx --out-dir reports
+      voucher-batch ingest partner-batch.xlsx --dry-run --json
+    """
+    from ..services.ingest import ingest as run_ingest
+
     with recorded_then_failed("ingest", workbook.name, as_json):
         result = run_ingest(
             context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, tty_progress
@@ -49,7 +55,12 @@ def ingest(
 
 @main.group()
 def sheets() -> None:
-    """Workbooks to fill in."""
+    """Workbooks to fill in.
+
+    \b
+    Example:
+      voucher-batch sheets blank --out-dir forms
+    """
 
 
 @sheets.command()
@@ -58,7 +69,14 @@ def blank(out_dir: Path) -> None:
     """Write an empty input workbook with headers, dropdowns and instructions.
 
     An existing workbook is never replaced: the next free name is used
-    (voucher-batch-input-2.xlsx, ...)."""
+    (voucher-batch-input-2.xlsx, ...).
+
+    \b
+    Example:
+      voucher-batch sheets blank --out-dir forms
+    """
+    from ..services.blank import sheets_blank
+
     say(str(sheets_blank(out_dir)))
 
 
@@ -67,6 +85,7 @@ def blank(out_dir: Path) -> None:
     "--dir",
     "directory",
     type=click.Path(path_type=Path),
+    metavar="DIR",
     default=Path("build/demo"),
     show_default=True,
     help="Folder for the demo ledger and outputs: empty, missing, or the demo's own from an "
@@ -74,7 +93,12 @@ def blank(out_dir: Path) -> None:
 )
 @click.pass_context
 def demo(ctx: click.Context, directory: Path) -> None:
-    """Run the whole flow on the sample sheets against a fresh ledger in DIR."""
+    """Run the whole flow on the sample sheets against a fresh ledger in DIR.
+
+    \b
+    Example:
+      voucher-batch demo --dir build/demo
+    """
     from ..services.demo import run_demo
 
     as_of_source = ctx.find_root().get_parameter_source("as_of")

@@ -5,39 +5,20 @@ as of the business date `--as-of` names."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import click
 
-from ..services.queries import LABELS, choice_code, customers_list, quota_history
-from ..services.queries import templates_list as list_templates
-from ..services.queries import vouchers_list as list_vouchers
+from ..services.vocabulary import LABELS
 from .app import context_of, main
+from .options import DropdownChoice, IsoDate
 from .output import Column, emit, given_as_of, output_options
 from .quota import quota
-
-DAY = click.DateTime(["%Y-%m-%d"])
-
-
-def _choice(column: str) -> Any:
-    def convert(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = choice_code(column, value)
-        if code is None:
-            raise click.BadParameter(f"'{value}' is not a {column}")
-        return code
-
-    return convert
 
 
 def _label(kind: str) -> Any:
     return lambda code: LABELS[kind].get(code, code)
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
 
 
 TEMPLATE_COLUMNS = (
@@ -82,20 +63,23 @@ QUOTA_COLUMNS = (
     Column("recorded_at", "Recorded At"),
 )
 
-AS_OF_HELP = " With --as-of D: as the ledger stood at the end of business date D (see the README)."
-
 
 @main.group()
 def templates() -> None:
-    """Query voucher templates."""
+    """Query voucher templates.
+
+    \b
+    Example:
+      voucher-batch templates list --usage "Product trial" --editable
+    """
 
 
-@templates.command(
-    "list", help="List templates with their lock state and issued count (R6)." + AS_OF_HELP
+@templates.command("list")
+@click.option("--name", metavar="TEXT", help="Part of the template name (case-insensitive).")
+@click.option("--usage", type=DropdownChoice("Usage"), help="Templates of this usage.")
+@click.option(
+    "--payment-mode", type=DropdownChoice("Payment Mode"), help="Templates of this payment mode."
 )
-@click.option("--name", help="Part of the template name (case-insensitive).")
-@click.option("--usage", callback=_choice("Usage"), help="Product trial | Customer offer.")
-@click.option("--payment-mode", callback=_choice("Payment Mode"), help="All | Prepaid | Postpaid.")
 @click.option("--locked/--editable", default=None, help="Only locked or only editable ones.")
 @output_options
 @click.pass_context
@@ -108,29 +92,42 @@ def templates_list(
     as_json: bool,
     as_csv: bool,
 ) -> None:
+    """List templates with their lock state and issued count (R6).
+
+    With --as-of D: as the ledger stood at the end of business date D (see the README).
+
+    \b
+    Example:
+      voucher-batch templates list --payment-mode prepaid --json
+    """
+    from ..services.queries import templates_list as list_templates
+
     rows = list_templates(context_of(ctx), name, usage, payment_mode, locked, given_as_of(ctx))
     emit([asdict(r) for r in rows], TEMPLATE_COLUMNS, as_json, as_csv, "no templates")
 
 
 @main.group()
 def vouchers() -> None:
-    """Query issued vouchers."""
+    """Query issued vouchers.
+
+    \b
+    Example:
+      voucher-batch vouchers list --status pending
+    """
 
 
-@vouchers.command(
-    "list", help="List issuances with status, decision date and validity." + AS_OF_HELP
-)
+@vouchers.command("list")
 @click.option(
     "--status",
     type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
     help="pending (Pending approval) | approved | rejected.",
 )
-@click.option("--customer", help="Customer UIN.")
-@click.option("--template", help="Template name (compared as in R4).")
-@click.option("--requested-from", type=DAY, help="Requested on or after this date.")
-@click.option("--requested-to", type=DAY, help="Requested on or before this date.")
-@click.option("--decided-from", type=DAY, help="Decided on or after this date.")
-@click.option("--decided-to", type=DAY, help="Decided on or before this date.")
+@click.option("--customer", metavar="UIN", help="Customer UIN.")
+@click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
+@click.option("--requested-from", type=IsoDate(), help="Requested on or after this date.")
+@click.option("--requested-to", type=IsoDate(), help="Requested on or before this date.")
+@click.option("--decided-from", type=IsoDate(), help="Decided on or after this date.")
+@click.option("--decided-to", type=IsoDate(), help="Decided on or before this date.")
 @output_options
 @click.pass_context
 def vouchers_list(
@@ -138,13 +135,23 @@ def vouchers_list(
     status: str | None,
     customer: str | None,
     template: str | None,
-    requested_from: datetime | None,
-    requested_to: datetime | None,
-    decided_from: datetime | None,
-    decided_to: datetime | None,
+    requested_from: date | None,
+    requested_to: date | None,
+    decided_from: date | None,
+    decided_to: date | None,
     as_json: bool,
     as_csv: bool,
 ) -> None:
+    """List issuances with status, decision date and validity.
+
+    With --as-of D: as the ledger stood at the end of business date D (see the README).
+
+    \b
+    Example:
+      voucher-batch vouchers list --customer 100012340001 --requested-from 2026-11-01 --csv
+    """
+    from ..services.queries import vouchers_list as list_vouchers
+
     for name, start, end in (
         ("requested", requested_from, requested_to),
         ("decided", decided_from, decided_to),
@@ -156,8 +163,8 @@ def vouchers_list(
         status.lower() if status else None,
         customer.strip() if customer else None,
         template,
-        requested=(_day(requested_from), _day(requested_to)),
-        decided=(_day(decided_from), _day(decided_to)),
+        requested=(requested_from, requested_to),
+        decided=(decided_from, decided_to),
         as_of=given_as_of(ctx),
     )
     emit([asdict(r) for r in rows], VOUCHER_COLUMNS, as_json, as_csv, "no vouchers")
@@ -165,20 +172,45 @@ def vouchers_list(
 
 @main.group()
 def customers() -> None:
-    """Query customers."""
+    """Query customers.
+
+    \b
+    Example:
+      voucher-batch customers list --csv
+    """
 
 
-@customers.command("list", help="List customers with their binding status." + AS_OF_HELP)
+@customers.command("list")
 @output_options
 @click.pass_context
 def customers_list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
+    """List customers with their binding status.
+
+    With --as-of D: as the ledger stood at the end of business date D (see the README).
+
+    \b
+    Example:
+      voucher-batch customers list --as-of 2026-10-31 --json
+    """
+    from ..services.queries import customers_list
+
     rows = customers_list(context_of(ctx), given_as_of(ctx))
     emit([asdict(r) for r in rows], CUSTOMER_COLUMNS, as_json, as_csv, "no customers")
 
 
-@quota.command("history", help="List every grant and reclaim (R1)." + AS_OF_HELP)
+@quota.command("history")
 @output_options
 @click.pass_context
 def history(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
+    """List every grant and reclaim (R1).
+
+    With --as-of D: as the ledger stood at the end of business date D (see the README).
+
+    \b
+    Example:
+      voucher-batch quota history --csv
+    """
+    from ..services.queries import quota_history
+
     rows = quota_history(context_of(ctx), given_as_of(ctx))
     emit([asdict(r) for r in rows], QUOTA_COLUMNS, as_json, as_csv, "no quota changes")

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from ..services.context import printable
+from ..services.vocabulary import printable
 from .app import context_of, say
 
 # a cell a spreadsheet would run as a formula starts with one of these (CSV injection)

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..services.quota import (
-    SUM_MAX,
-    SUM_MAX_TEXT,
-    Balance,
-    QuotaChangeKind,
-    quota_apply,
-    quota_show,
-)
+from ..services.vocabulary import QuotaChangeKind
 from .app import context_of, main, say
 from .output import given_as_of
+
+if TYPE_CHECKING:
+    from ..services.quota import Balance
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,3}(,[0-9]{3})+|[0-9]+")
 
 
 def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    from ..services.quota import SUM_MAX, SUM_MAX_TEXT
+
     if not WHOLE_NUMBER.fullmatch(value) or int(value.replace(",", "")) == 0:
         raise click.BadParameter(
             f"'{value}' is not a positive whole number (digits, optionally with thousands "
@@ -36,13 +34,25 @@ def _positive_amount(_ctx: click.Context, _param: click.Parameter, value: str) -
 
 @main.group()
 def quota() -> None:
-    """Grant, reclaim and show the issuance quota."""
+    """Grant, reclaim and show the issuance quota.
+
+    \b
+    Example:
+      voucher-batch quota grant 50000 --by ops.lead --ref CONTRACT-7
+      voucher-batch quota show
+    """
 
 
 def _quota_options(fn: Any) -> Any:
-    fn = click.option("--note", default="", help="Free text kept with the entry.")(fn)
-    fn = click.option("--ref", default="", help="Reference, e.g. a ticket or contract.")(fn)
-    fn = click.option("--by", "by", required=True, help="Who granted or reclaimed it.")(fn)
+    fn = click.option("--note", metavar="TEXT", default="", help="Free text kept with the entry.")(
+        fn
+    )
+    fn = click.option(
+        "--ref", metavar="TEXT", default="", help="Reference, e.g. a ticket or contract."
+    )(fn)
+    fn = click.option(
+        "--by", "by", metavar="NAME", required=True, help="Who granted or reclaimed it."
+    )(fn)
     fn = click.argument("amount", callback=_positive_amount)(fn)
     return fn
 
@@ -53,6 +63,8 @@ def print_balance(balance: Balance) -> None:
 
 
 def _quota_change(ctx: click.Context, kind: str, amount: int, by: str, ref: str, note: str) -> None:
+    from ..services.quota import quota_apply
+
     outcome = quota_apply(context_of(ctx), kind, amount, by, ref, note)
     if outcome.already_recorded:
         say(f"Already recorded: {kind} of {amount:,} with reference '{ref}'; nothing changed")
@@ -64,7 +76,12 @@ def _quota_change(ctx: click.Context, kind: str, amount: int, by: str, ref: str,
 @click.pass_context
 def grant(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
     """Raise the quota by AMOUNT (R1). A --ref already recorded for the same grant is
-    'Already recorded' and changes nothing (R16)."""
+    'Already recorded' and changes nothing (R16).
+
+    \b
+    Example:
+      voucher-batch quota grant 50000 --by ops.lead --ref CONTRACT-7
+    """
     _quota_change(ctx, QuotaChangeKind.GRANT, amount, by, ref, note)
 
 
@@ -72,7 +89,12 @@ def grant(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None
 @_quota_options
 @click.pass_context
 def reclaim(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> None:
-    """Lower the quota by AMOUNT; never below what is issued on any day (R1, R14)."""
+    """Lower the quota by AMOUNT; never below what is issued on any day (R1, R14).
+
+    \b
+    Example:
+      voucher-batch quota reclaim 5000 --by ops.lead --ref CONTRACT-7-CUT
+    """
     _quota_change(ctx, QuotaChangeKind.RECLAIM, amount, by, ref, note)
 
 
@@ -83,7 +105,15 @@ def show(ctx: click.Context, as_json: bool) -> None:
     """Show quota, pending, approved, rejected, issued and remaining (R2).
 
     With --as-of D: the balance at the end of business date D (quota changes dated on or
-    before D, requests requested by D, decisions decided by D)."""
+    before D, requests requested by D, decisions decided by D).
+
+    \b
+    Example:
+      voucher-batch quota show --json
+      voucher-batch quota show --as-of 2026-10-31
+    """
+    from ..services.quota import quota_show
+
     balance = quota_show(context_of(ctx), given_as_of(ctx))
     if as_json:
         say(json.dumps(balance.as_dict()))

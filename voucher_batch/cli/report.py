@@ -7,25 +7,37 @@ from pathlib import Path
 
 import click
 
-from ..services.monthly import report_monthly
 from .app import context_of, main, out_dir_option, say, tty_progress
+from .options import Month, calendar_option
 
 
 @main.group()
 def report() -> None:
-    """Quota reports."""
+    """Quota reports.
+
+    \b
+    Example:
+      voucher-batch report monthly --month 2026-11
+    """
 
 
 @report.command()
-@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option("--month", type=Month(), required=True, help="The month of the report.")
 @out_dir_option("Folder for quota-<month>.html and .xlsx.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
-@click.option("--calendar", help="Country code for business days (e.g. CN, SG, HK).")
+@calendar_option()
 @click.pass_context
 def monthly(
     ctx: click.Context, month: str, out_dir: Path, as_json: bool, calendar: str | None
 ) -> None:
-    """Write the monthly quota report (HTML with charts, and xlsx)."""
+    """Write the monthly quota report (HTML with charts, and xlsx).
+
+    \b
+    Example:
+      voucher-batch report monthly --month 2026-11 --calendar CN --out-dir reports
+    """
+    from ..services.monthly import report_monthly
+
     result = report_monthly(context_of(ctx), month, out_dir, calendar, tty_progress)
     if as_json:
         document = {

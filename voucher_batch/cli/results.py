@@ -14,12 +14,14 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..services import after_commit
-from ..services.ingest import IngestResult
-from ..services.quota import Balance
-from ..services.review import ExportResult, ImportResult
+
+if TYPE_CHECKING:
+    from ..services.ingest import IngestResult
+    from ..services.quota import Balance
+    from ..services.review import ExportResult, ImportResult
 from .app import say
 
 # the stable code of a failure once the batch was recorded (R18)

@@ -6,24 +6,36 @@ from pathlib import Path
 
 import click
 
-from ..services.review import review_export as export
-from ..services.review import review_import as run_import
 from .app import context_of, main, out_dir_option, say, tty_progress
+from .options import calendar_option
 from .results import export_document, import_document, print_json, recorded_then_failed
 
 
 @main.group()
 def review() -> None:
-    """Export pending issuances for review; import the reviewers' decisions."""
+    """Export pending issuances for review; import the reviewers' decisions.
+
+    \b
+    Example:
+      voucher-batch review export --out-dir review
+      voucher-batch review import review/review-2026-11-02.xlsx --reviewer reviewer.one
+    """
 
 
 @review.command("export")
 @out_dir_option("Folder for review-<as-of>.xlsx.")
-@click.option("--calendar", help="Country code for business days (e.g. CN, SG, HK).")
+@calendar_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (see README).")
 @click.pass_context
 def review_export(ctx: click.Context, out_dir: Path, calendar: str | None, as_json: bool) -> None:
-    """Write review-<as-of>.xlsx with every pending issuance."""
+    """Write review-<as-of>.xlsx with every pending issuance.
+
+    \b
+    Example:
+      voucher-batch review export --calendar CN --out-dir review
+    """
+    from ..services.review import review_export as export
+
     result = export(context_of(ctx), out_dir, calendar, tty_progress)
     if as_json:
         print_json(export_document(result))
@@ -35,13 +47,20 @@ def review_export(ctx: click.Context, out_dir: Path, calendar: str | None, as_js
 @review.command("import")
 @click.argument("workbook", type=click.Path(path_type=Path))
 @out_dir_option("Folder for the decision workbook and the report.")
-@click.option("--reviewer", help="Reviewer of rows whose Reviewer cell is blank.")
+@click.option("--reviewer", metavar="NAME", help="Reviewer of rows whose Reviewer cell is blank.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (see README).")
 @click.pass_context
 def review_import(
     ctx: click.Context, workbook: Path, out_dir: Path, reviewer: str | None, as_json: bool
 ) -> None:
-    """Apply the decisions of a review workbook (R10)."""
+    """Apply the decisions of a review workbook (R10).
+
+    \b
+    Example:
+      voucher-batch review import review-2026-11-02.xlsx --reviewer reviewer.one
+    """
+    from ..services.review import review_import as run_import
+
     with recorded_then_failed("review import", workbook.name, as_json):
         result = run_import(context_of(ctx), workbook, out_dir, reviewer, tty_progress)
     if as_json:

@@ -1,6 +1,7 @@
 """The ledger: append-only entries in SQLite or PostgreSQL, reached through one unit of work."""
 
-from .connection import DEFAULT_LEDGER, Ledger
+from ..settings import DEFAULT_LEDGER
+from .connection import Ledger
 from .listings import QuotaHistoryEntry, VoucherQuery, VoucherRecord
 from .uow import BatchInfo, UnitOfWork
 

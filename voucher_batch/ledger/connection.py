@@ -37,6 +37,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 
 from .. import checkpoints, settings
 from ..errors import ConfigurationError, LedgerBusyError, LedgerError, LedgerMissingError
+from ..settings import DEFAULT_LEDGER
 from . import schema as t
 from .uow import UnitOfWork, now
 
@@ -45,7 +46,6 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: SQLite's own locks only
     fcntl = None  # type: ignore[assignment]
 
-DEFAULT_LEDGER = "voucher-ledger.sqlite3"
 BUSY_TIMEOUT_ENV = settings.BUSY_TIMEOUT
 SUPPORTED = "a SQLite file path or postgresql+psycopg://user@host/database"
 _PASSWORD_PARAM = re.compile(r"(password=)[^&]*", re.IGNORECASE)
@@ -334,15 +334,9 @@ class Ledger:
                 f"ledger {self.name}: cannot be reached ({self._short(exc)})"
             ) from None
 
-    def require(self) -> None:
-        """Refuse a missing ledger or one of another schema version (checked once)."""
-        if self._checked:
-            return
-        if not self.exists():
-            raise LedgerMissingError(
-                f"ledger {self.name} does not exist; create it with 'voucher-batch init' "
-                "(or pass the right --ledger)"
-            )
+    def schema_records(self) -> tuple[str | None, str | None]:
+        """The schema version an existing ledger records in `meta`, and its Alembic
+        revision (None where a record is missing)."""
         with self.read_engine.connect() as conn:
             conn.info["write"] = False
             version = conn.execute(
@@ -353,6 +347,18 @@ class Ledger:
                 if inspect(conn).has_table("alembic_version")
                 else None
             )
+        return version, revision
+
+    def require(self) -> None:
+        """Refuse a missing ledger or one of another schema version (checked once)."""
+        if self._checked:
+            return
+        if not self.exists():
+            raise LedgerMissingError(
+                f"ledger {self.name} does not exist; create it with 'voucher-batch init' "
+                "(or pass the right --ledger)"
+            )
+        version, revision = self.schema_records()
         if version == str(t.SCHEMA_VERSION) and revision not in (None, t.SCHEMA_REVISION):
             # the two records of the schema disagree: never write to such a ledger
             raise LedgerError(

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..domain.model import IssuanceStatus, PaymentMode, Usage, name_key
+from ..domain.model import name_key
 from ..domain.verify import Report as VerifyReport
-from ..domain.vocabulary import QuotaChangeKind, RequestDecision, ReviewVerdict
 from ..ledger import QuotaHistoryEntry, VoucherQuery, VoucherRecord
 from .context import Context
 
@@ -35,20 +34,6 @@ class CustomerListing:
     customer_name: str
     bound_since: date | None
     status: str
-
-
-# The words people see for the codes the ledger and the JSON keep (the input workbook's
-# dropdown labels, the decision words of the Requests and Review sheets).
-LABELS: dict[str, dict[str, str]] = {
-    "usage": {u.value: u.label for u in Usage},
-    "payment_mode": {m.value: m.label for m in PaymentMode},
-    "status": {
-        IssuanceStatus.PENDING.value: RequestDecision.PENDING_APPROVAL.value,
-        IssuanceStatus.APPROVED.value: ReviewVerdict.APPROVED.value,
-        IssuanceStatus.REJECTED.value: ReviewVerdict.REJECTED.value,
-    },
-    "kind": {k.value: k.value.capitalize() for k in QuotaChangeKind},
-}
 
 
 def templates_list(
@@ -144,11 +129,3 @@ def ledger_verify(ctx: Context) -> VerifyReport:
             )
         )
     return report
-
-
-def choice_code(column: str, text: str) -> str | None:
-    """The API code of a dropdown value as people write it (`Product trial`, `ProductTrial`),
-    or None when `text` is not one of the column's values."""
-    from ..workbook.choices import CHOICES, choice_key
-
-    return CHOICES[column].get(choice_key(text))
