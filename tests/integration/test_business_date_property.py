@@ -20,7 +20,8 @@ from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import services
 from voucher_batch.calendars import business_calendar
 from voucher_batch.domain.report import monthly_report
-from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
+from voucher_batch.domain.review import APPROVE, REJECT
+from voucher_batch.domain.review_checks import ReviewRow
 from voucher_batch.errors import RuleError
 from voucher_batch.ledger import Ledger
 from voucher_batch.services import review as reviews

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..services.review import review_export as export
 from ..services.review import review_import as run_import
+from ..services.review_export import review_export as export
 from .app import context_of, main, out_dir_option, say, tty_progress
 
 

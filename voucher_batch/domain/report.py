@@ -10,7 +10,6 @@ closing_remaining = opening_remaining + granted - reclaimed - requested + reject
 
 from __future__ import annotations
 
-import calendar as _calendar
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,35 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .business_days import BusinessCalendar
+from .months import Month, month_bounds, month_of, previous_months
 from .vocabulary import QuotaChangeKind, quota_delta
-
-Month = tuple[int, int]
-
-
-def parse_month(text: str) -> Month:
-    """`2026-11` -> (2026, 11); raises ValueError for anything else."""
-    year, _, month = text.partition("-")
-    if len(year) != 4 or len(month) != 2 or not (year + month).isdigit():
-        raise ValueError(f"'{text}' is not a month (YYYY-MM)")
-    value = (int(year), int(month))
-    if not 1 <= value[1] <= 12:
-        raise ValueError(f"'{text}' is not a month (YYYY-MM)")
-    return value
-
-
-def month_bounds(month: Month) -> tuple[date, date]:
-    first = date(month[0], month[1], 1)
-    return first, date(month[0], month[1], _calendar.monthrange(*month)[1])
-
-
-def previous_months(month: Month, count: int) -> list[Month]:
-    """The `count` months ending with `month`, oldest first."""
-    index = month[0] * 12 + month[1] - 1
-    return [((i // 12), i % 12 + 1) for i in range(index - count + 1, index + 1)]
-
-
-def _key(day: date) -> Month:
-    return (day.year, day.month)
 
 
 @dataclass(frozen=True)
@@ -58,6 +30,10 @@ class QuotaMove:
 
 @dataclass(frozen=True)
 class IssuanceFact:
+    """An issuance as the monthly figures count it: flattened with its customer's name and
+    its template's labels, and its final status and dates (a projection of `Issuance`
+    joined with what the report shows beside it)."""
+
     issuance_id: str
     template: str
     usage: str
@@ -227,13 +203,13 @@ def monthly_report(
     cutoff = min(last, as_of)
     granted, reclaimed, requested, approved, rejected = (_Totals() for _ in range(5))
     for m in moves:
-        (granted if m.kind == QuotaChangeKind.GRANT else reclaimed).add(_key(m.day), m.amount)
+        (granted if m.kind == QuotaChangeKind.GRANT else reclaimed).add(month_of(m.day), m.amount)
     for f in facts:
-        requested.add(_key(f.requested_on), f.amount)
+        requested.add(month_of(f.requested_on), f.amount)
         if f.decided_on is not None and f.status == "approved":
-            approved.add(_key(f.decided_on), f.amount)
+            approved.add(month_of(f.decided_on), f.amount)
         if f.decided_on is not None and f.status == "rejected":
-            rejected.add(_key(f.decided_on), f.amount)
+            rejected.add(month_of(f.decided_on), f.amount)
     totals = (granted, reclaimed, requested, approved, rejected)
     figures = _figures(month, *totals)
     trend = [_figures(m, *totals) for m in previous_months(month, 12)]

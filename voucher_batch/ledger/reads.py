@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
+from ..domain.issuance import Issuance
 from ..domain.model import IssuanceStatus, PaymentMode, Usage
 from ..domain.report import IssuanceFact, QuotaMove
-from ..domain.review import IssuanceUnderReview
 from . import schema as t
 from .common import chunks, current_issuances, template_from_row
 from .kept import KeptBatch, kept_after, kept_counts, kept_facts_counts, read_kept
@@ -35,7 +35,7 @@ class HistoryReads:
 
     def entries_for_verify(self) -> dict[str, list[Any]]:
         """Every entry, as the plain records `domain.verify` checks."""
-        from ..domain import verify as v
+        from ..domain import verify_records as v
 
         c = self.conn
         tv = t.template_versions
@@ -111,9 +111,7 @@ class HistoryReads:
             "batches": batches,
         }
 
-    def issuances_under_review(
-        self, ids: Iterable[str] | None = None
-    ) -> dict[str, IssuanceUnderReview]:
+    def issuances_under_review(self, ids: Iterable[str] | None = None) -> dict[str, Issuance]:
         """The named issuances (all pending ones when `ids` is None) with their template
         and current status (R10)."""
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
@@ -124,11 +122,11 @@ class HistoryReads:
             queries: Iterable[Any] = [query.where(e.c.status == IssuanceStatus.PENDING.value)]
         else:
             queries = (query.where(i.c.issuance_id.in_(c)) for c in chunks(sorted(set(ids))))
-        found: dict[str, IssuanceUnderReview] = {}
+        found: dict[str, Issuance] = {}
         for chunk_query in queries:
             for r in self.conn.execute(chunk_query).mappings():
                 template = template_from_row({c.name: r[f"t_{c.name}"] for c in tv.c})
-                found[r["issuance_id"]] = IssuanceUnderReview(
+                found[r["issuance_id"]] = Issuance(
                     issuance_id=r["issuance_id"],
                     amount=r["amount"],
                     template=template,

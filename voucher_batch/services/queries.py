@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from ..domain.choices import code_of
 from ..domain.model import name_key
-from ..domain.verify import Report as VerifyReport
+from ..domain.verify import verify
+from ..domain.verify_records import Finding, FindingCode, Report
 from ..ledger import VoucherRecord
 from .context import Context
-
-if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
-    pass
 
 
 @dataclass(frozen=True)
@@ -71,10 +69,8 @@ def vouchers_list(
         return uow.vouchers(status, customer, name_key(template) if template else None)
 
 
-def ledger_verify(ctx: Context) -> VerifyReport:
+def ledger_verify(ctx: Context) -> Report:
     """Recompute every balance and status from the entries and check the invariants."""
-    from ..domain.verify import Finding, FindingCode, verify
-
     with ctx.ledger.unit_of_work() as uow:
         entries = uow.entries_for_verify()
         shown = uow.balance()
@@ -93,6 +89,4 @@ def ledger_verify(ctx: Context) -> VerifyReport:
 def choice_code(column: str, text: str) -> str | None:
     """The API code of a dropdown value as people write it (`Product trial`, `ProductTrial`),
     or None when `text` is not one of the column's values."""
-    from ..workbook.choices import CHOICES, choice_key
-
-    return CHOICES[column].get(choice_key(text))
+    return code_of(column, text)

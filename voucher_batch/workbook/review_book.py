@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..atomic import atomic_path
+from ..domain.choices import labels
 from .sheets import EDITABLE_REVIEW_COLUMNS, REVIEW
 from .writer import AMOUNT_FORMAT, DATE_FORMAT, new_book, write_cell
 
@@ -21,6 +22,7 @@ HEADER_ROW = 3  # 0-based: two lines of title and note, a blank line, then the h
 OVERDUE_FILL = "#FFF4CE"
 MANIFEST_SHEET = "Manifest"
 LISTS_SHEET = "Lists"
+_EITHER = " or ".join(labels("Decision"))  # "Approve or Reject"
 
 INSTRUCTIONS = [
     ("Review workbook", ""),
@@ -142,11 +144,11 @@ def write_review_export(path: Path, export: ReviewExport) -> Path:
             decision_col,
             {
                 "validate": "list",
-                "source": f"={LISTS_SHEET}!$A$1:$A$2",
+                "source": f"={LISTS_SHEET}!$A$1:$A${len(labels('Decision'))}",
                 "input_title": "Decision",
-                "input_message": "Approve or Reject; leave blank to decide later.",
+                "input_message": f"{_EITHER}; leave blank to decide later.",
                 "error_title": "Decision",
-                "error_message": "Choose Approve or Reject from the list.",
+                "error_message": f"Choose {_EITHER} from the list.",
                 "error_type": "stop",
                 "show_input": True,
                 "show_error": True,
@@ -176,8 +178,8 @@ def write_review_export(path: Path, export: ReviewExport) -> Path:
         )
 
         lists = book.add_worksheet(LISTS_SHEET)
-        lists.write_string(0, 0, "Approve")
-        lists.write_string(1, 0, "Reject")
+        for r, label in enumerate(labels("Decision")):  # the Decision dropdown's source
+            lists.write_string(r, 0, label)
         lists.hide()
         manifest = book.add_worksheet(MANIFEST_SHEET)
         for r, (key, value) in enumerate(export.manifest):
