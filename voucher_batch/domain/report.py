@@ -192,15 +192,10 @@ def _breakdown(facts: Iterable[IssuanceFact], key: str, first: date, last: date)
     return sorted(rows.values(), key=lambda r: (-r.requested, -r.approved, r.key))
 
 
-def monthly_report(
-    month: Month,
-    as_of: date,
-    moves: Sequence[QuotaMove],
-    facts: Sequence[IssuanceFact],
-    cal: BusinessCalendar,
-) -> MonthlyReport:
-    first, last = month_bounds(month)
-    cutoff = min(last, as_of)
+def _month_totals(
+    moves: Sequence[QuotaMove], facts: Sequence[IssuanceFact]
+) -> tuple[_Totals, _Totals, _Totals, _Totals, _Totals]:
+    """Granted, reclaimed, requested, approved and rejected amounts by business month."""
     granted, reclaimed, requested, approved, rejected = (_Totals() for _ in range(5))
     for m in moves:
         (granted if m.kind == QuotaChangeKind.GRANT else reclaimed).add(month_of(m.day), m.amount)
@@ -210,14 +205,42 @@ def monthly_report(
             approved.add(month_of(f.decided_on), f.amount)
         if f.decided_on is not None and f.status == "rejected":
             rejected.add(month_of(f.decided_on), f.amount)
-    totals = (granted, reclaimed, requested, approved, rejected)
+    return granted, reclaimed, requested, approved, rejected
+
+
+def _expiring(facts: Sequence[IssuanceFact], cutoff: date) -> list[tuple[int, int, int]]:
+    """(days, count, amount): approved vouchers whose validity ends within 30, 60, 90 days."""
+    expiring = {30: [0, 0], 60: [0, 0], 90: [0, 0]}
+    for f in facts:
+        if (
+            f.status == "approved"
+            and f.valid_until is not None
+            and f.decided_on is not None
+            and f.decided_on <= cutoff
+        ):
+            for within, bucket in expiring.items():
+                if cutoff < f.valid_until <= cutoff + timedelta(days=within):
+                    bucket[0] += 1
+                    bucket[1] += f.amount
+    return [(d, v[0], v[1]) for d, v in expiring.items()]
+
+
+def monthly_report(
+    month: Month,
+    as_of: date,
+    moves: Sequence[QuotaMove],
+    facts: Sequence[IssuanceFact],
+    cal: BusinessCalendar,
+) -> MonthlyReport:
+    first, last = month_bounds(month)
+    cutoff = min(last, as_of)
+    totals = _month_totals(moves, facts)
     figures = _figures(month, *totals)
     trend = [_figures(m, *totals) for m in previous_months(month, 12)]
 
     overdue_count = overdue_amount = 0
     review_days: list[int] = []
     decided = approved_count = 0
-    expiring = {30: [0, 0], 60: [0, 0], 90: [0, 0]}
     for f in facts:
         pending_at_cutoff = f.requested_on <= cutoff and (
             f.decided_on is None or f.decided_on > cutoff
@@ -229,16 +252,6 @@ def monthly_report(
             decided += 1
             approved_count += f.status == "approved"
             review_days.append(cal.days_between(f.requested_on, f.decided_on))
-        if (
-            f.status == "approved"
-            and f.valid_until is not None
-            and f.decided_on is not None
-            and f.decided_on <= cutoff
-        ):
-            for within, bucket in expiring.items():
-                if cutoff < f.valid_until <= cutoff + timedelta(days=within):
-                    bucket[0] += 1
-                    bucket[1] += f.amount
 
     burndown = _burndown(first, last, figures.opening_remaining, moves, facts)
     report = MonthlyReport(
@@ -253,7 +266,7 @@ def monthly_report(
         by_customer=_breakdown(facts, "customer_uin", first, last),
         by_usage=_breakdown(facts, "usage", first, last),
         by_payment_mode=_breakdown(facts, "payment_mode", first, last),
-        expiring=[(d, v[0], v[1]) for d, v in expiring.items()],
+        expiring=_expiring(facts, cutoff),
         trend=trend,
         burndown=burndown,
         decided_count=decided,

@@ -90,46 +90,62 @@ def _decide_request(
     if problems := first_problems(FIT_CHECKS, case):
         return refused(problems, amount)
     assert row.request_id is not None  # guaranteed by the cell checks
-    issuance_id = next_issuance_id()
-    balance = view.balance
+    issuance = _new_issuance(case, row.request_id, state, content, next_issuance_id())
+    _take(view, issuance)
+    out.issuances.append(issuance)
+    return RowDecision(
+        row.sheet,
+        row.row,
+        RequestDecision.PENDING_APPROVAL,
+        [],
+        issuance.issuance_id,
+        issuance.amount,
+        view.balance.remaining,
+    )
+
+
+def _new_issuance(
+    case: RequestCase,
+    request_id: str,
+    state: TemplateState,
+    content: RequestContent,
+    issuance_id: str,
+) -> Issuance:
+    """The pending issuance an accepted row becomes."""
+    return Issuance(
+        issuance_id=issuance_id,
+        request_id=request_id,
+        template=state.template,
+        customer_uin=content.customer_uin,
+        amount=state.template.amount,
+        status=IssuanceStatus.PENDING,
+        requested_on=case.ctx.business_date,
+        requested_by=content.requested_by,
+        operator=case.ctx.operator,
+        estimated_revenue=content.estimated_revenue,
+        estimated_conversion_date=content.estimated_conversion_date,
+        reason=content.reason,
+    )
+
+
+def _take(view: LedgerView, issuance: Issuance) -> None:
+    """What the rows after see once `issuance` is accepted: its amount pending, its template
+    used, its Request ID submitted, the day limits and the ledger's totals moved."""
+    amount, balance, template = issuance.amount, view.balance, issuance.template
     view.balance = Balance(
         balance.quota, balance.pending + amount, balance.approved, balance.rejected
     )
-    view.templates[state.template.key] = TemplateState(state.template, state.issued_count + 1)
-    view.requests[identity_key(row.request_id)] = ExistingRequest(
-        row.request_id, issuance_id, content, amount, IssuanceStatus.PENDING
+    issued = view.templates[template.key].issued_count
+    view.templates[template.key] = TemplateState(template, issued + 1)
+    view.requests[identity_key(issuance.request_id)] = ExistingRequest(
+        issuance.request_id, issuance.issuance_id, issuance.content, amount, issuance.status
     )
     if view.limit is not None:
         view.limit = view.limit.after(amount)
     view.totals = replace(
         view.totals,
         requested=view.totals.requested + amount,
-        revenue=view.totals.revenue + content.estimated_revenue,
-    )
-    out.issuances.append(
-        Issuance(
-            issuance_id=issuance_id,
-            request_id=row.request_id,
-            template=state.template,
-            customer_uin=content.customer_uin,
-            amount=amount,
-            status=IssuanceStatus.PENDING,
-            requested_on=case.ctx.business_date,
-            requested_by=content.requested_by,
-            operator=case.ctx.operator,
-            estimated_revenue=content.estimated_revenue,
-            estimated_conversion_date=content.estimated_conversion_date,
-            reason=content.reason,
-        )
-    )
-    return RowDecision(
-        row.sheet,
-        row.row,
-        RequestDecision.PENDING_APPROVAL,
-        [],
-        issuance_id,
-        amount,
-        view.balance.remaining,
+        revenue=view.totals.revenue + issuance.estimated_revenue,
     )
 
 

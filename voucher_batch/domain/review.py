@@ -73,6 +73,17 @@ def _origin_problems(case: ReviewCase) -> list[Problem]:
     return problems
 
 
+def _decided_balance(balance: Balance, status: IssuanceStatus, amount: int) -> Balance:
+    """The balance once a pending `amount` is approved, or rejected (back to the quota)."""
+    approved = amount if status is IssuanceStatus.APPROVED else 0
+    return Balance(
+        balance.quota,
+        balance.pending - amount,
+        balance.approved + approved,
+        balance.rejected + amount - approved,
+    )
+
+
 def _decide_review(case: ReviewCase, out: ReviewOutcome, balance: Balance) -> Balance:
     row, target = case.row, case.target
 
@@ -110,19 +121,7 @@ def _decide_review(case: ReviewCase, out: ReviewOutcome, balance: Balance) -> Ba
     start = end = None
     if wanted is IssuanceStatus.APPROVED:
         start, end = validity_of(judged)
-        balance = Balance(
-            balance.quota,
-            balance.pending - target.amount,
-            balance.approved + target.amount,
-            balance.rejected,
-        )
-    else:
-        balance = Balance(
-            balance.quota,
-            balance.pending - target.amount,
-            balance.approved,
-            balance.rejected + target.amount,
-        )
+    balance = _decided_balance(balance, wanted, target.amount)
     target.status, target.decided_on = wanted, decided_on
     out.new.append(
         NewDecision(ident, wanted, decided_on, judged.reviewer, row.comment or "", start, end)
