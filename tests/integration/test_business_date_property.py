@@ -138,6 +138,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.slow  # a property-based run: 30 ledgers of 12 dated steps
 def test_business_dates_never_run_the_quota_backwards_sqlite() -> None:
     run_state_machine_as_test(DatedLedger, settings=SETTINGS)
 

@@ -52,7 +52,7 @@ def verify(
     for i in issuances:
         findings.extend(_issuance_history(i, history.get(i.id, [])))
     findings.extend(_templates_after_use(issuances, templates))
-    findings.extend(_replay(quota, issuances, events, by_pk, batches))
+    findings.extend(_replay(quota, events, by_pk, batches))
     findings.extend(_by_business_date(quota, issuances, events, by_pk))
     findings.extend(_batch_counts(batches, issuances, events))
     balance = _final_balance(quota, issuances, history)
@@ -156,7 +156,6 @@ def _templates_after_use(
 
 def _replay(
     quota: Sequence[QuotaEntry],
-    issuances: Sequence[IssuanceEntry],
     events: Sequence[EventEntry],
     by_pk: dict[int, IssuanceEntry],
     batches: Sequence[BatchEntry] = (),

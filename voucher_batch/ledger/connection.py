@@ -45,8 +45,6 @@ from .sqlite_file import (
 from .uow import UnitOfWork, now
 from .urls import describe, resolve_url
 
-BUSY_TIMEOUT_ENV = settings.BUSY_TIMEOUT
-
 
 class _Resources:
     """What a `Ledger` holds open. The lock descriptor is closed only after the engines are

@@ -15,6 +15,13 @@ from sqlalchemy import Connection, func, select
 from ..domain.issuance import Issuance
 from ..domain.model import IssuanceStatus, PaymentMode, Usage
 from ..domain.report import IssuanceFact, QuotaMove
+from ..domain.verify_records import (
+    BatchEntry,
+    EventEntry,
+    IssuanceEntry,
+    QuotaEntry,
+    TemplateVersionEntry,
+)
 from . import schema as t
 from .common import chunks, current_issuances, template_from_row
 from .kept import KeptBatch, kept_after, kept_counts, kept_facts_counts, read_kept
@@ -35,16 +42,37 @@ class HistoryReads:
 
     def entries_for_verify(self) -> dict[str, list[Any]]:
         """Every entry, as the plain records `domain.verify` checks."""
-        from ..domain import verify_records as v
-
-        c = self.conn
         tv = t.template_versions
         quota = [
-            v.QuotaEntry(r.id, r.kind, r.amount, r.recorded_at, r.seq, r.business_date)
-            for r in c.execute(select(t.quota_entries)).all()
+            QuotaEntry(r.id, r.kind, r.amount, r.recorded_at, r.seq, r.business_date)
+            for r in self.conn.execute(select(t.quota_entries)).all()
         ]
-        issuances = [
-            v.IssuanceEntry(
+        templates = [
+            TemplateVersionEntry(r.id, r.key, r.recorded_at)
+            for r in self.conn.execute(select(tv.c.id, tv.c.key, tv.c.recorded_at)).all()
+        ]
+        return {
+            "quota": quota,
+            "issuances": self._issuance_entries(),
+            "events": self._event_entries(),
+            "templates": templates,
+            "batches": self._batch_entries(),
+        }
+
+    def _issuance_entries(self) -> list[IssuanceEntry]:
+        i, tv = t.issuances, t.template_versions
+        query = select(
+            i.c.id,
+            i.c.issuance_id,
+            i.c.amount,
+            tv.c.amount.label("template_amount"),
+            i.c.template_key,
+            i.c.batch_id,
+            i.c.recorded_at,
+            i.c.requested_on,
+        ).join(tv, tv.c.id == i.c.template_version_id)
+        return [
+            IssuanceEntry(
                 r.id,
                 r.issuance_id,
                 r.amount,
@@ -54,22 +82,12 @@ class HistoryReads:
                 r.recorded_at,
                 r.requested_on,
             )
-            for r in c.execute(
-                select(
-                    t.issuances.c.id,
-                    t.issuances.c.issuance_id,
-                    t.issuances.c.amount,
-                    tv.c.amount.label("template_amount"),
-                    t.issuances.c.template_key,
-                    t.issuances.c.batch_id,
-                    t.issuances.c.recorded_at,
-                    t.issuances.c.requested_on,
-                ).join(tv, tv.c.id == t.issuances.c.template_version_id)
-            ).all()
+            for r in self.conn.execute(query).all()
         ]
-        e = t.issuance_events
-        events = [
-            v.EventEntry(
+
+    def _event_entries(self) -> list[EventEntry]:
+        return [
+            EventEntry(
                 r.id,
                 r.issuance,
                 r.status,
@@ -79,18 +97,17 @@ class HistoryReads:
                 bool(r.comment),
                 r.decided_on,
             )
-            for r in c.execute(select(e)).all()
+            for r in self.conn.execute(select(t.issuance_events)).all()
         ]
-        templates = [
-            v.TemplateVersionEntry(r.id, r.key, r.recorded_at)
-            for r in c.execute(select(tv.c.id, tv.c.key, tv.c.recorded_at)).all()
-        ]
+
+    def _batch_entries(self) -> list[BatchEntry]:
+        c = self.conn
         cv_counts = self._count_by_batch(t.customer_versions)
-        tv_counts = self._count_by_batch(tv)
+        tv_counts = self._count_by_batch(t.template_versions)
         kept_rows, kept_shown = kept_counts(c), kept_facts_counts(c)
         rows_after = kept_after(c)
-        batches = [
-            v.BatchEntry(
+        return [
+            BatchEntry(
                 r.id,
                 r.kind,
                 json.loads(r.counts),
@@ -103,13 +120,6 @@ class HistoryReads:
             )
             for r in c.execute(select(t.batches)).all()
         ]
-        return {
-            "quota": quota,
-            "issuances": issuances,
-            "events": events,
-            "templates": templates,
-            "batches": batches,
-        }
 
     def issuances_under_review(self, ids: Iterable[str] | None = None) -> dict[str, Issuance]:
         """The named issuances (all pending ones when `ids` is None) with their template
