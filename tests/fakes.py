@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from voucher_batch.domain.engine import BatchOutcome
+from voucher_batch.domain.batch import BatchOutcome
 from voucher_batch.domain.identity import identity_key
+from voucher_batch.domain.issuance import Issuance
 from voucher_batch.domain.model import (
     Customer,
     ExistingRequest,
@@ -32,7 +33,7 @@ from voucher_batch.domain.model import (
 )
 from voucher_batch.domain.quota import Balance, Totals
 from voucher_batch.domain.report import IssuanceFact, QuotaMove
-from voucher_batch.domain.review import IssuanceUnderReview, NewDecision
+from voucher_batch.domain.review import NewDecision
 from voucher_batch.errors import LedgerError, LedgerMissingError
 from voucher_batch.ledger import BatchInfo, QuotaHistoryEntry, VoucherQuery, VoucherRecord
 from voucher_batch.ledger.kept import KeptBatch
@@ -63,7 +64,9 @@ class StatusEntry:
 
 
 @dataclass
-class Issuance:
+class StoredIssuance:
+    """An issuance as this fake keeps it: its pending entry and every status entry after."""
+
     number: int
     issuance_id: str
     request_id: str
@@ -101,7 +104,7 @@ class State:
     quota: list[QuotaEntry] = field(default_factory=list)
     customers: dict[str, Customer] = field(default_factory=dict)
     templates: dict[str, Template] = field(default_factory=dict)
-    issuances: list[Issuance] = field(default_factory=list)
+    issuances: list[StoredIssuance] = field(default_factory=list)
     batches: list[BatchRow] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
 
@@ -263,7 +266,7 @@ class FakeUnitOfWork:
             self.state.templates[tpl.key] = tpl
         for n in outcome.issuances:
             self.state.issuances.append(
-                Issuance(
+                StoredIssuance(
                     int(n.issuance_id.split("-")[1]),
                     n.issuance_id,
                     n.request_id,
@@ -287,12 +290,10 @@ class FakeUnitOfWork:
         return batch_id
 
     # ---- the whole history ---------------------------------------------------------------
-    def issuances_under_review(
-        self, ids: Iterable[str] | None = None
-    ) -> dict[str, IssuanceUnderReview]:
+    def issuances_under_review(self, ids: Iterable[str] | None = None) -> dict[str, Issuance]:
         wanted = None if ids is None else set(ids)
         return {
-            i.issuance_id: IssuanceUnderReview(
+            i.issuance_id: Issuance(
                 issuance_id=i.issuance_id,
                 amount=i.amount,
                 template=i.template,
@@ -376,7 +377,7 @@ class FakeUnitOfWork:
         return None  # a fake ledger kept every batch's rows from its start
 
 
-def _matches(query: VoucherQuery, i: Issuance, e: StatusEntry) -> bool:
+def _matches(query: VoucherQuery, i: StoredIssuance, e: StatusEntry) -> bool:
     """Whether an issuance, with `e` its status entry then, is one `query` asks for."""
     decided = e.decided_on
     bounds = (

@@ -11,11 +11,14 @@ for tests where the process itself matters (kills, signals, races, terminals, me
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import shutil
 import subprocess as sp
 import sys
+import tempfile
 import traceback
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -205,9 +208,33 @@ def rows_of(ws: Worksheet) -> list[dict[str, Any]]:
     return [dict(zip(header, row, strict=False)) for row in values[1:]]
 
 
+_INITIALISED: list[Path] = []  # the empty SQLite ledger `init` made once in this process
+
+
+def _initialised_sqlite_ledger() -> Path:
+    """An empty ledger made by the real `init` once per test process. Copying it is a new,
+    initialised ledger without running the migrations again (tests of `init` itself call
+    the command)."""
+    from voucher_batch.ledger import Ledger
+
+    if not _INITIALISED:
+        folder = Path(tempfile.mkdtemp(prefix="vb-initialised-"))
+        atexit.register(shutil.rmtree, folder, True)
+        ledger = Ledger(str(folder / "ledger.sqlite3"))
+        ledger.init()
+        ledger.dispose()  # the last connection closed: everything is in the file, no journal
+        _INITIALISED.append(folder / "ledger.sqlite3")
+    return _INITIALISED[0]
+
+
 def ready_ledger(cli: Cli, quota: int = 10_000) -> None:
     """init, a grant, one bound customer 100012340001 and the template 'Starter Trial'."""
-    assert cli("init").code == 0
+    path = Path(cli.ledger)
+    if "://" not in cli.ledger and not path.exists():  # a new SQLite file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_initialised_sqlite_ledger(), path)
+    else:
+        assert cli("init").code == 0
     if quota:
         assert cli("quota", "grant", str(quota), "--by", "sales.rep").code == 0
     setup = write_workbook(

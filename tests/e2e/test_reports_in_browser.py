@@ -16,7 +16,8 @@ import pytest
 
 from tests.workbooks import Cli, customer, ready_ledger, request, template, write_workbook
 from voucher_batch import services
-from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
+from voucher_batch.domain.review import APPROVE, REJECT
+from voucher_batch.domain.review_checks import ReviewRow
 from voucher_batch.ledger import Ledger
 from voucher_batch.services import review as reviews
 

@@ -20,7 +20,8 @@ from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import services
 from voucher_batch.calendars import business_calendar
 from voucher_batch.domain.report import monthly_report
-from voucher_batch.domain.review import APPROVE, REJECT, ReviewRow
+from voucher_batch.domain.review import APPROVE, REJECT
+from voucher_batch.domain.review_checks import ReviewRow
 from voucher_batch.errors import RuleError
 from voucher_batch.ledger import Ledger
 from voucher_batch.services import review as reviews
@@ -137,6 +138,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.slow  # a property-based run: 30 ledgers of 12 dated steps
 def test_business_dates_never_run_the_quota_backwards_sqlite() -> None:
     run_state_machine_as_test(DatedLedger, settings=SETTINGS)
 

@@ -126,6 +126,7 @@ def _nothing_lost(cli: Cli, accepted: int) -> None:
     assert verify.code == 0, verify.stdout + verify.stderr
 
 
+@pytest.mark.slow  # batches raced in real processes
 def test_writers_through_a_symlink_and_dotdot_paths_serialise(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     ready_ledger(cli, quota=QUOTA)
@@ -209,6 +210,7 @@ def _private_mount(source: Path, target: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # batches raced in real processes
 def test_writers_through_a_bind_mounted_folder_serialise(tmp_path: Path) -> None:
     if not _can_bind_mount(tmp_path):
         pytest.skip("bind mounts need root and unshare")

@@ -13,6 +13,7 @@ from tests.workbooks import customer, request, template, write_workbook
 from voucher_batch import services
 from voucher_batch.ledger import Ledger
 from voucher_batch.services import review as reviews
+from voucher_batch.services.review_export import review_export
 
 ROWS = 3_500
 
@@ -32,7 +33,7 @@ def test_export_of_thousands_of_rows_imports_back(ledger_url: str, tmp_path: Pat
     )
     assert services.ingest(ctx, book, tmp_path / "out").refused == 0
     later = services.Context(ctx.ledger, "ops.lead", date(2026, 11, 4))
-    exported = reviews.review_export(later, tmp_path / "out")
+    exported = review_export(later, tmp_path / "out")
     wb = openpyxl.load_workbook(exported.path)
     assert sum(1 for r in wb["Manifest"].iter_rows(values_only=True) if r[0] == "issuance") == ROWS
     ws = wb["Review"]

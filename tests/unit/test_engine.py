@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from voucher_batch.domain import engine
-from voucher_batch.domain.engine import (
+from voucher_batch.domain.batch import (
     BatchContext,
+    BatchOutcome,
     CustomerRow,
     LedgerView,
     RequestRow,
     TemplateRow,
-    decide_batch,
+    format_issuance_id,
 )
+from voucher_batch.domain.engine import decide_batch
 from voucher_batch.domain.model import (
     Customer,
     CustomerStatus,
@@ -69,10 +70,10 @@ def req(rid: str, template: str = "Starter Trial", uin: str = "100001", **kw: ob
 
 def ids() -> Callable[[], str]:
     counter = iter(range(1, 10_000))
-    return lambda: engine.format_issuance_id(next(counter))
+    return lambda: format_issuance_id(next(counter))
 
 
-def decide(requests: list[RequestRow], v: LedgerView | None = None) -> engine.BatchOutcome:
+def decide(requests: list[RequestRow], v: LedgerView | None = None) -> BatchOutcome:
     return decide_batch([], [], requests, v or view(), CTX, ids())
 
 

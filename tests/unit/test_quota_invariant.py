@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_engine import CTX, ids, tpl, view
-from voucher_batch.domain.engine import RequestRow, decide_batch
+from voucher_batch.domain.batch import RequestRow
+from voucher_batch.domain.engine import decide_batch
 from voucher_batch.domain.model import TemplateState
 from voucher_batch.domain.quota import Balance
 

@@ -5,23 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from tests.unit.test_engine import tpl
+from voucher_batch.domain.issuance import Issuance
 from voucher_batch.domain.model import IssuanceStatus, ValidityPeriod, ValidityStart
 from voucher_batch.domain.problems import Code
 from voucher_batch.domain.quota import Balance
-from voucher_batch.domain.review import (
-    APPROVE,
-    REJECT,
-    IssuanceUnderReview,
-    ReviewContext,
-    ReviewRow,
-    decide_reviews,
-)
+from voucher_batch.domain.review import APPROVE, REJECT, decide_reviews
+from voucher_batch.domain.review_checks import ReviewContext, ReviewRow
 
 REQUESTED = date(2027, 1, 29)
 CTX = ReviewContext("ops.lead", date(2027, 1, 31))
 
 
-def issuance(ident: str, start: ValidityStart = ValidityStart.VALIDITY_DATE) -> IssuanceUnderReview:
+def issuance(ident: str, start: ValidityStart = ValidityStart.VALIDITY_DATE) -> Issuance:
     template = tpl()
     template = type(template)(
         template.name,
@@ -32,8 +27,19 @@ def issuance(ident: str, start: ValidityStart = ValidityStart.VALIDITY_DATE) -> 
         start,
         "",
     )
-    return IssuanceUnderReview(
-        ident, 1000, template, "ops.analyst", "ops.lead", REQUESTED, IssuanceStatus.PENDING
+    return Issuance(
+        issuance_id=ident,
+        request_id=f"R-{ident}",
+        template=template,
+        customer_uin="100001",
+        amount=1000,
+        status=IssuanceStatus.PENDING,
+        requested_on=REQUESTED,
+        requested_by="ops.analyst",
+        operator="ops.lead",
+        estimated_revenue=5000,
+        estimated_conversion_date=REQUESTED,
+        reason="pilot",
     )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from voucher_batch.domain.verify import (
+from voucher_batch.domain.verify import verify
+from voucher_batch.domain.verify_records import (
     BatchEntry,
     EventEntry,
     IssuanceEntry,
     QuotaEntry,
     TemplateVersionEntry,
-    verify,
 )
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)

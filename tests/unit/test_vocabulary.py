@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from tests.unit.test_verify import BatchEntry, EventEntry, IssuanceEntry, at, sound_ledger
-from voucher_batch.domain.verify import Finding, FindingCode, verify
+from voucher_batch.domain.verify import verify
+from voucher_batch.domain.verify_records import Finding, FindingCode
 from voucher_batch.domain.vocabulary import (
     DECISIONS,
     NotRecorded,

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..services import after_commit
+from .app import say
 
 if TYPE_CHECKING:
     from ..services.ingest import IngestResult
     from ..services.quota import Balance
-    from ..services.review import ExportResult, ImportResult
-from .app import say
+    from ..services.review import ImportResult
+    from ..services.review_export import ExportResult
 
 # the stable code of a failure once the batch was recorded (R18)
 OUTPUTS_FAILED = "outputs_failed"

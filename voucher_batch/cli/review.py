@@ -34,7 +34,7 @@ def review_export(ctx: click.Context, out_dir: Path, calendar: str | None, as_js
     Example:
       voucher-batch review export --calendar CN --out-dir review
     """
-    from ..services.review import review_export as export
+    from ..services.review_export import review_export as export
 
     result = export(context_of(ctx), out_dir, calendar, tty_progress)
     if as_json:

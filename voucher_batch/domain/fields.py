@@ -8,6 +8,8 @@ with the rule's code; the words of that problem live there, next to the cell it 
 
 from __future__ import annotations
 
+import re
+
 from .model import (
     AMOUNT_MAX,
     AMOUNT_MIN,
@@ -58,3 +60,23 @@ def reason_ok(text: str) -> bool:
 def comment_ok(text: str) -> bool:
     """R10: a review comment of at most 500 characters (blank allowed)."""
     return len(text) <= REASON_MAX
+
+
+_PERIOD = re.compile(r"^(\d+)\s*(day|days|month|months)$", re.IGNORECASE)
+
+
+def canonical_period(text: str) -> str:
+    """`30 Days` -> `30 days`; other text is returned unchanged for the model to refuse."""
+    found = _PERIOD.match(text.strip())
+    if not found:
+        return text
+    unit = "months" if found[2].lower().startswith("month") else "days"
+    return f"{int(found[1])} {unit}"
+
+
+def period_ok(text: str) -> bool:
+    """R5: a validity period as written in a cell, `N days` or `N months`, within bounds."""
+    found = _PERIOD.match(text)
+    if not found:
+        return False
+    return validity_ok(int(found[1]), "months" if found[2].startswith("month") else "days")

@@ -20,6 +20,11 @@ class Usage(StrEnum):
     def label(self) -> str:
         return {"ProductTrial": "Product trial", "CustomerOffer": "Customer offer"}[self.value]
 
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Accepted in a cell besides the label (compared by `choices.choice_key`)."""
+        return (self.value,)
+
 
 class PaymentMode(StrEnum):
     ALL = "AllPayment"
@@ -29,6 +34,11 @@ class PaymentMode(StrEnum):
     @property
     def label(self) -> str:
         return {"AllPayment": "All", "Prepaid": "Prepaid", "Postpaid": "Postpaid"}[self.value]
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Accepted in a cell besides the label (compared by `choices.choice_key`)."""
+        return (self.value, "Pay as you go") if self is PaymentMode.POSTPAID else (self.value,)
 
 
 class ValidityStart(StrEnum):
@@ -42,10 +52,23 @@ class ValidityStart(StrEnum):
             "FromIssuanceDate": "From the issuance date",
         }[self.value]
 
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Only the label is accepted in a cell: the codes are not offered to people."""
+        return ()
+
 
 class CustomerStatus(StrEnum):
     BOUND = "Bound"
     UNBOUND = "Unbound"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return ()
 
 
 class IssuanceStatus(StrEnum):
@@ -137,6 +160,10 @@ class RequestContent:
 
 @dataclass(frozen=True)
 class ExistingRequest:
+    """A request already recorded under a Request ID, as R9 compares a repeat against it:
+    its content and outcome only. A projection of `issuance.Issuance`, read without its
+    template version, for every Request ID a batch names."""
+
     request_id: str
     issuance_id: str
     content: RequestContent

@@ -10,7 +10,6 @@ closing_remaining = opening_remaining + granted - reclaimed - requested + reject
 
 from __future__ import annotations
 
-import calendar as _calendar
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,35 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .business_days import BusinessCalendar
+from .months import Month, month_bounds, month_of, previous_months
 from .vocabulary import QuotaChangeKind, quota_delta
-
-Month = tuple[int, int]
-
-
-def parse_month(text: str) -> Month:
-    """`2026-11` -> (2026, 11); raises ValueError for anything else."""
-    year, _, month = text.partition("-")
-    if len(year) != 4 or len(month) != 2 or not (year + month).isdigit():
-        raise ValueError(f"'{text}' is not a month (YYYY-MM)")
-    value = (int(year), int(month))
-    if not 1 <= value[1] <= 12:
-        raise ValueError(f"'{text}' is not a month (YYYY-MM)")
-    return value
-
-
-def month_bounds(month: Month) -> tuple[date, date]:
-    first = date(month[0], month[1], 1)
-    return first, date(month[0], month[1], _calendar.monthrange(*month)[1])
-
-
-def previous_months(month: Month, count: int) -> list[Month]:
-    """The `count` months ending with `month`, oldest first."""
-    index = month[0] * 12 + month[1] - 1
-    return [((i // 12), i % 12 + 1) for i in range(index - count + 1, index + 1)]
-
-
-def _key(day: date) -> Month:
-    return (day.year, day.month)
 
 
 @dataclass(frozen=True)
@@ -58,6 +30,10 @@ class QuotaMove:
 
 @dataclass(frozen=True)
 class IssuanceFact:
+    """An issuance as the monthly figures count it: flattened with its customer's name and
+    its template's labels, and its final status and dates (a projection of `Issuance`
+    joined with what the report shows beside it)."""
+
     issuance_id: str
     template: str
     usage: str
@@ -216,6 +192,39 @@ def _breakdown(facts: Iterable[IssuanceFact], key: str, first: date, last: date)
     return sorted(rows.values(), key=lambda r: (-r.requested, -r.approved, r.key))
 
 
+def _month_totals(
+    moves: Sequence[QuotaMove], facts: Sequence[IssuanceFact]
+) -> tuple[_Totals, _Totals, _Totals, _Totals, _Totals]:
+    """Granted, reclaimed, requested, approved and rejected amounts by business month."""
+    granted, reclaimed, requested, approved, rejected = (_Totals() for _ in range(5))
+    for m in moves:
+        (granted if m.kind == QuotaChangeKind.GRANT else reclaimed).add(month_of(m.day), m.amount)
+    for f in facts:
+        requested.add(month_of(f.requested_on), f.amount)
+        if f.decided_on is not None and f.status == "approved":
+            approved.add(month_of(f.decided_on), f.amount)
+        if f.decided_on is not None and f.status == "rejected":
+            rejected.add(month_of(f.decided_on), f.amount)
+    return granted, reclaimed, requested, approved, rejected
+
+
+def _expiring(facts: Sequence[IssuanceFact], cutoff: date) -> list[tuple[int, int, int]]:
+    """(days, count, amount): approved vouchers whose validity ends within 30, 60, 90 days."""
+    expiring = {30: [0, 0], 60: [0, 0], 90: [0, 0]}
+    for f in facts:
+        if (
+            f.status == "approved"
+            and f.valid_until is not None
+            and f.decided_on is not None
+            and f.decided_on <= cutoff
+        ):
+            for within, bucket in expiring.items():
+                if cutoff < f.valid_until <= cutoff + timedelta(days=within):
+                    bucket[0] += 1
+                    bucket[1] += f.amount
+    return [(d, v[0], v[1]) for d, v in expiring.items()]
+
+
 def monthly_report(
     month: Month,
     as_of: date,
@@ -225,23 +234,13 @@ def monthly_report(
 ) -> MonthlyReport:
     first, last = month_bounds(month)
     cutoff = min(last, as_of)
-    granted, reclaimed, requested, approved, rejected = (_Totals() for _ in range(5))
-    for m in moves:
-        (granted if m.kind == QuotaChangeKind.GRANT else reclaimed).add(_key(m.day), m.amount)
-    for f in facts:
-        requested.add(_key(f.requested_on), f.amount)
-        if f.decided_on is not None and f.status == "approved":
-            approved.add(_key(f.decided_on), f.amount)
-        if f.decided_on is not None and f.status == "rejected":
-            rejected.add(_key(f.decided_on), f.amount)
-    totals = (granted, reclaimed, requested, approved, rejected)
+    totals = _month_totals(moves, facts)
     figures = _figures(month, *totals)
     trend = [_figures(m, *totals) for m in previous_months(month, 12)]
 
     overdue_count = overdue_amount = 0
     review_days: list[int] = []
     decided = approved_count = 0
-    expiring = {30: [0, 0], 60: [0, 0], 90: [0, 0]}
     for f in facts:
         pending_at_cutoff = f.requested_on <= cutoff and (
             f.decided_on is None or f.decided_on > cutoff
@@ -253,16 +252,6 @@ def monthly_report(
             decided += 1
             approved_count += f.status == "approved"
             review_days.append(cal.days_between(f.requested_on, f.decided_on))
-        if (
-            f.status == "approved"
-            and f.valid_until is not None
-            and f.decided_on is not None
-            and f.decided_on <= cutoff
-        ):
-            for within, bucket in expiring.items():
-                if cutoff < f.valid_until <= cutoff + timedelta(days=within):
-                    bucket[0] += 1
-                    bucket[1] += f.amount
 
     burndown = _burndown(first, last, figures.opening_remaining, moves, facts)
     report = MonthlyReport(
@@ -277,7 +266,7 @@ def monthly_report(
         by_customer=_breakdown(facts, "customer_uin", first, last),
         by_usage=_breakdown(facts, "usage", first, last),
         by_payment_mode=_breakdown(facts, "payment_mode", first, last),
-        expiring=[(d, v[0], v[1]) for d, v in expiring.items()],
+        expiring=_expiring(facts, cutoff),
         trend=trend,
         burndown=burndown,
         decided_count=decided,

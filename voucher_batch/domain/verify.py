@@ -16,11 +16,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 
 from .quota import Balance, negative_days
+from .verify_records import (
+    BatchEntry,
+    EventEntry,
+    Finding,
+    FindingCode,
+    IssuanceEntry,
+    QuotaEntry,
+    Report,
+    TemplateVersionEntry,
+)
 from .vocabulary import (
     CustomerDecision,
     RequestDecision,
@@ -32,108 +40,6 @@ from .vocabulary import (
 )
 
 
-class FindingCode(StrEnum):
-    """Stable finding codes. Values never change once released; new ones may be added."""
-
-    UNKNOWN_ISSUANCE = "unknown_issuance"
-    NOT_STARTED_PENDING = "not_started_pending"
-    DECIDED_TWICE = "decided_twice"
-    UNEXPECTED_STATUS = "unexpected_status"
-    APPROVED_WITHOUT_VALIDITY = "approved_without_validity"
-    REJECTED_WITHOUT_COMMENT = "rejected_without_comment"
-    AMOUNT_DIFFERS = "amount_differs"
-    TEMPLATE_CHANGED_AFTER_USE = "template_changed_after_use"
-    QUOTA_EXCEEDED = "quota_exceeded"
-    NEGATIVE_DAY = "negative_day"
-    BATCH_COUNTS = "batch_counts"
-    NO_KEPT_ROWS = "no_kept_rows"
-    KEPT_ROWS = "kept_rows"
-    KEPT_COUNTS = "kept_counts"
-    BALANCE_DIFFERS = "balance_differs"
-
-
-class Finding(str):
-    """One finding: its sentence (what `str()`, JSON and the console show) with its code."""
-
-    code: FindingCode
-
-    def __new__(cls, code: FindingCode, message: str) -> Finding:
-        finding = super().__new__(cls, message)
-        finding.code = code
-        return finding
-
-    @property
-    def message(self) -> str:
-        return str.__str__(self)
-
-
-@dataclass(frozen=True)
-class QuotaEntry:
-    id: int
-    kind: str
-    amount: int
-    recorded_at: datetime
-    seq: int | None = None  # the ledger's commit order
-    business_date: date | None = None
-
-
-@dataclass(frozen=True)
-class IssuanceEntry:
-    id: int
-    issuance_id: str
-    amount: int
-    template_amount: int
-    template_key: str
-    batch_id: int
-    recorded_at: datetime
-    requested_on: date | None = None
-
-
-@dataclass(frozen=True)
-class EventEntry:
-    id: int
-    issuance: int
-    status: str
-    batch_id: int
-    recorded_at: datetime
-    has_validity: bool
-    has_comment: bool
-    decided_on: date | None = None
-
-
-@dataclass(frozen=True)
-class TemplateVersionEntry:
-    id: int
-    key: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class BatchEntry:
-    id: int
-    kind: str
-    counts: dict[str, int]
-    customer_versions: int
-    template_versions: int
-    # R17: {"Sheet: Decision": rows kept} (None: the batch kept no rows), the counts its kept
-    # facts show, and whether it was recorded after the ledger began keeping rows
-    kept_rows: dict[str, int] | None = None
-    kept_counts: dict[str, dict[str, int]] | None = None
-    rows_expected: bool = False
-    seq: int | None = None  # the ledger's commit order
-
-
-@dataclass
-class Report:
-    balance: Balance
-    entries: int
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def sound(self) -> bool:
-        return not self.findings
-
-
 def verify(
     quota: Sequence[QuotaEntry],
     issuances: Sequence[IssuanceEntry],
@@ -141,8 +47,24 @@ def verify(
     templates: Sequence[TemplateVersionEntry],
     batches: Sequence[BatchEntry],
 ) -> Report:
-    findings: list[Finding] = []
     by_pk = {i.id: i for i in issuances}
+    findings, history = _histories(events, by_pk)
+    for i in issuances:
+        findings.extend(_issuance_history(i, history.get(i.id, [])))
+    findings.extend(_templates_after_use(issuances, templates))
+    findings.extend(_replay(quota, events, by_pk, batches))
+    findings.extend(_by_business_date(quota, issuances, events, by_pk))
+    findings.extend(_batch_counts(batches, issuances, events))
+    balance = _final_balance(quota, issuances, history)
+    entries = len(quota) + len(issuances) + len(events) + len(templates) + len(batches)
+    return Report(balance, entries, findings)
+
+
+def _histories(
+    events: Sequence[EventEntry], by_pk: dict[int, IssuanceEntry]
+) -> tuple[list[Finding], dict[int, list[EventEntry]]]:
+    """Each issuance's status events in entry order, and the events of no issuance."""
+    findings: list[Finding] = []
     history: dict[int, list[EventEntry]] = defaultdict(list)
     for e in sorted(events, key=lambda e: e.id):
         if e.issuance not in by_pk:
@@ -154,55 +76,67 @@ def verify(
             )
             continue
         history[e.issuance].append(e)
+    return findings, history
 
-    for i in issuances:
-        statuses = [e.status for e in history.get(i.id, [])]
-        if not statuses or statuses[0] != "pending":
-            findings.append(
-                Finding(
-                    FindingCode.NOT_STARTED_PENDING,
-                    f"{i.issuance_id} does not start as pending ({statuses or 'none'})",
-                )
-            )
-        decisions = [s for s in statuses[1:]]
-        if len(decisions) > 1:
-            findings.append(
-                Finding(
-                    FindingCode.DECIDED_TWICE,
-                    f"{i.issuance_id} was decided {len(decisions)} times: {decisions}",
-                )
-            )
-        if any(s not in ("approved", "rejected") for s in decisions):
-            findings.append(
-                Finding(
-                    FindingCode.UNEXPECTED_STATUS,
-                    f"{i.issuance_id} has an unexpected status history {statuses}",
-                )
-            )
-        for e in history.get(i.id, [])[1:]:
-            if e.status == "approved" and not e.has_validity:
-                findings.append(
-                    Finding(
-                        FindingCode.APPROVED_WITHOUT_VALIDITY,
-                        f"{i.issuance_id} was approved without a validity (R11)",
-                    )
-                )
-            if e.status == "rejected" and not e.has_comment:
-                findings.append(
-                    Finding(
-                        FindingCode.REJECTED_WITHOUT_COMMENT,
-                        f"{i.issuance_id} was rejected without a comment (R10)",
-                    )
-                )
-        if i.amount != i.template_amount:
-            findings.append(
-                Finding(
-                    FindingCode.AMOUNT_DIFFERS,
-                    f"{i.issuance_id} amount {i.amount:,} differs from its template's "
-                    f"{i.template_amount:,}",
-                )
-            )
 
+def _issuance_history(i: IssuanceEntry, events: Sequence[EventEntry]) -> list[Finding]:
+    """R10, R11: starts pending, decided at most once, a decision with what it needs; and
+    the amount is its template version's."""
+    findings: list[Finding] = []
+    statuses = [e.status for e in events]
+    if not statuses or statuses[0] != "pending":
+        findings.append(
+            Finding(
+                FindingCode.NOT_STARTED_PENDING,
+                f"{i.issuance_id} does not start as pending ({statuses or 'none'})",
+            )
+        )
+    decisions = [s for s in statuses[1:]]
+    if len(decisions) > 1:
+        findings.append(
+            Finding(
+                FindingCode.DECIDED_TWICE,
+                f"{i.issuance_id} was decided {len(decisions)} times: {decisions}",
+            )
+        )
+    if any(s not in ("approved", "rejected") for s in decisions):
+        findings.append(
+            Finding(
+                FindingCode.UNEXPECTED_STATUS,
+                f"{i.issuance_id} has an unexpected status history {statuses}",
+            )
+        )
+    for e in events[1:]:
+        if e.status == "approved" and not e.has_validity:
+            findings.append(
+                Finding(
+                    FindingCode.APPROVED_WITHOUT_VALIDITY,
+                    f"{i.issuance_id} was approved without a validity (R11)",
+                )
+            )
+        if e.status == "rejected" and not e.has_comment:
+            findings.append(
+                Finding(
+                    FindingCode.REJECTED_WITHOUT_COMMENT,
+                    f"{i.issuance_id} was rejected without a comment (R10)",
+                )
+            )
+    if i.amount != i.template_amount:
+        findings.append(
+            Finding(
+                FindingCode.AMOUNT_DIFFERS,
+                f"{i.issuance_id} amount {i.amount:,} differs from its template's "
+                f"{i.template_amount:,}",
+            )
+        )
+    return findings
+
+
+def _templates_after_use(
+    issuances: Sequence[IssuanceEntry], templates: Sequence[TemplateVersionEntry]
+) -> list[Finding]:
+    """R6: no template version recorded after vouchers were issued from the template."""
+    findings: list[Finding] = []
     first_use: dict[str, datetime] = {}
     for i in issuances:
         if i.template_key not in first_use or i.recorded_at < first_use[i.template_key]:
@@ -217,18 +151,11 @@ def verify(
                     "issued from it (R6)",
                 )
             )
-
-    findings.extend(_replay(quota, issuances, events, by_pk, batches))
-    findings.extend(_by_business_date(quota, issuances, events, by_pk))
-    findings.extend(_batch_counts(batches, issuances, events))
-    balance = _final_balance(quota, issuances, history)
-    entries = len(quota) + len(issuances) + len(events) + len(templates) + len(batches)
-    return Report(balance, entries, findings)
+    return findings
 
 
 def _replay(
     quota: Sequence[QuotaEntry],
-    issuances: Sequence[IssuanceEntry],
     events: Sequence[EventEntry],
     by_pk: dict[int, IssuanceEntry],
     batches: Sequence[BatchEntry] = (),

@@ -42,6 +42,21 @@ class ReviewVerdict(StrEnum):
     REFUSED = REFUSED
 
 
+class ReviewAction(StrEnum):
+    """What a reviewer writes in the Decision column; `pass` is the partner API's word."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return ("pass",) if self is ReviewAction.APPROVE else ()
+
+
 class QuotaChangeKind(StrEnum):
     """The two kinds of quota entry (R1)."""
 

@@ -1,4 +1,5 @@
-"""Opening the ledger: URLs, engines, `init`, and the serialised write transaction.
+"""Opening the ledger: engines, `init`, and the serialised write transaction (how a ledger
+is named is `urls`; the SQLite file's own checks and writer lock are `sqlite_file`).
 
 A plain path means a SQLite file; anything with `://` is a SQLAlchemy URL, and only SQLite
 and `postgresql+psycopg` are accepted. Writers are serialised per ledger so that the
@@ -14,115 +15,35 @@ would keep two journals and lose commits. Symlinks and `..` are resolved; a file
 than one hard link, or mounted on its own, is refused. Reads open the file read-only, so a
 read-only ledger can still be shown, listed, reported and verified.
 
-Passwords never leave this module.
+Passwords never leave this module and `urls`.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import sqlite3
-import threading
-import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from .. import checkpoints, settings
-from ..errors import ConfigurationError, LedgerBusyError, LedgerError, LedgerMissingError
-from ..settings import DEFAULT_LEDGER
+from ..errors import LedgerBusyError, LedgerError, LedgerMissingError
 from . import schema as t
+from .sqlite_file import (
+    WriterLock,
+    busy,
+    check_one_path,
+    check_writable,
+    folder_writable,
+    open_read_only,
+    wal_holds_entries,
+)
 from .uow import UnitOfWork, now
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX: SQLite's own locks only
-    fcntl = None  # type: ignore[assignment]
-
-BUSY_TIMEOUT_ENV = settings.BUSY_TIMEOUT
-SUPPORTED = "a SQLite file path or postgresql+psycopg://user@host/database"
-_PASSWORD_PARAM = re.compile(r"(password=)[^&]*", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """A URL as typed, with any password replaced by ***; works on URLs that do not parse."""
-    text = _PASSWORD_PARAM.sub(r"\1***", text)
-    scheme, sep, rest = text.partition("://")
-    # the last '@' ends the user part, so a password holding '@' is hidden whole
-    head, at, tail = rest.rpartition("@")
-    if not sep or not at:
-        return text
-    user, colon, _password = head.partition(":")
-    return f"{scheme}://{user}:***@{tail}" if colon else text
-
-
-def _sqlite_url(path: Path) -> URL:
-    # one path per file: symlinks, `..` and `~` resolved, so every process names it alike
-    return URL.create("sqlite+pysqlite", database=str(path.expanduser().resolve()))
-
-
-def resolve_url(text: str | None) -> URL:
-    """A SQLAlchemy URL, or a plain file path meaning a SQLite file; anything else is
-    refused with one sentence that never shows a password."""
-    text = text or DEFAULT_LEDGER
-    if "://" not in text:
-        return _sqlite_url(Path(text))
-    shown = redact(text)
-    try:
-        url = make_url(text)
-    except (ArgumentError, ValueError):
-        hint = " (its port must be a number)" if _port_is_not_a_number(text) else ""
-        raise ConfigurationError(
-            f"the ledger URL {shown} is not a valid URL{hint}; use {SUPPORTED}"
-        ) from None
-    if url.drivername in ("sqlite", "sqlite+pysqlite"):
-        database = url.database or ""
-        if database in ("", ":memory:") or database.startswith("file:"):
-            raise ConfigurationError(
-                f"the ledger URL {shown} names no SQLite file (a ledger in memory keeps "
-                f"nothing); use {SUPPORTED}"
-            )
-        return _sqlite_url(Path(database))
-    if url.drivername == "postgresql+psycopg":
-        if "@" in (url.host or ""):
-            raise ConfigurationError(
-                f"the ledger URL {shown} has an '@' after the user name; write an '@' in a "
-                "password as %40"
-            )
-        if url.port is not None and not 0 < url.port < 65536:
-            raise ConfigurationError(
-                f"the ledger URL {shown} has port {url.port}; a port is 1 to 65535"
-            )
-        return url
-    if url.get_backend_name() in ("postgres", "postgresql"):
-        raise ConfigurationError(
-            f"the ledger URL {shown} does not name the driver voucher-batch uses; write it "
-            "as postgresql+psycopg://user@host/database"
-        )
-    raise ConfigurationError(
-        f"the ledger URL {shown} names a database voucher-batch does not support "
-        f"({url.drivername}); use {SUPPORTED}"
-    )
-
-
-def _port_is_not_a_number(text: str) -> bool:
-    host = redact(text).partition("://")[2].rpartition("@")[2].split("/", 1)[0]
-    port = host.rpartition(":")[2] if ":" in host and not host.endswith("]") else ""
-    return bool(port) and not port.isdigit()
-
-
-def describe(url: URL) -> str:
-    """The ledger's name for messages: a file path, or the URL with any password hidden."""
-    if url.get_backend_name() == "sqlite":
-        return str(url.database)
-    return redact(url.render_as_string(hide_password=True))
+from .urls import describe, resolve_url
 
 
 class _Resources:
@@ -154,8 +75,7 @@ class Ledger:
         self._password = self.url.password if isinstance(self.url.password, str) else None
         self._res = _Resources()
         weakref.finalize(self, self._res.close)
-        self._lock_depth = 0
-        self._thread_lock = threading.RLock()  # flock does not tell this process's threads apart
+        self._writer_lock = WriterLock(self._lock_fd, lambda: LedgerBusyError(busy(self.name)))
         self._checked = False  # require() succeeded once: no need to ask again
 
     @property
@@ -188,8 +108,12 @@ class Ledger:
             raise LedgerError(f"ledger {self.name}: cannot open ({self._short(exc)})") from None
 
     def _sqlite_engine(self, read_only: bool) -> Engine:
+        path = self.path
+        assert path is not None
         if read_only:
-            engine = create_engine(self.url, creator=self._open_read_only)
+            engine = create_engine(
+                self.url, creator=lambda: open_read_only(path, self.busy_timeout)
+            )
         else:
             engine = create_engine(self.url, connect_args={"timeout": self.busy_timeout})
 
@@ -209,91 +133,12 @@ class Ledger:
 
         return engine
 
-    def _open_read_only(self) -> sqlite3.Connection:
-        assert self.path is not None
-        uri = f"file:{quote(str(self.path))}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, check_same_thread=False)
-        try:
-            conn.execute("PRAGMA schema_version").fetchone()  # opens the file and its journal
-            return conn
-        except sqlite3.OperationalError:
-            conn.close()
-            if _folder_writable(self.path) or _wal_holds_entries(self.path):
-                raise
-        # The folder cannot hold the -wal/-shm files and there is no journal to read: the
-        # file alone is the whole ledger, and nobody can write it without that folder.
-        return sqlite3.connect(
-            f"{uri}&immutable=1", uri=True, timeout=self.busy_timeout, check_same_thread=False
-        )
-
     # ---- the one file behind the path ------------------------------------------------
 
-    def _check_one_path(self) -> None:
-        """Refuse a SQLite file that other paths reach with their own journal."""
-        assert self.path is not None
-        try:
-            links = self.path.stat().st_nlink
-        except OSError:
-            return  # reported by whoever opens it next, with the reason
-        if links > 1:
-            raise LedgerError(
-                f"ledger {self.name} has {links} names on disk (hard links); SQLite keeps a "
-                "journal per name, so a batch recorded through one name could be lost "
-                f"through another; keep one name (find the others with 'find / -xdev "
-                f"-samefile {self.path}') and try again"
-            )
-        if str(self.path) in _mount_points():
-            raise LedgerError(
-                f"ledger {self.name} is a file mounted on its own (a bind mount), so "
-                "SQLite's journal beside it is not the one beside the original; mount the "
-                "folder that holds the ledger instead"
-            )
-
-    def _check_writable(self) -> None:
-        """A write on a read-only ledger stops before anything is opened for writing."""
-        assert self.path is not None
-        if self.path.exists() and not os.access(self.path, os.W_OK):
-            raise LedgerError(
-                f"ledger {self.name}: the ledger file is read-only; nothing was recorded"
-            )
-        if not _folder_writable(self.path):
-            raise LedgerError(
-                f"ledger {self.name}: the ledger's folder is read-only and SQLite must write "
-                "its journal there; nothing was recorded"
-            )
-
-    @contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the ledger file itself while writing, so that writers
-        reaching it through any path are serialised (BEGIN IMMEDIATE is per journal, and
-        the journal is per path)."""
-        if not self.is_sqlite or fcntl is None:
-            yield
-            return
-        assert self.path is not None
-        if not self._thread_lock.acquire(timeout=self.busy_timeout):
-            raise LedgerBusyError(_busy(self.name))
-        try:
-            fd = self._lock_fd()
-            if self._lock_depth == 0:
-                deadline = time.monotonic() + self.busy_timeout
-                while True:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() >= deadline:
-                            raise LedgerBusyError(_busy(self.name)) from None
-                        time.sleep(0.02)
-            self._lock_depth += 1
-            try:
-                yield
-            finally:
-                self._lock_depth -= 1
-                if self._lock_depth == 0:
-                    fcntl.flock(fd, fcntl.LOCK_UN)  # never close it here: see _Resources
-        finally:
-            self._thread_lock.release()
+    def _file_lock(self) -> AbstractContextManager[None]:
+        if not self.is_sqlite:
+            return nullcontext()
+        return self._writer_lock.held(self.busy_timeout)
 
     def _lock_fd(self) -> int:
         assert self.path is not None
@@ -318,13 +163,13 @@ class Ledger:
             assert self.path is not None
             if not self.path.is_file():
                 return False
-            self._check_one_path()
+            check_one_path(self.path, self.name)
         try:
             with self.read_engine.connect() as conn:
                 conn.info["write"] = False
                 return inspect(conn).has_table("meta")
         except SQLAlchemyError as exc:
-            if self.is_sqlite and not _folder_writable(self.path) and _wal_holds_entries(self.path):
+            if self.is_sqlite and not folder_writable(self.path) and wal_holds_entries(self.path):
                 raise LedgerError(
                     f"ledger {self.name} cannot be read: its journal ({self.path}-wal) holds "
                     "entries not yet in the file and its folder is read-only; open it once "
@@ -420,10 +265,10 @@ class Ledger:
             if self.path.exists() and not self.path.is_file():
                 raise LedgerError(f"ledger {self.name} is not a file; give a file path")
             if self.path.is_file():
-                self._check_one_path()
-                self._check_writable()
+                check_one_path(self.path, self.name)
+                check_writable(self.path, self.name)
             else:
-                self._check_writable()
+                check_writable(self.path, self.name)
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o666))
         except OSError as exc:
             raise LedgerError(
@@ -433,10 +278,10 @@ class Ledger:
     @contextmanager
     def unit_of_work(self, write: bool = False) -> Iterator[UnitOfWork]:
         self.require()
-        if write and self.is_sqlite:
-            self._check_writable()
+        if write and self.path is not None:  # a SQLite file
+            check_writable(self.path, self.name)
         try:
-            lock = self._file_lock() if write else _nothing()
+            lock = self._file_lock() if write else nullcontext()
             with lock, (self.engine if write else self.read_engine).connect() as conn:
                 conn.info["write"] = write
                 tx = conn.begin()
@@ -474,7 +319,7 @@ class Ledger:
         text = self._short(exc)
         code = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if "database is locked" in text or code in {"55P03", "40001", "40P01"}:
-            return LedgerBusyError(_busy(self.name))
+            return LedgerBusyError(busy(self.name))
         if "readonly database" in text:
             return LedgerError(
                 f"ledger {self.name}: the ledger file is read-only; nothing was recorded"
@@ -482,45 +327,11 @@ class Ledger:
         return LedgerError(f"ledger {self.name}: {text}")
 
 
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
-def _busy(name: str) -> str:
-    return f"ledger {name} is busy (another command is recording); nothing was recorded, try again"
-
-
 def _newer(name: str, found: str, known: str) -> str:
     return (
         f"ledger {name} was made by a newer voucher-batch (schema {found}); this version "
         f"knows up to {known}; upgrade voucher-batch"
     )
-
-
-def _folder_writable(path: Path | None) -> bool:
-    return path is not None and os.access(path.parent, os.W_OK)
-
-
-def _wal_holds_entries(path: Path | None) -> bool:
-    try:
-        return path is not None and Path(f"{path}-wal").stat().st_size > 0
-    except OSError:
-        return False
-
-
-def _mount_points() -> set[str]:
-    """Where file systems are mounted (Linux); empty where the system does not say."""
-    try:
-        text = Path("/proc/self/mountinfo").read_text(errors="surrogateescape")
-    except OSError:
-        return set()
-    points = set()
-    for line in text.splitlines():
-        fields = line.split(" ")
-        if len(fields) > 4:  # the fifth field is the mount point, spaces written as \040
-            points.add(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]))
-    return points
 
 
 def _short(exc: BaseException) -> str:

@@ -12,9 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
+from ..domain.issuance import Issuance
 from ..domain.model import IssuanceStatus, PaymentMode, Usage
 from ..domain.report import IssuanceFact, QuotaMove
-from ..domain.review import IssuanceUnderReview
+from ..domain.verify_records import (
+    BatchEntry,
+    EventEntry,
+    IssuanceEntry,
+    QuotaEntry,
+    TemplateVersionEntry,
+)
 from . import schema as t
 from .common import chunks, current_issuances, template_from_row
 from .kept import KeptBatch, kept_after, kept_counts, kept_facts_counts, read_kept
@@ -35,16 +42,37 @@ class HistoryReads:
 
     def entries_for_verify(self) -> dict[str, list[Any]]:
         """Every entry, as the plain records `domain.verify` checks."""
-        from ..domain import verify as v
-
-        c = self.conn
         tv = t.template_versions
         quota = [
-            v.QuotaEntry(r.id, r.kind, r.amount, r.recorded_at, r.seq, r.business_date)
-            for r in c.execute(select(t.quota_entries)).all()
+            QuotaEntry(r.id, r.kind, r.amount, r.recorded_at, r.seq, r.business_date)
+            for r in self.conn.execute(select(t.quota_entries)).all()
         ]
-        issuances = [
-            v.IssuanceEntry(
+        templates = [
+            TemplateVersionEntry(r.id, r.key, r.recorded_at)
+            for r in self.conn.execute(select(tv.c.id, tv.c.key, tv.c.recorded_at)).all()
+        ]
+        return {
+            "quota": quota,
+            "issuances": self._issuance_entries(),
+            "events": self._event_entries(),
+            "templates": templates,
+            "batches": self._batch_entries(),
+        }
+
+    def _issuance_entries(self) -> list[IssuanceEntry]:
+        i, tv = t.issuances, t.template_versions
+        query = select(
+            i.c.id,
+            i.c.issuance_id,
+            i.c.amount,
+            tv.c.amount.label("template_amount"),
+            i.c.template_key,
+            i.c.batch_id,
+            i.c.recorded_at,
+            i.c.requested_on,
+        ).join(tv, tv.c.id == i.c.template_version_id)
+        return [
+            IssuanceEntry(
                 r.id,
                 r.issuance_id,
                 r.amount,
@@ -54,22 +82,12 @@ class HistoryReads:
                 r.recorded_at,
                 r.requested_on,
             )
-            for r in c.execute(
-                select(
-                    t.issuances.c.id,
-                    t.issuances.c.issuance_id,
-                    t.issuances.c.amount,
-                    tv.c.amount.label("template_amount"),
-                    t.issuances.c.template_key,
-                    t.issuances.c.batch_id,
-                    t.issuances.c.recorded_at,
-                    t.issuances.c.requested_on,
-                ).join(tv, tv.c.id == t.issuances.c.template_version_id)
-            ).all()
+            for r in self.conn.execute(query).all()
         ]
-        e = t.issuance_events
-        events = [
-            v.EventEntry(
+
+    def _event_entries(self) -> list[EventEntry]:
+        return [
+            EventEntry(
                 r.id,
                 r.issuance,
                 r.status,
@@ -79,18 +97,17 @@ class HistoryReads:
                 bool(r.comment),
                 r.decided_on,
             )
-            for r in c.execute(select(e)).all()
+            for r in self.conn.execute(select(t.issuance_events)).all()
         ]
-        templates = [
-            v.TemplateVersionEntry(r.id, r.key, r.recorded_at)
-            for r in c.execute(select(tv.c.id, tv.c.key, tv.c.recorded_at)).all()
-        ]
+
+    def _batch_entries(self) -> list[BatchEntry]:
+        c = self.conn
         cv_counts = self._count_by_batch(t.customer_versions)
-        tv_counts = self._count_by_batch(tv)
+        tv_counts = self._count_by_batch(t.template_versions)
         kept_rows, kept_shown = kept_counts(c), kept_facts_counts(c)
         rows_after = kept_after(c)
-        batches = [
-            v.BatchEntry(
+        return [
+            BatchEntry(
                 r.id,
                 r.kind,
                 json.loads(r.counts),
@@ -103,17 +120,8 @@ class HistoryReads:
             )
             for r in c.execute(select(t.batches)).all()
         ]
-        return {
-            "quota": quota,
-            "issuances": issuances,
-            "events": events,
-            "templates": templates,
-            "batches": batches,
-        }
 
-    def issuances_under_review(
-        self, ids: Iterable[str] | None = None
-    ) -> dict[str, IssuanceUnderReview]:
+    def issuances_under_review(self, ids: Iterable[str] | None = None) -> dict[str, Issuance]:
         """The named issuances (all pending ones when `ids` is None) with their template
         and current status (R10)."""
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
@@ -124,11 +132,11 @@ class HistoryReads:
             queries: Iterable[Any] = [query.where(e.c.status == IssuanceStatus.PENDING.value)]
         else:
             queries = (query.where(i.c.issuance_id.in_(c)) for c in chunks(sorted(set(ids))))
-        found: dict[str, IssuanceUnderReview] = {}
+        found: dict[str, Issuance] = {}
         for chunk_query in queries:
             for r in self.conn.execute(chunk_query).mappings():
                 template = template_from_row({c.name: r[f"t_{c.name}"] for c in tv.c})
-                found[r["issuance_id"]] = IssuanceUnderReview(
+                found[r["issuance_id"]] = Issuance(
                     issuance_id=r["issuance_id"],
                     amount=r["amount"],
                     template=template,

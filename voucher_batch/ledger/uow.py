@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
 )
 
-from ..domain.engine import BatchOutcome
+from ..domain.batch import BatchOutcome
 from ..domain.identity import identity_key
 from ..domain.model import (
     Customer,

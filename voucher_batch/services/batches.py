@@ -1,32 +1,26 @@
-"""The batches a ledger recorded: what each one keeps, listing them, and rebuilding a batch's
-decision workbook and report from what it kept (R17).
+"""The batches a ledger recorded: listing them, and rebuilding a batch's decision workbook
+and report from what it kept (R17).
 
-`keep_batch` turns the sheets as read and the decisions of a batch into the plain records the
-ledger keeps with it (ledger/kept.py); `batches_list` and `batch_show` read them back, and
-`batch_show` with an output folder gives them to the same writer the batch used, so the
+`batches_list` and `batch_show` read back what `keeping` made each batch keep, and
+`batch_show` with an output folder gives it to the same writer the batch used, so the
 rebuilt outputs are the originals.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..domain.engine import RowDecision
+from ..domain.batch import RowDecision
 from ..domain.problems import Code, Decided, Problem
-from ..domain.quota import Balance
-from ..domain.review import ReviewDecision, ReviewRow
+from ..domain.review import ReviewDecision
 from ..domain.vocabulary import parse_count_key
 from ..errors import LedgerError, OutputError, VoucherBatchError
 from ..ledger.kept import (
     KeptBatch,
-    KeptProblem,
-    KeptRow,
-    KeptSheet,
 )
 
 if TYPE_CHECKING:
@@ -39,77 +33,6 @@ MAX_BATCH_ID = 2**31 - 1  # batch ids are 32-bit integers in the ledger
 
 class BatchNotFoundError(VoucherBatchError):
     """No batch of that id, or it cannot be rebuilt; nothing was written."""
-
-
-# ---- what a batch keeps -----------------------------------------------------------------
-
-
-def keep_batch(
-    label: str,
-    counts: dict[str, dict[str, int]],
-    before: Balance,
-    after: Balance,
-    skipped: Sequence[str],
-    sheets: Sequence[RawSheet],
-    decisions: Sequence[Decided],
-) -> KeptBatch:
-    """The records a batch keeps: every row of `sheets` with its decision."""
-    by_sheet: dict[str, dict[int, Decided]] = {}
-    for d in decisions:
-        by_sheet.setdefault(d.sheet, {})[d.row] = d
-    kept_sheets: list[KeptSheet] = []
-    rows: list[KeptRow] = []
-    for n, sheet in enumerate(sheets):
-        kept_sheets.append(
-            KeptSheet(
-                sheet.title,
-                sheet.spec.name,
-                sheet.header_row,
-                [str(h) for h in sheet.headers],
-                list(sheet.columns),
-                dict(sheet.mapping),
-            )
-        )
-        decided = by_sheet.get(sheet.title, {})
-        rows.extend(_kept_row(n, raw.row, raw.values, decided[raw.row]) for raw in sheet.rows)
-    return KeptBatch(label, counts, before, after, list(skipped), kept_sheets, rows)
-
-
-def keep_review_rows(
-    label: str,
-    counts: dict[str, dict[str, int]],
-    before: Balance,
-    after: Balance,
-    rows: Sequence[ReviewRow],
-    decisions: Sequence[Decided],
-) -> KeptBatch:
-    """The records of a review batch that came as rows, not as a workbook: each row's
-    fields as a `Review` sheet (one decision per row, in order)."""
-    headers = ["Issuance ID", "Decision", "Review Comment", "Reviewer", "Decision Date"]
-    sheet = KeptSheet(
-        "Review", "Review", 1, headers, list(range(1, 6)), {h: i for i, h in enumerate(headers)}
-    )
-    kept = [
-        _kept_row(0, d.row, [r.issuance_id, r.decision, r.comment, r.reviewer, r.decision_date], d)
-        for r, d in zip(rows, decisions, strict=True)
-    ]
-    return KeptBatch(label, counts, before, after, [], [sheet], kept)
-
-
-def _kept_row(sheet_no: int, row: int, values: Sequence[object], d: Decided) -> KeptRow:
-    amount = getattr(d, "amount", None)
-    remaining = getattr(d, "remaining", None)
-    return KeptRow(
-        sheet_no,
-        row,
-        list(values),
-        d.decision,
-        d.reason,
-        [KeptProblem(p.column, str(p.code), p.message) for p in d.problems],
-        getattr(d, "issuance_id", None) or None,
-        amount if isinstance(amount, int) else None,
-        remaining if isinstance(remaining, int) else None,
-    )
 
 
 # ---- listing ----------------------------------------------------------------------------

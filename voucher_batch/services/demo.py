@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..atomic import remove_stale_temps, temp_path
+from ..domain.vocabulary import ReviewAction
 from ..errors import OutputsNotWrittenError, VoucherBatchError
 from ..ledger import Ledger
 from . import after_commit
@@ -29,7 +30,8 @@ from .monthly import report_monthly
 from .names import sha256_of
 from .queries import templates_list, vouchers_list
 from .quota import QuotaChangeKind, quota_change
-from .review import review_export, review_import
+from .review import review_import
+from .review_export import review_export
 
 DEMO_DATE = date(2026, 11, 2)
 SAMPLE = "partner-ops-batch.xlsx"
@@ -215,10 +217,10 @@ def scripted_review(exported: Path, filled: Path) -> Path:
     decision, comment = header.index("Decision") + 1, header.index("Review Comment") + 1
     for n, row in enumerate(range(5, ws.max_row + 1)):
         if n % 7 == 3:
-            ws.cell(row, decision).value = "Reject"
+            ws.cell(row, decision).value = ReviewAction.REJECT.label
             ws.cell(row, comment).value = "Revenue estimate not credible yet"
         elif n % 7 != 6:
-            ws.cell(row, decision).value = "Approve"
+            ws.cell(row, decision).value = ReviewAction.APPROVE.label
     wb.save(filled)
     return filled
 

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain import engine
-from ..domain.engine import (
+from ..domain.batch import (
     BatchContext,
     BatchOutcome,
     CustomerRow,
     LedgerView,
     RequestRow,
     TemplateRow,
+    format_issuance_id,
 )
 from ..domain.quota import Balance, limit_from
 from ..domain.vocabulary import DECISIONS, NotRecorded, RequestDecision
@@ -137,7 +138,7 @@ def _decide(
 
     def next_id() -> str:
         counter[0] += 1
-        return engine.format_issuance_id(counter[0] - 1)
+        return format_issuance_id(counter[0] - 1)
 
     outcome = engine.decide_batch(
         rows.customers,

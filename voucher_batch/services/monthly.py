@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..calendars import business_calendar
-from ..domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
+from ..domain.months import parse_month
+from ..domain.report import Breakdown, MonthlyReport, monthly_report
 from ..errors import VoucherBatchError
 from ..render import render_html
 from ..workbook.writer import Table, write_workbook

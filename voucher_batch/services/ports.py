@@ -14,11 +14,12 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..domain.engine import BatchOutcome
+from ..domain.batch import BatchOutcome
+from ..domain.issuance import Issuance
 from ..domain.model import Customer, ExistingRequest, TemplateState
 from ..domain.quota import Balance, Totals
 from ..domain.report import IssuanceFact, QuotaMove
-from ..domain.review import IssuanceUnderReview, NewDecision
+from ..domain.review import NewDecision
 from ..ledger import (
     BatchInfo,
     Ledger,
@@ -79,9 +80,7 @@ class UnitOfWorkPort(Protocol):
 
     # ---- the whole history: verify, reviews, the monthly report, recorded batches
     def entries_for_verify(self) -> dict[str, list[Any]]: ...
-    def issuances_under_review(
-        self, ids: Iterable[str] | None = None
-    ) -> dict[str, IssuanceUnderReview]: ...
+    def issuances_under_review(self, ids: Iterable[str] | None = None) -> dict[str, Issuance]: ...
     def report_facts(self) -> tuple[list[QuotaMove], list[IssuanceFact]]: ...
     def batch_rows(self) -> list[Any]: ...
     def batch_row(self, batch_id: int) -> Any | None: ...

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from ..domain.model import name_key
-from ..domain.verify import Report as VerifyReport
+from ..domain.verify import verify
+from ..domain.verify_records import Finding, FindingCode, Report
 from ..ledger import QuotaHistoryEntry, VoucherQuery, VoucherRecord
 from .context import Context
-
-if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
-    pass
 
 
 @dataclass(frozen=True)
@@ -112,10 +109,8 @@ def quota_history(ctx: Context, as_of: date | None = None) -> list[QuotaHistoryE
         return uow.quota_history(as_of)
 
 
-def ledger_verify(ctx: Context) -> VerifyReport:
+def ledger_verify(ctx: Context) -> Report:
     """Recompute every balance and status from the entries and check the invariants."""
-    from ..domain.verify import Finding, FindingCode, verify
-
     with ctx.ledger.unit_of_work() as uow:
         entries = uow.entries_for_verify()
         shown = uow.balance()

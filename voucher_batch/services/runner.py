@@ -24,6 +24,7 @@ from ..domain.vocabulary import NotRecorded, flat_counts
 from ..ledger import BatchInfo
 from . import after_commit
 from .context import Context, Progress, prepare_outputs
+from .keeping import keep_batch
 from .ports import UnitOfWorkPort
 from .writing import check_batch_names, write_batch_files
 
@@ -236,8 +237,6 @@ def render(
 
 def _kept(label: str, book: RawBook, decision: Decision[Outcome]) -> KeptBatch:
     """What a batch read from a workbook keeps: its rows as read, with their decisions."""
-    from .batches import keep_batch
-
     return keep_batch(
         label,
         decision.counts,

@@ -7,10 +7,10 @@ completion import this module, never the use cases themselves.
 
 from __future__ import annotations
 
+from ..domain.choices import code_of
 from ..domain.identity import printable as escape_controls
 from ..domain.model import IssuanceStatus, PaymentMode, Usage
 from ..domain.vocabulary import QuotaChangeKind, RequestDecision, ReviewVerdict
-from ..workbook.choices import CHOICES, choice_key
 
 __all__ = ["LABELS", "QuotaChangeKind", "choice_code", "choice_labels", "printable"]
 
@@ -29,7 +29,7 @@ def choice_labels(column: str) -> list[str]:
 def choice_code(column: str, text: str) -> str | None:
     """The API code of a value as people write it (`Product trial`, `ProductTrial`,
     `pay-as-you-go`), or None when `text` is not one of the column's values."""
-    return CHOICES[column].get(choice_key(text))
+    return code_of(column, text)
 
 
 def printable(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..domain.engine import CustomerRow, RequestRow, TemplateRow
+from ..domain.batch import CustomerRow, RequestRow, TemplateRow
 from ..domain.model import (
     CustomerStatus,
     PaymentMode,
@@ -13,7 +13,8 @@ from ..domain.model import (
     ValidityPeriod,
     ValidityStart,
 )
-from ..domain.review import PROTECTED, ReviewRow
+from ..domain.review_checks import ReviewRow
+from ..domain.row_check import PROTECTED
 from .validation import CheckedRow
 
 

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
 from ..atomic import atomic_path
+from ..domain.choices import labels
 from .sheets import EDITABLE_REVIEW_COLUMNS, REVIEW
 from .writer import AMOUNT_FORMAT, DATE_FORMAT, new_book, write_cell
 
@@ -21,6 +26,7 @@ HEADER_ROW = 3  # 0-based: two lines of title and note, a blank line, then the h
 OVERDUE_FILL = "#FFF4CE"
 MANIFEST_SHEET = "Manifest"
 LISTS_SHEET = "Lists"
+_EITHER = " or ".join(labels("Decision"))  # "Approve or Reject"
 
 INSTRUCTIONS = [
     ("Review workbook", ""),
@@ -63,126 +69,151 @@ class ReviewExport:
 
 
 def write_review_export(path: Path, export: ReviewExport) -> Path:
-    headers = [c.name for c in REVIEW.columns]
-    editable = {headers.index(c) for c in EDITABLE_REVIEW_COLUMNS}
-    decision_col = headers.index("Decision")
-    waiting_col = headers.index("Business Days Waiting")
     with atomic_path(path) as tmp:
         book = new_book(tmp)
-        bold = book.add_format({"bold": True})
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        guide = book.add_worksheet("Instructions")
-        guide.set_column(0, 0, 18)
-        guide.set_column(1, 1, 100)
-        for r, (label, text) in enumerate(INSTRUCTIONS):
-            guide.write_string(r, 0, label, bold)
-            guide.write_string(r, 1, text, wrap)
-
+        _write_instructions(book)
         ws = book.add_worksheet(REVIEW.name)
-        title = book.add_format({"bold": True, "font_size": 13})
-        ws.write_string(
-            0,
-            0,
-            f"Review export {export.export_id} · generated "
-            f"{export.generated_at:%Y-%m-%d %H:%M} UTC by {export.operator} · as of "
-            f"{export.as_of.isoformat()} · {len(export.rows)} pending · business days: "
-            f"{export.calendar}",
-            title,
-        )
-        ws.write_string(
-            1,
-            0,
-            "Fill only the white columns (Decision, Review Comment, "
-            "Reviewer, Decision Date). Highlighted rows are overdue.",
-        )
-        header_fmt = book.add_format(
-            {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
-        )
-        edit_header = book.add_format(
-            {"bold": True, "bg_color": "#FFFFFF", "border": 1, "text_wrap": True}
-        )
-        for c, name in enumerate(headers):
-            ws.write_string(HEADER_ROW, c, name, edit_header if c in editable else header_fmt)
-        formats = {
-            name: book.add_format(props)
-            for name, props in {
-                "locked": {"bg_color": "#F2F2F2"},
-                "locked_overdue": {"bg_color": OVERDUE_FILL},
-                "waiting_overdue": {
-                    "bg_color": OVERDUE_FILL,
-                    "bold": True,
-                    "font_color": "#9C0006",
-                },
-                "amount": {"bg_color": "#F2F2F2", "num_format": AMOUNT_FORMAT},
-                "amount_overdue": {"bg_color": OVERDUE_FILL, "num_format": AMOUNT_FORMAT},
-                "date": {"bg_color": "#F2F2F2", "num_format": DATE_FORMAT},
-                "date_overdue": {"bg_color": OVERDUE_FILL, "num_format": DATE_FORMAT},
-                "edit": {"locked": False},
-                "edit_date": {"locked": False, "num_format": DATE_FORMAT},
-            }.items()
-        }
-        kinds = [c.kind for c in REVIEW.columns]
-        for i, values in enumerate(export.rows):
-            r = HEADER_ROW + 1 + i
-            late = export.overdue[i]
-            for c, value in enumerate(values):
-                if c in editable:
-                    fmt = formats["edit_date" if kinds[c] == "date" else "edit"]
-                elif c == waiting_col and late:
-                    fmt = formats["waiting_overdue"]
-                else:
-                    base = {"whole number": "amount", "date": "date"}.get(kinds[c], "locked")
-                    fmt = formats[f"{base}_overdue" if late else base]
-                write_cell(ws, r, c, value, fmt)
-        last = HEADER_ROW + max(len(export.rows), 1)
-        ws.data_validation(
-            HEADER_ROW + 1,
-            decision_col,
-            last,
-            decision_col,
-            {
-                "validate": "list",
-                "source": f"={LISTS_SHEET}!$A$1:$A$2",
-                "input_title": "Decision",
-                "input_message": "Approve or Reject; leave blank to decide later.",
-                "error_title": "Decision",
-                "error_message": "Choose Approve or Reject from the list.",
-                "error_type": "stop",
-                "show_input": True,
-                "show_error": True,
-            },
-        )
-        widths = {
-            "Application Reason": 40,
-            "Review Comment": 36,
-            "Row Check": 34,
-            "Template Name": 22,
-            "Customer Name": 22,
-        }
-        for c, name in enumerate(headers):
-            ws.set_column(c, c, widths.get(name, max(12, len(name) + 2)))
-        ws.freeze_panes(HEADER_ROW + 1, 2)
-        ws.autofilter(HEADER_ROW, 0, last, len(headers) - 1)
-        ws.protect(
-            "",
-            {
-                "autofilter": True,
-                "sort": True,
-                "format_columns": True,
-                "format_rows": True,
-                "select_locked_cells": True,
-                "select_unlocked_cells": True,
-            },
-        )
-
-        lists = book.add_worksheet(LISTS_SHEET)
-        lists.write_string(0, 0, "Approve")
-        lists.write_string(1, 0, "Reject")
-        lists.hide()
-        manifest = book.add_worksheet(MANIFEST_SHEET)
-        for r, (key, value) in enumerate(export.manifest):
-            manifest.write_string(r, 0, key)
-            manifest.write_string(r, 1, value)
-        manifest.very_hidden()
+        _write_title_and_headers(book, ws, export)
+        _write_rows(ws, export, _formats(book))
+        _finish_review_sheet(ws, HEADER_ROW + max(len(export.rows), 1))
+        _write_hidden_sheets(book, export)
         book.close()
     return path
+
+
+def _write_instructions(book: Workbook) -> None:
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    guide = book.add_worksheet("Instructions")
+    guide.set_column(0, 0, 18)
+    guide.set_column(1, 1, 100)
+    for r, (label, text) in enumerate(INSTRUCTIONS):
+        guide.write_string(r, 0, label, bold)
+        guide.write_string(r, 1, text, wrap)
+
+
+def _write_title_and_headers(book: Workbook, ws: Worksheet, export: ReviewExport) -> None:
+    headers = [c.name for c in REVIEW.columns]
+    editable = {headers.index(c) for c in EDITABLE_REVIEW_COLUMNS}
+    title = book.add_format({"bold": True, "font_size": 13})
+    ws.write_string(
+        0,
+        0,
+        f"Review export {export.export_id} · generated "
+        f"{export.generated_at:%Y-%m-%d %H:%M} UTC by {export.operator} · as of "
+        f"{export.as_of.isoformat()} · {len(export.rows)} pending · business days: "
+        f"{export.calendar}",
+        title,
+    )
+    ws.write_string(
+        1,
+        0,
+        "Fill only the white columns (Decision, Review Comment, "
+        "Reviewer, Decision Date). Highlighted rows are overdue.",
+    )
+    header_fmt = book.add_format(
+        {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
+    )
+    edit_header = book.add_format(
+        {"bold": True, "bg_color": "#FFFFFF", "border": 1, "text_wrap": True}
+    )
+    for c, name in enumerate(headers):
+        ws.write_string(HEADER_ROW, c, name, edit_header if c in editable else header_fmt)
+
+
+def _formats(book: Workbook) -> dict[str, Format]:
+    """The cell formats of the Review sheet: locked grey, overdue yellow, editable white."""
+    return {
+        name: book.add_format(props)
+        for name, props in {
+            "locked": {"bg_color": "#F2F2F2"},
+            "locked_overdue": {"bg_color": OVERDUE_FILL},
+            "waiting_overdue": {
+                "bg_color": OVERDUE_FILL,
+                "bold": True,
+                "font_color": "#9C0006",
+            },
+            "amount": {"bg_color": "#F2F2F2", "num_format": AMOUNT_FORMAT},
+            "amount_overdue": {"bg_color": OVERDUE_FILL, "num_format": AMOUNT_FORMAT},
+            "date": {"bg_color": "#F2F2F2", "num_format": DATE_FORMAT},
+            "date_overdue": {"bg_color": OVERDUE_FILL, "num_format": DATE_FORMAT},
+            "edit": {"locked": False},
+            "edit_date": {"locked": False, "num_format": DATE_FORMAT},
+        }.items()
+    }
+
+
+def _write_rows(ws: Worksheet, export: ReviewExport, formats: dict[str, Format]) -> None:
+    headers = [c.name for c in REVIEW.columns]
+    editable = {headers.index(c) for c in EDITABLE_REVIEW_COLUMNS}
+    waiting_col = headers.index("Business Days Waiting")
+    kinds = [c.kind for c in REVIEW.columns]
+    for i, values in enumerate(export.rows):
+        r = HEADER_ROW + 1 + i
+        late = export.overdue[i]
+        for c, value in enumerate(values):
+            if c in editable:
+                fmt = formats["edit_date" if kinds[c] == "date" else "edit"]
+            elif c == waiting_col and late:
+                fmt = formats["waiting_overdue"]
+            else:
+                base = {"whole number": "amount", "date": "date"}.get(kinds[c], "locked")
+                fmt = formats[f"{base}_overdue" if late else base]
+            write_cell(ws, r, c, value, fmt)
+
+
+def _finish_review_sheet(ws: Worksheet, last: int) -> None:
+    """The Decision dropdown, column widths, frozen panes, filter and protection."""
+    headers = [c.name for c in REVIEW.columns]
+    decision_col = headers.index("Decision")
+    ws.data_validation(
+        HEADER_ROW + 1,
+        decision_col,
+        last,
+        decision_col,
+        {
+            "validate": "list",
+            "source": f"={LISTS_SHEET}!$A$1:$A${len(labels('Decision'))}",
+            "input_title": "Decision",
+            "input_message": f"{_EITHER}; leave blank to decide later.",
+            "error_title": "Decision",
+            "error_message": f"Choose {_EITHER} from the list.",
+            "error_type": "stop",
+            "show_input": True,
+            "show_error": True,
+        },
+    )
+    widths = {
+        "Application Reason": 40,
+        "Review Comment": 36,
+        "Row Check": 34,
+        "Template Name": 22,
+        "Customer Name": 22,
+    }
+    for c, name in enumerate(headers):
+        ws.set_column(c, c, widths.get(name, max(12, len(name) + 2)))
+    ws.freeze_panes(HEADER_ROW + 1, 2)
+    ws.autofilter(HEADER_ROW, 0, last, len(headers) - 1)
+    ws.protect(
+        "",
+        {
+            "autofilter": True,
+            "sort": True,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+def _write_hidden_sheets(book: Workbook, export: ReviewExport) -> None:
+    lists = book.add_worksheet(LISTS_SHEET)
+    for r, label in enumerate(labels("Decision")):  # the Decision dropdown's source
+        lists.write_string(r, 0, label)
+    lists.hide()
+    manifest = book.add_worksheet(MANIFEST_SHEET)
+    for r, (key, value) in enumerate(export.manifest):
+        manifest.write_string(r, 0, key)
+        manifest.write_string(r, 1, value)
+    manifest.very_hidden()

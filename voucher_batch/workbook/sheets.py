@@ -11,6 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from ..domain.choices import labels
+
 TEXT, WHOLE, DATE, UIN, CHOICE = "text", "whole number", "date", "uin", "choice"
 HEADER_SEARCH_ROWS = 20  # the header row is the first of these that holds every required header
 
@@ -62,13 +64,18 @@ def column_keys(column: ColumnSpec) -> frozenset[str]:
     return frozenset(normalize_header(n) for n in (column.name, *column.aliases))
 
 
+def _blank_takes(column: str) -> str:
+    """The note of a column whose blank cell takes its first choice."""
+    return f"blank = {labels(column)[0]}"
+
+
 CUSTOMERS = SheetSpec(
     "Customers",
     (
         ColumnSpec("Customer UIN", UIN, True, ("UIN",), note="5-20 digits"),
         ColumnSpec("Customer Name"),
         ColumnSpec("Bound Since", DATE, note="YYYY-MM-DD"),
-        ColumnSpec("Status", CHOICE, choices=("Bound", "Unbound"), note="blank = Bound"),
+        ColumnSpec("Status", CHOICE, choices=labels("Status"), note=_blank_takes("Status")),
     ),
 )
 
@@ -76,14 +83,22 @@ TEMPLATES = SheetSpec(
     "Templates",
     (
         ColumnSpec("Template Name", TEXT, True, ("Name",), note="1-20 letters and spaces"),
-        ColumnSpec("Cost Bearer", CHOICE, choices=("Tencent",), note="blank = Tencent"),
-        ColumnSpec("Usage", CHOICE, True, choices=("Product trial", "Customer offer")),
         ColumnSpec(
-            "Product Scope", CHOICE, choices=("General products",), note="blank = General products"
+            "Cost Bearer", CHOICE, choices=labels("Cost Bearer"), note=_blank_takes("Cost Bearer")
         ),
-        ColumnSpec("Payment Mode", CHOICE, True, choices=("All", "Prepaid", "Postpaid")),
+        ColumnSpec("Usage", CHOICE, True, choices=labels("Usage")),
         ColumnSpec(
-            "Voucher Type", CHOICE, choices=("Balance deduction",), note="blank = Balance deduction"
+            "Product Scope",
+            CHOICE,
+            choices=labels("Product Scope"),
+            note=_blank_takes("Product Scope"),
+        ),
+        ColumnSpec("Payment Mode", CHOICE, True, choices=labels("Payment Mode")),
+        ColumnSpec(
+            "Voucher Type",
+            CHOICE,
+            choices=labels("Voucher Type"),
+            note=_blank_takes("Voucher Type"),
         ),
         ColumnSpec("Amount", WHOLE, True, note="whole number 1-1,000,000"),
         ColumnSpec("Validity Period", TEXT, True, note="N days (1-366) or N months (1-12)"),
@@ -91,7 +106,7 @@ TEMPLATES = SheetSpec(
             "Validity Start",
             CHOICE,
             True,
-            choices=("From the validity date", "From the issuance date"),
+            choices=labels("Validity Start"),
         ),
         ColumnSpec("Description", note="optional, at most 200 characters"),
     ),
@@ -146,8 +161,8 @@ REVIEW = SheetSpec(
             CHOICE,
             True,
             blank_ok=True,
-            choices=("Approve", "Reject"),
-            note="Approve or Reject; blank = not yet",
+            choices=labels("Decision"),
+            note=" or ".join(labels("Decision")) + "; blank = not yet",
         ),
         ColumnSpec("Review Comment", note="required to reject"),
         ColumnSpec("Reviewer", note="blank = --reviewer or the operator"),

@@ -17,6 +17,8 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from ..domain import fields
+from ..domain.choices import CHOICES, SINGLE_VALUED, choice_key
+from ..domain.fields import canonical_period, period_ok
 from ..domain.identity import unsafe_character
 from ..domain.model import (
     AMOUNT_MAX,
@@ -32,7 +34,6 @@ from ..domain.model import (
 )
 from ..domain.problems import Code, Problem
 from . import cells
-from .choices import CHOICES, SINGLE_VALUED, canonical_period, choice_key, period_ok
 from .reader import RawSheet
 from .sheets import CHOICE, DATE, UIN, WHOLE, SheetSpec
 
