@@ -1,7 +1,7 @@
 """The command group, its global options, and what every command shares: errors turned into
 one line on stderr and an exit code (0 ran and nothing refused, 1 ran with refused rows or
 recorded with its outputs lost, 2 nothing recorded), the ledger opened once per command and
-closed when it ends, progress on stderr for a terminal.
+closed when it ends. (Progress on a terminal: `progress`.)
 """
 
 from __future__ import annotations
@@ -196,12 +196,6 @@ def open_ledger_for(ctx: click.Context, url: str) -> Any:
 def context_of(ctx: click.Context) -> Context:
     obj: Context = ctx.obj
     return obj
-
-
-def tty_progress(message: str) -> None:
-    """Progress for people: on stderr, and only when stderr is a terminal."""
-    if sys.stderr.isatty():
-        print(f"voucher-batch: {message}...", file=sys.stderr, flush=True)
 
 
 @click.group(cls=VoucherGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,7 +8,8 @@ import click
 
 from ..services.blank import sheets_blank
 from ..services.ingest import ingest as run_ingest
-from .app import context_of, main, out_dir_option, say, tty_progress
+from .app import context_of, main, out_dir_option, say
+from .progress import terminal_progress
 
 
 @main.command()
@@ -23,9 +24,10 @@ def ingest(
     ctx: click.Context, workbook: Path, out_dir: Path, dry_run: bool, all_or_nothing: bool
 ) -> None:
     """Apply the Customers, Templates and Requests sheets of WORKBOOK."""
-    result = run_ingest(context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, tty_progress)
+    with terminal_progress() as progress:
+        result = run_ingest(context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, progress)
     for sheet, by in result.counts.items():
-        parts = ", ".join(f"{n} {d.lower()}" for d, n in by.items() if n)
+        parts = ", ".join(f"{n:,} {d.lower()}" for d, n in by.items() if n)
         say(f"{sheet}: {parts or 'no rows'}")
     state = "recorded" if result.recorded else f"nothing recorded ({result.not_recorded_reason})"
     say(f"{state}; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}")

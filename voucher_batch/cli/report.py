@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..services.monthly import report_monthly
-from .app import context_of, main, out_dir_option, say, tty_progress
+from .app import context_of, main, out_dir_option, say
+from .progress import terminal_progress
 
 
 @main.group()
@@ -26,7 +27,8 @@ def monthly(
     ctx: click.Context, month: str, out_dir: Path, as_json: bool, calendar: str | None
 ) -> None:
     """Write the monthly quota report (HTML with charts, and xlsx)."""
-    result = report_monthly(context_of(ctx), month, out_dir, calendar, tty_progress)
+    with terminal_progress() as progress:
+        result = report_monthly(context_of(ctx), month, out_dir, calendar, progress)
     if as_json:
         say(json.dumps(result.report.as_json()))
     else:

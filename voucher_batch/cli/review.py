@@ -8,7 +8,8 @@ import click
 
 from ..services.review import review_export as export
 from ..services.review import review_import as run_import
-from .app import context_of, main, out_dir_option, say, tty_progress
+from .app import context_of, main, out_dir_option, say
+from .progress import terminal_progress
 
 
 @main.group()
@@ -22,8 +23,12 @@ def review() -> None:
 @click.pass_context
 def review_export(ctx: click.Context, out_dir: Path, calendar: str | None) -> None:
     """Write review-<as-of>.xlsx with every pending issuance."""
-    result = export(context_of(ctx), out_dir, calendar, tty_progress)
-    say(f"{result.rows} pending issuance(s), {result.overdue} overdue; export {result.export_id}")
+    with terminal_progress() as progress:
+        result = export(context_of(ctx), out_dir, calendar, progress)
+    say(
+        f"{result.rows:,} pending issuance(s), {result.overdue:,} overdue; "
+        f"export {result.export_id}"
+    )
     say(f"review workbook: {result.path}")
 
 
@@ -34,8 +39,9 @@ def review_export(ctx: click.Context, out_dir: Path, calendar: str | None) -> No
 @click.pass_context
 def review_import(ctx: click.Context, workbook: Path, out_dir: Path, reviewer: str | None) -> None:
     """Apply the decisions of a review workbook (R10)."""
-    result = run_import(context_of(ctx), workbook, out_dir, reviewer, tty_progress)
-    parts = ", ".join(f"{n} {d.lower()}" for d, n in result.counts.items() if n)
+    with terminal_progress() as progress:
+        result = run_import(context_of(ctx), workbook, out_dir, reviewer, progress)
+    parts = ", ".join(f"{n:,} {d.lower()}" for d, n in result.counts.items() if n)
     say(f"Review: {parts or 'no rows'}")
     for note in result.notes:
         say(f"note: {note}")

@@ -6,20 +6,22 @@ The names below are the library's front door for scripts and tests."""
 
 from __future__ import annotations
 
-from .context import Context, Progress, no_progress
+from .context import Context
 from .ingest import IngestResult, ingest
+from .progress import NO_PROGRESS, NoProgress, Progress
 from .queries import TemplateListing, ledger_verify, templates_list, vouchers_list
 from .quota import QuotaOutcome, quota_apply, quota_change, quota_show
 
 __all__ = [
+    "NO_PROGRESS",
     "Context",
     "IngestResult",
+    "NoProgress",
     "Progress",
     "QuotaOutcome",
     "TemplateListing",
     "ingest",
     "ledger_verify",
-    "no_progress",
     "quota_apply",
     "quota_change",
     "quota_show",

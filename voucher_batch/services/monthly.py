@@ -16,8 +16,9 @@ from ..domain.report import Breakdown, MonthlyReport, monthly_report, parse_mont
 from ..errors import VoucherBatchError
 from ..render import render_html
 from ..workbook.writer import Table, write_workbook
-from .context import Context, Progress, no_progress, prepare_outputs
+from .context import Context, prepare_outputs
 from .names import MONTHLY, numbered, write_pair
+from .progress import NO_PROGRESS, Progress
 
 
 class MonthError(VoucherBatchError):
@@ -36,7 +37,7 @@ def report_monthly(
     month_text: str,
     out_dir: Path,
     calendar: str | None = None,
-    progress: Progress = no_progress,
+    progress: Progress = NO_PROGRESS,
 ) -> MonthlyResult:
     # longer than most: one pipeline read top to bottom; the two writers are closures over
     # the report so that `write_pair` can name and place both files together
@@ -45,17 +46,19 @@ def report_monthly(
     except ValueError as exc:
         raise MonthError(f"--month: {exc}") from None
     out_dir = prepare_outputs(ctx, out_dir)
-    progress("reading the ledger")
+    progress.phase("reading the ledger")
     with ctx.ledger.unit_of_work() as uow:
         moves, facts = uow.report_facts()
     years = [d.year for d in (m.day for m in moves)] + [f.requested_on.year for f in facts]
     first_year = min([*years, month[0] - 1])
     cal = business_calendar(calendar, range(first_year, max(month[0], ctx.business_date.year) + 1))
-    progress("computing")
+    progress.phase("computing", len(facts))
     report = monthly_report(month, ctx.business_date, moves, facts, cal)
+    progress.advance(len(facts))
     name = f"quota-{report.figures.month}"
-    progress("drawing charts")
+    progress.phase("drawing charts", 4)
     charts = _charts(report)
+    progress.advance(4)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     tables = _tables(report, ctx)
 
@@ -73,7 +76,7 @@ def report_monthly(
         )
 
     def write_xlsx(path: Path, replace: bool) -> None:
-        progress("writing the workbook")
+        progress.phase("writing the workbook")
         write_workbook(path, tables, replace)
 
     # regenerated output: replaces the previous report only if the tool wrote it and nobody

@@ -32,9 +32,10 @@ from ..domain.vocabulary import DECISIONS
 from ..errors import InputFileError, RuleError
 from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 from .batches import keep_review_rows
-from .context import Context, Progress, no_progress, prepare_outputs
+from .context import Context, prepare_outputs
 from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
 from .ports import UnitOfWorkPort
+from .progress import NO_PROGRESS, Progress
 from .runner import Checked, Decision, Plan, decide_and_record, run
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class ExportResult:
 
 
 def review_export(
-    ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = no_progress
+    ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = NO_PROGRESS
 ) -> ExportResult:
     """Write review-<as-of>.xlsx with every pending issuance."""
     out_dir = prepare_outputs(ctx, out_dir)
@@ -74,7 +75,7 @@ def review_export(
         [f"review-{ctx.business_date.isoformat()}-EXP-00000000-000000-99.xlsx"],
         "choose another --out-dir",
     )
-    progress("collecting pending issuances")
+    progress.phase("collecting pending issuances")
     with ctx.ledger.unit_of_work(write=True) as uow:
         secret, ledger_id = _secret(uow, create=True)
         pending = list(uow.issuances_under_review(None).values())
@@ -89,7 +90,7 @@ def review_export(
     rows = [_export_row(i, names, cal.days_between(i.requested_on, as_of), secret) for i in pending]
     overdue = [cal.overdue(i.requested_on, as_of) for i in pending]
     ids = [i.issuance_id for i in pending]
-    progress(f"writing {len(rows)} rows")
+    progress.phase("writing the review workbook", len(rows))
     export = ReviewExport(
         export_id=export_id,
         generated_at=generated,
@@ -109,6 +110,7 @@ def review_export(
         REVIEW_EXPORT,
         lambda target: write_review_export(target, export),
     )
+    progress.advance(len(rows))
     return ExportResult(path=path, export_id=export_id, rows=len(rows), overdue=sum(overdue))
 
 
@@ -299,7 +301,7 @@ def review_import(
     path: Path,
     out_dir: Path,
     reviewer: str | None = None,
-    progress: Progress = no_progress,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportResult:
     from ..workbook.sheets import REVIEW
 
