@@ -1,8 +1,8 @@
 """`report monthly`: the quota report of one month as HTML (with charts), xlsx and JSON.
 
 Pipeline: read the ledger's facts -> compute (domain.report, pure) -> render the HTML
-(Jinja, inline SVG charts, every chart's numbers in a table) and the xlsx (same figures,
-values not formulas).
+(Jinja, inline SVG charts, every chart's numbers in a table) and the xlsx (same figures and
+labels, values not formulas; its layout: `monthly_book`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..calendars import business_calendar
-from ..domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
+from ..domain.report import MonthlyReport, monthly_report, parse_month
 from ..errors import VoucherBatchError
 from ..render import render_html
-from ..workbook.writer import Table, write_workbook
+from ..workbook.writer import write_workbook
 from .context import Context, prepare_outputs
+from .monthly_book import FIGURE_LABELS, HTML_LIST_LIMIT, monthly_tables
 from .names import MONTHLY, numbered, write_pair
 from .progress import NO_PROGRESS, Progress
 
@@ -60,7 +61,7 @@ def report_monthly(
     charts = _charts(report)
     progress.advance(4)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    tables = _tables(report, ctx)
+    tables = monthly_tables(report, ctx.business_date, ctx.ledger.name)
 
     def write_html(path: Path, replace: bool) -> None:
         render_html(
@@ -73,6 +74,8 @@ def report_monthly(
             ledger=ctx.ledger.name,
             as_of=ctx.business_date.isoformat(),
             generated=generated,
+            labels=FIGURE_LABELS,
+            list_limit=HTML_LIST_LIMIT,
         )
 
     def write_xlsx(path: Path, replace: bool) -> None:
@@ -120,95 +123,3 @@ def _charts(report: MonthlyReport) -> dict[str, str]:
             "Top customers by requested amount",
         ),
     }
-
-
-_BREAKDOWN_HEADERS = [
-    "Requests",
-    "Requested",
-    "Approved",
-    "Rejected",
-    "Est. revenue",
-    "Revenue / amount",
-]
-
-
-def _breakdown_rows(rows: list[Breakdown]) -> list[list[object]]:
-    return [
-        [
-            b.key,
-            b.requests,
-            b.requested,
-            b.approved,
-            b.rejected,
-            b.estimated_revenue,
-            None if b.revenue_ratio is None else round(b.revenue_ratio, 2),
-        ]
-        for b in rows
-    ]
-
-
-def _tables(report: MonthlyReport, ctx: Context) -> list[Table]:
-    # a layout, not logic: one literal per sheet of the workbook, in the order it shows them
-    f = report.figures
-    summary = [[k, v] for k, v in report.as_json().items()]
-    summary += [
-        [
-            "identity",
-            "closing_remaining = opening_remaining + granted - reclaimed - requested + rejected",
-        ],
-        ["identity holds", "yes" if f.reconciles else "NO"],
-        ["as of", ctx.business_date],
-        ["cutoff for overdue", report.cutoff],
-        ["ledger", ctx.ledger.name],
-    ]
-    tables = [Table("Summary", ["Figure", "Value"], summary)]
-    for title, rows in (
-        ("By template", report.by_template),
-        ("By customer", report.by_customer),
-        ("By usage", report.by_usage),
-        ("By payment mode", report.by_payment_mode),
-    ):
-        tables.append(
-            Table(title, [title[3:].capitalize(), *_BREAKDOWN_HEADERS], _breakdown_rows(rows))
-        )
-    tables.append(
-        Table("Expiring", ["Within days", "Vouchers", "Amount"], [list(e) for e in report.expiring])
-    )
-    tables.append(
-        Table(
-            "Trend",
-            [
-                "Month",
-                "Opening quota",
-                "Granted",
-                "Reclaimed",
-                "Closing quota",
-                "Requested",
-                "Approved",
-                "Rejected",
-                "Pending at end",
-                "Opening remaining",
-                "Closing remaining",
-            ],
-            [
-                [
-                    m.month,
-                    m.opening_quota,
-                    m.granted,
-                    m.reclaimed,
-                    m.closing_quota,
-                    m.requested,
-                    m.approved,
-                    m.rejected,
-                    m.pending_end,
-                    m.opening_remaining,
-                    m.closing_remaining,
-                ]
-                for m in report.trend
-            ],
-        )
-    )
-    tables.append(
-        Table("Burn-down", ["Day", "Remaining", "Granted"], [list(p) for p in report.burndown])
-    )
-    return tables

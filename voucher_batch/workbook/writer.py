@@ -53,6 +53,8 @@ class Table:
     # the first column the tool appended to an input sheet's own columns (Row, Decision, ...):
     # marked in the workbook so that the file, fixed and sent again, reads as input (section 3)
     appended_from: int | None = None
+    cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> format
+    printable: bool = False  # set up to print: landscape A4, one page wide, header repeated
 
 
 class _Formats:
@@ -155,7 +157,9 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
     for i, row in enumerate(table.rows):
         tinted = bool(table.highlight and table.highlight[i])
         for c, value in enumerate(row):
-            write_value(ws, i + 1, c, value, fmts, formats[c] if c < len(formats) else None, tinted)
+            column_format = formats[c] if c < len(formats) else None
+            num_format = table.cell_formats.get((i, c), column_format)
+            write_value(ws, i + 1, c, value, fmts, num_format, tinted)
             if i < 500 and c < len(widths):
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
     for (r, c), text in table.comments.items():
@@ -163,6 +167,11 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.freeze_panes(1, 0)
+    if table.printable:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+        ws.repeat_rows(0)
     if table.headers:
         ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
 
