@@ -88,10 +88,13 @@ class TerminalProgress:
         if self._task is None:
             return
         task = self._bar.tasks[-1]
-        # a phase that ends is complete: its bar full, its clock stopped; a phase that
-        # counted nothing shows no count
-        end = max(task.total or 0, task.completed) or 1
-        self._bar.update(self._task, total=end, completed=end)
+        # a phase that ends is complete: its bar full, its clock stopped, its count what was
+        # really done (a sheet's <dimension> may promise more rows than it holds); a phase
+        # that counted nothing shows no count
+        end = int(task.completed) if task.fields.get("counted") else 0
+        if end == 0:
+            self._bar.update(self._task, counted=False)
+        self._bar.update(self._task, total=end or 1, completed=end or 1)
         self._bar.stop_task(self._task)
         self._task = None
 
