@@ -7,7 +7,7 @@ nothing here reads the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -124,8 +124,19 @@ class BatchOutputs:
     tables: list[Table]
     report: dict[str, Any]
 
-    def write_decisions(self, path: Path, replace: bool = False) -> None:
-        write_workbook(path, self.tables, replace)
+    @property
+    def rows(self) -> int:
+        """Rows of both files, as `write_decisions` and `write_report` tell them."""
+        return sum(len(t.rows) for t in self.tables) + self.report_rows
+
+    @property
+    def report_rows(self) -> int:
+        return sum(s.refused_total + s.accepted_total for s in self.report["sections"])
+
+    def write_decisions(
+        self, path: Path, replace: bool = False, advance: Callable[[int], None] | None = None
+    ) -> None:
+        write_workbook(path, self.tables, replace, advance)
 
     def write_report(self, path: Path, replace: bool = False) -> None:
         render_html("batch_report.html.j2", path, replace, **self.report)

@@ -220,7 +220,6 @@ def render(
     from .outputs import BatchFacts
 
     decision = settled.decision
-    progress.phase("writing outputs", 2 * len(decision.decisions))
     facts = BatchFacts(
         kind=label,
         file_name=path.name,

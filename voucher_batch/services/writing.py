@@ -61,7 +61,7 @@ def write_batch_files(
     person may own (see `output_names`): the contract's names when free, else
     `-batch-<id>` for a recorded batch, `-dry-run` / `-not-recorded` for one that recorded
     nothing. After a commit, any failure says the batch WAS recorded (exit 1). `progress`
-    hears each file's rows once it is written."""
+    hears the rows of each file as they are written."""
     from .names import DRY_RUN, NOT_RECORDED, RECORDED, counted, write_pair
     from .outputs import build_batch_outputs
 
@@ -75,21 +75,22 @@ def write_batch_files(
         if batch_id is not None:
             checkpoints.reached("committed")
         outputs = build_batch_outputs(facts, sheets, decisions)
+        progress.phase("writing outputs", outputs.rows)
 
-        def written(write: Callable[[Path, bool], None]) -> Callable[[Path, bool], None]:
-            def writer(path: Path, replace: bool) -> None:
-                write(path, replace)
-                progress.advance(len(decisions))
+        def write_decisions(path: Path, replace: bool) -> None:
+            outputs.write_decisions(path, replace, progress.advance)
 
-            return writer
+        def write_report(path: Path, replace: bool) -> None:
+            outputs.write_report(path, replace)
+            progress.advance(outputs.report_rows)
 
         pair = write_pair(
             out_dir,
             batch_file_names(stem),
             lambda: counted("", tag),
             kind,
-            written(outputs.write_decisions),
-            written(outputs.write_report),
+            write_decisions,
+            write_report,
         )
     except BaseException as exc:
         batch = after_commit.last()

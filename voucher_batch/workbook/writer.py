@@ -9,7 +9,7 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -148,7 +148,15 @@ def _width(value: object) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
-def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None:
+ROWS_STEP = 1_000  # rows written between two calls of a writer's `advance`
+
+
+def write_table(
+    book: xlsxwriter.Workbook,
+    fmts: _Formats,
+    table: Table,
+    advance: Callable[[int], None] | None = None,
+) -> None:
     ws = book.add_worksheet(table.title)
     widths = [max(8, min(MAX_WIDTH, len(h) + 2)) for h in table.headers]
     for c, header in enumerate(table.headers):
@@ -162,6 +170,10 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
             write_value(ws, i + 1, c, value, fmts, num_format, tinted)
             if i < 500 and c < len(widths):
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
+        if advance is not None and (i + 1) % ROWS_STEP == 0:
+            advance(ROWS_STEP)
+    if advance is not None and len(table.rows) % ROWS_STEP:
+        advance(len(table.rows) % ROWS_STEP)
     for (r, c), text in table.comments.items():
         ws.write_comment(r + 1, c, fit_cell(text), {"x_scale": 2, "y_scale": 1.5})
     for c, w in enumerate(widths):
@@ -184,14 +196,20 @@ def new_book(path: Path) -> xlsxwriter.Workbook:
     )
 
 
-def write_workbook(path: Path, tables: Sequence[Table], replace: bool = False) -> Path:
+def write_workbook(
+    path: Path,
+    tables: Sequence[Table],
+    replace: bool = False,
+    advance: Callable[[int], None] | None = None,
+) -> Path:
     """Write `tables` as sheets of one workbook at `path`, atomically; an existing file at
-    `path` is replaced only with `replace` (else FileExistsError)."""
+    `path` is replaced only with `replace` (else FileExistsError). `advance` hears the rows
+    written, as they are written."""
     with atomic_path(path, replace) as tmp:
         book = new_book(tmp)
         fmts = _Formats(book)
         for n, table in enumerate(tables, start=1):
-            write_table(book, fmts, table)
+            write_table(book, fmts, table, advance)
             if table.appended_from is not None and table.appended_from < len(table.headers):
                 first = xl_col_to_name(table.appended_from)
                 last = xl_col_to_name(len(table.headers) - 1)
