@@ -79,8 +79,8 @@ def report_monthly(
         )
 
     def write_xlsx(path: Path, replace: bool) -> None:
-        progress.phase("writing the workbook")
-        write_workbook(path, tables, replace)
+        progress.phase("writing the workbook", sum(len(t.rows) for t in tables))
+        write_workbook(path, tables, replace, progress.advance)
 
     # regenerated output: replaces the previous report only if the tool wrote it and nobody
     # edited it since; otherwise quota-<month>-2.html / .xlsx, ...
