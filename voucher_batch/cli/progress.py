@@ -79,7 +79,11 @@ class TerminalProgress:
             self._bar.update(self._task, counted=True)
 
     def done(self) -> None:
-        self._finish_task()
+        # the last phase is left as far as it got: a run stopped by an error or Ctrl-C
+        # shows where it stopped, never a full bar
+        if self._task is not None:
+            self._bar.stop_task(self._task)
+            self._task = None
         if self._started:
             self._bar.stop()
             self._started = False
