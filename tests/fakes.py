@@ -34,7 +34,7 @@ from voucher_batch.domain.quota import Balance, Totals
 from voucher_batch.domain.report import IssuanceFact, QuotaMove
 from voucher_batch.domain.review import IssuanceUnderReview, NewDecision
 from voucher_batch.errors import LedgerError, LedgerMissingError
-from voucher_batch.ledger import BatchInfo, VoucherRecord
+from voucher_batch.ledger import BatchInfo, QuotaHistoryEntry, VoucherQuery, VoucherRecord
 from voucher_batch.ledger.kept import KeptBatch
 from voucher_batch.ledger.schema import SCHEMA_VERSION
 from voucher_batch.ledger.uow import QuotaChange
@@ -317,6 +317,45 @@ class FakeUnitOfWork:
     def report_facts(self) -> tuple[list[QuotaMove], list[IssuanceFact]]:
         raise NotImplementedError("the monthly report is tested on the real ledger")
 
+    # the listings as of a business date are tested on the real ledger (SQLite, PostgreSQL)
+    def balance_as_of(self, as_of: date | None) -> Balance:
+        raise NotImplementedError("listings are tested on the real ledger")
+
+    def voucher_listing(self, query: VoucherQuery) -> list[VoucherRecord]:
+        out = []
+        day = query.as_of
+        for i in self.state.issuances:
+            if day is not None and i.requested_on > day:
+                continue
+            e = [e for e in i.events if day is None or e.decided_on is None or e.decided_on <= day][
+                -1
+            ]
+            if _matches(query, i, e):
+                out.append(
+                    VoucherRecord(
+                        i.issuance_id,
+                        i.request_id,
+                        i.template.name,
+                        i.content.customer_uin,
+                        i.amount,
+                        e.status.value,
+                        i.requested_on,
+                        e.decided_on,
+                        e.valid_from,
+                        e.valid_until,
+                    )
+                )
+        return out
+
+    def template_listing(self, as_of: date | None) -> list[TemplateState]:
+        raise NotImplementedError("listings are tested on the real ledger")
+
+    def customer_listing(self, as_of: date | None) -> list[Customer]:
+        raise NotImplementedError("listings are tested on the real ledger")
+
+    def quota_history(self, as_of: date | None) -> list[QuotaHistoryEntry]:
+        raise NotImplementedError("listings are tested on the real ledger")
+
     def batch_rows(self) -> list[Any]:
         return list(self.state.batches)
 
@@ -335,6 +374,27 @@ class FakeUnitOfWork:
 
     def kept_since(self) -> int | None:
         return None  # a fake ledger kept every batch's rows from its start
+
+
+def _matches(query: VoucherQuery, i: Issuance, e: StatusEntry) -> bool:
+    """Whether an issuance, with `e` its status entry then, is one `query` asks for."""
+    decided = e.decided_on
+    bounds = (
+        (query.requested_from, i.requested_on, True),
+        (query.requested_to, i.requested_on, False),
+        (query.decided_from, decided, True),
+        (query.decided_to, decided, False),
+    )
+    for bound, day, lower in bounds:
+        if bound is None:
+            continue
+        if day is None or (day < bound if lower else day > bound):
+            return False
+    return (
+        (query.status is None or e.status.value == query.status)
+        and (query.customer is None or i.content.customer_uin == query.customer)
+        and (query.template_key is None or i.content.template_key == query.template_key)
+    )
 
 
 class FakeLedger:

@@ -159,9 +159,10 @@ class Cli:
         return twin
 
     def __call__(
-        self, *args: str, as_of: str = AS_OF, operator: str = "ops.lead", **env: str
+        self, *args: str, as_of: str = AS_OF, operator: str = "ops.lead", **env: str | None
     ) -> Result:
-        variables = {
+        """Run `voucher-batch ARGS`; a variable given as None is unset for the run."""
+        variables: dict[str, str | None] = {
             "VOUCHER_BATCH_LEDGER": self.ledger,
             "VOUCHER_BATCH_AS_OF": as_of,
             "VOUCHER_BATCH_OPERATOR": operator,
@@ -181,7 +182,8 @@ class Cli:
         return self("ingest", str(workbook), "--out-dir", str(self.out), *extra, **kw)
 
     def quota(self) -> dict[str, int]:
-        result = self("quota", "show", "--json")
+        """The balance as the ledger stands (no as-of: every entry, whatever its date)."""
+        result = self("quota", "show", "--json", VOUCHER_BATCH_AS_OF=None)
         assert result.code == 0, result.stderr
         data: dict[str, int] = result.json()
         return data
@@ -224,10 +226,11 @@ def _main() -> click.Command:
     return main
 
 
-def run_process(args: Sequence[str], variables: Mapping[str, str], folder: Path) -> Result:
-    """`python -m voucher_batch ARGS` in `folder`, with this environment plus `variables`."""
-    env = {**os.environ, **variables}
-    for name in UNSET:
+def run_process(args: Sequence[str], variables: Mapping[str, str | None], folder: Path) -> Result:
+    """`python -m voucher_batch ARGS` in `folder`, with this environment plus `variables`
+    (those given as None unset)."""
+    env = {**os.environ, **{k: v for k, v in variables.items() if v is not None}}
+    for name in (*UNSET, *(k for k, v in variables.items() if v is None)):
         env.pop(name, None)
     proc = sp.run(
         [sys.executable, "-m", "voucher_batch", *args],
@@ -283,7 +286,7 @@ def _shown_as_in_a_process() -> Iterator[None]:
 
 
 def run_in_process(
-    command: click.Command, args: Sequence[str], variables: Mapping[str, str], folder: Path
+    command: click.Command, args: Sequence[str], variables: Mapping[str, str | None], folder: Path
 ) -> Result:
     """Invoke `command` as `voucher-batch ARGS` in this process, in `folder`, with this
     environment plus `variables` (and without UNSET). The exit code is the process's; an

@@ -148,7 +148,8 @@ def refused_on(rows: dict[str, dict[str, Any]], errors: list[dict[str, Any]], ii
 
 
 def vouchers(cli: Cli) -> dict[str, dict[str, Any]]:
-    result = cli("vouchers", "list", "--json")
+    """Every issuance as the ledger stands (no as-of: whatever the dates it was decided on)."""
+    result = cli("vouchers", "list", "--json", VOUCHER_BATCH_AS_OF=None)
     assert result.code == 0, result.stderr
     return {v["issuance_id"]: v for v in result.json()}
 

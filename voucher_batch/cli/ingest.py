@@ -10,6 +10,7 @@ from ..services.blank import sheets_blank
 from ..services.ingest import ingest as run_ingest
 from .app import context_of, main, out_dir_option, say
 from .progress import terminal_progress
+from .results import ingest_document, print_json, recorded_then_failed
 
 
 @main.command()
@@ -19,13 +20,22 @@ from .progress import terminal_progress
 @click.option(
     "--all-or-nothing", is_flag=True, help="Record nothing (exit 2) if any row is refused."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (see README).")
 @click.pass_context
 def ingest(
-    ctx: click.Context, workbook: Path, out_dir: Path, dry_run: bool, all_or_nothing: bool
+    ctx: click.Context,
+    workbook: Path,
+    out_dir: Path,
+    dry_run: bool,
+    all_or_nothing: bool,
+    as_json: bool,
 ) -> None:
     """Apply the Customers, Templates and Requests sheets of WORKBOOK."""
-    with terminal_progress() as progress:
+    with recorded_then_failed("ingest", workbook.name, as_json), terminal_progress() as progress:
         result = run_ingest(context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, progress)
+    if as_json:
+        print_json(ingest_document(result))
+        ctx.exit(result.exit_code)
     for sheet, by in result.counts.items():
         parts = ", ".join(f"{n:,} {d.lower()}" for d, n in by.items() if n)
         say(f"{sheet}: {parts or 'no rows'}")

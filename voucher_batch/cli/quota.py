@@ -17,6 +17,7 @@ from ..services.quota import (
     quota_show,
 )
 from .app import context_of, main, say
+from .output import given_as_of
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,3}(,[0-9]{3})+|[0-9]+")
 
@@ -79,8 +80,11 @@ def reclaim(ctx: click.Context, amount: int, by: str, ref: str, note: str) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
 def show(ctx: click.Context, as_json: bool) -> None:
-    """Show quota, pending, approved, rejected, issued and remaining (R2)."""
-    balance = quota_show(context_of(ctx))
+    """Show quota, pending, approved, rejected, issued and remaining (R2).
+
+    With --as-of D: the balance at the end of business date D (quota changes dated on or
+    before D, requests requested by D, decisions decided by D)."""
+    balance = quota_show(context_of(ctx), given_as_of(ctx))
     if as_json:
         say(json.dumps(balance.as_dict()))
     else:

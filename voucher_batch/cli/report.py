@@ -30,7 +30,15 @@ def monthly(
     with terminal_progress() as progress:
         result = report_monthly(context_of(ctx), month, out_dir, calendar, progress)
     if as_json:
-        say(json.dumps(result.report.as_json()))
+        document = {
+            **result.report.as_json(),
+            "outputs": {
+                "html": str(result.html_path.resolve()),
+                "xlsx": str(result.xlsx_path.resolve()),
+            },
+            "exit_code": 0,
+        }
+        say(json.dumps(document))
     else:
         f = result.report.figures
         say(

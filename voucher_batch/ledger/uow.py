@@ -36,6 +36,7 @@ from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
 from .common import chunks, current_issuances, latest_event_ids, template_from_row
 from .kept import KeptBatch, insert_kept
+from .listings import ListingReads, VoucherRecord
 from .reads import HistoryReads
 
 
@@ -62,21 +63,7 @@ class QuotaChange:
     business_date: date
 
 
-@dataclass(frozen=True)
-class VoucherRecord:
-    issuance_id: str
-    request_id: str
-    template_name: str
-    customer_uin: str
-    amount: int
-    status: str
-    requested_on: date
-    decided_on: date | None
-    valid_from: date | None
-    valid_until: date | None
-
-
-class UnitOfWork(HistoryReads):
+class UnitOfWork(HistoryReads, ListingReads):
     """Reads the ledger's current state and appends a batch's entries."""
 
     def __init__(self, conn: Connection, is_sqlite: bool) -> None:

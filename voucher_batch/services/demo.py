@@ -175,7 +175,7 @@ def _run(
     )
     review_day = Context(ctx.ledger, operator, ctx.business_date + timedelta(days=3))
     exported = review_export(review_day, directory / "reports")
-    filled = _fill_review(exported.path, directory / "reports" / "review-filled.xlsx")
+    filled = scripted_review(exported.path, directory / "reports" / "review-filled.xlsx")
     reviewed = review_import(review_day, filled, directory / "reports", reviewer="reviewer.one")
     echo(
         f"5. reviewed {exported.rows:,} pending issuances as reviewer.one: "
@@ -205,7 +205,7 @@ def _run(
     return 0
 
 
-def _fill_review(exported: Path, filled: Path) -> Path:
+def scripted_review(exported: Path, filled: Path) -> Path:
     """What a reviewer does: approve most, reject a few with a reason, leave some open."""
     import openpyxl
 

@@ -47,6 +47,15 @@ class IngestResult:
     not_recorded: NotRecorded | None = None
 
     @property
+    def not_recorded_code(self) -> str | None:
+        """Why nothing was recorded, as a stable code for scripts (None: it was recorded)."""
+        if self.not_recorded is None:
+            return None
+        return {NotRecorded.DRY_RUN: "dry_run", NotRecorded.ALL_OR_NOTHING: "all_or_nothing"}[
+            self.not_recorded
+        ]
+
+    @property
     def exit_code(self) -> int:
         if self.not_recorded is NotRecorded.ALL_OR_NOTHING:
             return 2

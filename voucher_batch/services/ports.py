@@ -19,7 +19,14 @@ from ..domain.model import Customer, ExistingRequest, TemplateState
 from ..domain.quota import Balance, Totals
 from ..domain.report import IssuanceFact, QuotaMove
 from ..domain.review import IssuanceUnderReview, NewDecision
-from ..ledger import BatchInfo, Ledger, UnitOfWork, VoucherRecord
+from ..ledger import (
+    BatchInfo,
+    Ledger,
+    QuotaHistoryEntry,
+    UnitOfWork,
+    VoucherQuery,
+    VoucherRecord,
+)
 from ..ledger.kept import KeptBatch
 from ..ledger.uow import QuotaChange
 
@@ -56,6 +63,12 @@ class UnitOfWorkPort(Protocol):
         template_key: str | None = None,
     ) -> list[VoucherRecord]: ...
     def meta_value(self, key: str, create: Callable[[], str] | None = None) -> str | None: ...
+    # listings as of a business date (None: the ledger as it stands)
+    def balance_as_of(self, as_of: date | None) -> Balance: ...
+    def voucher_listing(self, query: VoucherQuery) -> list[VoucherRecord]: ...
+    def template_listing(self, as_of: date | None) -> list[TemplateState]: ...
+    def customer_listing(self, as_of: date | None) -> list[Customer]: ...
+    def quota_history(self, as_of: date | None) -> list[QuotaHistoryEntry]: ...
 
     # ---- appends
     def add_quota_entry(

@@ -1,13 +1,16 @@
-"""Read-only listings: templates, vouchers, and `ledger verify`."""
+"""Read-only listings - templates, vouchers, customers, the quota's history - as of a business
+date, the labels people read for their codes, and `ledger verify`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
-from ..domain.model import name_key
+from ..domain.model import IssuanceStatus, PaymentMode, Usage, name_key
 from ..domain.verify import Report as VerifyReport
-from ..ledger import VoucherRecord
+from ..domain.vocabulary import QuotaChangeKind, RequestDecision, ReviewVerdict
+from ..ledger import QuotaHistoryEntry, VoucherQuery, VoucherRecord
 from .context import Context
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
@@ -26,17 +29,41 @@ class TemplateListing:
     issued_count: int
 
 
+@dataclass(frozen=True)
+class CustomerListing:
+    customer_uin: str
+    customer_name: str
+    bound_since: date | None
+    status: str
+
+
+# The words people see for the codes the ledger and the JSON keep (the input workbook's
+# dropdown labels, the decision words of the Requests and Review sheets).
+LABELS: dict[str, dict[str, str]] = {
+    "usage": {u.value: u.label for u in Usage},
+    "payment_mode": {m.value: m.label for m in PaymentMode},
+    "status": {
+        IssuanceStatus.PENDING.value: RequestDecision.PENDING_APPROVAL.value,
+        IssuanceStatus.APPROVED.value: ReviewVerdict.APPROVED.value,
+        IssuanceStatus.REJECTED.value: ReviewVerdict.REJECTED.value,
+    },
+    "kind": {k.value: k.value.capitalize() for k in QuotaChangeKind},
+}
+
+
 def templates_list(
     ctx: Context,
     name: str | None = None,
     usage: str | None = None,
     payment_mode: str | None = None,
     locked: bool | None = None,
+    as_of: date | None = None,
 ) -> list[TemplateListing]:
+    """Templates as last recorded by `as_of` (None: as they stand), with their lock state."""
     with ctx.ledger.unit_of_work() as uow:
-        states = uow.templates()
+        states = uow.template_listing(as_of)
     out = []
-    for state in sorted(states.values(), key=lambda s: s.template.key):
+    for state in states:
         tpl = state.template
         if name and name_key(name) not in tpl.key:
             continue
@@ -48,14 +75,14 @@ def templates_list(
             continue
         out.append(
             TemplateListing(
-                tpl.name,
-                tpl.usage.value,
-                tpl.payment_mode.value,
-                tpl.amount,
-                str(tpl.validity),
-                tpl.validity_start.label,
-                state.locked,
-                state.issued_count,
+                name=tpl.name,
+                usage=tpl.usage.value,
+                payment_mode=tpl.payment_mode.value,
+                amount=tpl.amount,
+                validity_period=str(tpl.validity),
+                validity_start=tpl.validity_start.label,
+                locked=state.locked,
+                issued_count=state.issued_count,
             )
         )
     return out
@@ -66,9 +93,38 @@ def vouchers_list(
     status: str | None = None,
     customer: str | None = None,
     template: str | None = None,
+    *,
+    requested: tuple[date | None, date | None] = (None, None),
+    decided: tuple[date | None, date | None] = (None, None),
+    as_of: date | None = None,
 ) -> list[VoucherRecord]:
+    """Issuances with their status at the end of `as_of` (None: as they stand), requested and
+    decided within the given (from, to) dates, both inclusive (None: open)."""
+    query = VoucherQuery(
+        status=status,
+        customer=customer,
+        template_key=name_key(template) if template else None,
+        requested_from=requested[0],
+        requested_to=requested[1],
+        decided_from=decided[0],
+        decided_to=decided[1],
+        as_of=as_of,
+    )
     with ctx.ledger.unit_of_work() as uow:
-        return uow.vouchers(status, customer, name_key(template) if template else None)
+        return uow.voucher_listing(query)
+
+
+def customers_list(ctx: Context, as_of: date | None = None) -> list[CustomerListing]:
+    """Customers as last recorded by `as_of` (None: as they stand), by UIN."""
+    with ctx.ledger.unit_of_work() as uow:
+        customers = uow.customer_listing(as_of)
+    return [CustomerListing(c.uin, c.name, c.bound_since, c.status.value) for c in customers]
+
+
+def quota_history(ctx: Context, as_of: date | None = None) -> list[QuotaHistoryEntry]:
+    """Every grant and reclaim dated by `as_of` (None: all), by business date (R1)."""
+    with ctx.ledger.unit_of_work() as uow:
+        return uow.quota_history(as_of)
 
 
 def ledger_verify(ctx: Context) -> VerifyReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,10 @@ if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only
     pass
 
 
-def quota_show(ctx: Context) -> Balance:
+def quota_show(ctx: Context, as_of: date | None = None) -> Balance:
+    """The balance as it stands, or at the end of the business date `as_of` (R2, R14)."""
     with ctx.ledger.unit_of_work() as uow:
-        return uow.balance()
+        return uow.balance() if as_of is None else uow.balance_as_of(as_of)
 
 
 @dataclass(frozen=True)
