@@ -5,7 +5,7 @@ pending across month ends); the reconciliation identity for every month."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -250,21 +250,23 @@ def test_monthly_workbook_holds_the_same_figures(cli: Cli, tmp_path: Path) -> No
         "Burn-down",
     } <= set(wb.sheetnames)
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
-    for key in (
-        "opening_quota",
-        "granted",
-        "reclaimed",
-        "closing_quota",
-        "requested",
-        "approved",
-        "rejected",
-        "pending_end",
-        "overdue_pending",
-        "overdue_pending_amount",
-        "opening_remaining",
-        "closing_remaining",
+    # the same human labels as the HTML report, never the JSON keys
+    for key, label in (
+        ("opening_quota", "Opening quota"),
+        ("granted", "Granted"),
+        ("reclaimed", "Reclaimed"),
+        ("closing_quota", "Closing quota"),
+        ("requested", "Requested"),
+        ("approved", "Approved"),
+        ("rejected", "Rejected (returned)"),
+        ("pending_end", "Pending at month end"),
+        ("overdue_pending", "Overdue pending (requests)"),
+        ("overdue_pending_amount", "Overdue pending amount"),
+        ("opening_remaining", "Opening remaining"),
+        ("closing_remaining", "Closing remaining"),
     ):
-        assert summary[key] == figures[key], key
+        assert summary[label] == figures[key], key
+    assert not any("_" in str(label) for label in summary)
     for row in wb["Summary"].iter_rows():
         for cell in row:
             assert cell.data_type != "f"
@@ -274,3 +276,57 @@ def test_monthly_workbook_holds_the_same_figures(cli: Cli, tmp_path: Path) -> No
     assert by_template["Big"][1:3] == (1, 2000)
     trend = list(wb["Trend"].iter_rows(min_row=2, values_only=True))
     assert len(trend) == 12 and trend[-1][0] == "2026-10"
+
+
+def test_monthly_workbook_reads_and_prints_like_a_report(cli: Cli, tmp_path: Path) -> None:
+    build(cli, tmp_path)
+    out = tmp_path / "reports"
+    result = cli(
+        "report", "monthly", "--month", "2026-10", "--out-dir", str(out), as_of="2026-12-15"
+    )
+    assert result.code == 0, result.stderr
+    wb = openpyxl.load_workbook(out / "quota-2026-10.xlsx")
+    summary = {r[0].value: r[1] for r in wb["Summary"].iter_rows(min_row=2)}
+    # October: S3 and O1 approved, O2 rejected -> 2 of 3 decided approved
+    rate = summary["Approval rate"]
+    assert rate.value == 2 / 3 and rate.number_format == "0.0%"
+    assert summary["Opening quota"].number_format == "#,##0"
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        # one page wide (1 is the file format's default, left out), any number of pages tall
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title  # the header row on every page
+    # approved vouchers expiring within 90 days of the cutoff 2026-10-31, listed (R11):
+    # S1, S3 Big (60 days from the issuance date 2026-09-10), O1 Small (1 month from its
+    # approval on 2026-10-30)
+    listed = list(wb["Expiring vouchers"].iter_rows(min_row=2, values_only=True))
+    assert [r[:5] for r in listed] == [
+        (datetime(2026, 11, 8), "100012340001", "Alpha Co", "Big", 2000),
+        (datetime(2026, 11, 8), "100012340002", "Beta Co", "Big", 2000),
+        (datetime(2026, 11, 29), "100012340001", "Alpha Co", "Small", 300),
+    ]
+    html = (out / "quota-2026-10.html").read_text(encoding="utf-8")
+    table = html[html.index('id="expiring-vouchers"') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 1 + 3  # the header and one row per voucher
+    assert "2026-11-29" in table and "Alpha Co" in table and "Small" in table
+
+
+def test_burn_down_marks_reclaims(cli: Cli, tmp_path: Path) -> None:
+    build(cli, tmp_path)
+    out = tmp_path / "reports"
+    result = cli(
+        "report", "monthly", "--month", "2026-09", "--out-dir", str(out), as_of="2026-12-15"
+    )
+    assert result.code == 0, result.stderr
+    html = (out / "quota-2026-09.html").read_text(encoding="utf-8")
+    chart = html[html.index('id="burndown"') : html.index('id="trend"')]
+    assert "\u22122,000" in chart and "quota reclaimed" in chart  # reclaimed on 2026-09-20
+    assert "+10,000" in chart and "quota granted" in chart
+    burn = list(
+        openpyxl.load_workbook(out / "quota-2026-09.xlsx")["Burn-down"].iter_rows(values_only=True)
+    )
+    assert burn[0] == ("Day", "Remaining", "Granted", "Reclaimed")
+    moves = {r[0].date(): (r[2], r[3]) for r in burn[1:] if r[2] or r[3]}
+    assert moves == {date(2026, 9, 1): (10_000, 0), date(2026, 9, 20): (0, 2_000)}

@@ -125,7 +125,7 @@ def test_reports_open_offline_without_errors_and_print(
     assert page.inner_text("#requested").replace(",", "") == "7000"  # 5000 + 2 x 1000
     assert page.inner_text("#rejected").replace(",", "") == "1000"
     assert page.inner_text("#approved").replace(",", "") == "5000"
-    assert "reconciles" in page.inner_text("#reconciliation ~ table caption")
+    assert "reconciles" in page.inner_text("#reconciliation + .table-wrap table caption")
     page.close()
 
     page, _e, _o = _open(browser, batch_report, tmp_path)
@@ -137,3 +137,44 @@ def test_reports_open_offline_without_errors_and_print(
     assert page.locator("tr.refused").count() == 1  # the hostile Request ID (12.5 revenue)
     page.close()
     assert (tmp_path / "quota-2026-11.png").stat().st_size > 10_000
+
+
+PHONE = {"width": 375, "height": 740}
+
+
+def _fits_a_phone(browser: Any, path: Path) -> tuple[int, int]:
+    """(page width, window width) of `path` opened at a phone's width."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    page.close()
+    return int(widths[0]), int(widths[1])
+
+
+@pytest.mark.chromium
+def test_batch_review_and_monthly_reports_never_scroll_sideways_on_a_phone(
+    cli: Cli, browser: Any, tmp_path: Path
+) -> None:
+    from tests.e2e.test_batches import record_three_batches
+
+    ready_ledger(cli)
+    inputs = record_three_batches(cli)  # an ingest with refusals, a re-send, a review import
+    long_id = "REQ-" + "9" * 36  # 40 characters without a break
+    wide = write_workbook(
+        cli.folder / "wide.xlsx",
+        {"Requests": [request(long_id, reason="x" * 400), request("W-2", tpl="N" * 20)]},
+    )
+    assert cli.ingest(wide).code == 1
+    out = tmp_path / "monthly"
+    monthly = cli("report", "monthly", "--month", "2026-11", "--out-dir", str(out))
+    assert monthly.code == 0, monthly.stderr
+    review = cli.out / f"{inputs[4].stem}-report.html"
+    reports = [cli.out / f"{inputs[2].stem}-report.html", cli.out / "wide-report.html", review]
+    reports.append(out / "quota-2026-11.html")
+    for path in reports:
+        page_width, window = _fits_a_phone(browser, path)
+        assert window == PHONE["width"]
+        assert page_width <= window, f"{path.name} is {page_width}px wide on a {window}px screen"
+    review_html = review.read_text(encoding="utf-8")
+    assert "<title>Review report:" in review_html and "Batch report" not in review_html

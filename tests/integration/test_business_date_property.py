@@ -119,7 +119,7 @@ class DatedLedger(RuleBasedStateMachine):
             f = report.figures
             assert f.opening_quota >= 0 and f.closing_quota >= 0, f
             assert f.opening_remaining >= 0 and f.closing_remaining >= 0, f
-            assert all(remaining >= 0 for _day, remaining, _g in report.burndown), month
+            assert all(p.remaining >= 0 for p in report.burndown), month
             assert f.reconciles
         verified = services.ledger_verify(ctx)
         assert verified.findings == []

@@ -1,7 +1,7 @@
 """The command group, its global options, and what every command shares: errors turned into
 one line on stderr and an exit code (0 ran and nothing refused, 1 ran with refused rows or
 recorded with its outputs lost, 2 nothing recorded), the ledger opened once per command and
-closed when it ends, progress on stderr for a terminal.
+closed when it ends. (Progress on a terminal: `progress`.)
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .options import (
 if TYPE_CHECKING:  # the use cases load when a command runs, not for --help or completion
     from ..services.context import Context
 
-__all__ = ["context_of", "main", "open_ledger_for", "out_dir_option", "say", "tty_progress"]
+__all__ = ["context_of", "main", "open_ledger_for", "out_dir_option", "say"]
 
 
 def _operator_default() -> str:
@@ -220,12 +220,6 @@ def context_of(ctx: click.Context) -> Context:
         ctx.obj = Context(open_ledger_for(ctx, given.ledger), given.operator, given.as_of)
     built: Context = ctx.obj
     return built
-
-
-def tty_progress(message: str) -> None:
-    """Progress for people: on stderr, and only when stderr is a terminal."""
-    if sys.stderr.isatty():
-        print(f"voucher-batch: {message}...", file=sys.stderr, flush=True)
 
 
 EXAMPLE = """

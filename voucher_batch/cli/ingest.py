@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .app import context_of, main, out_dir_option, say, tty_progress
+from .app import context_of, main, out_dir_option, say
+from .progress import terminal_progress
 from .results import ingest_document, print_json, recorded_then_failed
 
 
@@ -36,15 +37,13 @@ def ingest(
     """
     from ..services.ingest import ingest as run_ingest
 
-    with recorded_then_failed("ingest", workbook.name, as_json):
-        result = run_ingest(
-            context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, tty_progress
-        )
+    with recorded_then_failed("ingest", workbook.name, as_json), terminal_progress() as progress:
+        result = run_ingest(context_of(ctx), workbook, out_dir, dry_run, all_or_nothing, progress)
     if as_json:
         print_json(ingest_document(result))
         ctx.exit(result.exit_code)
     for sheet, by in result.counts.items():
-        parts = ", ".join(f"{n} {d.lower()}" for d, n in by.items() if n)
+        parts = ", ".join(f"{n:,} {d.lower()}" for d, n in by.items() if n)
         say(f"{sheet}: {parts or 'no rows'}")
     state = "recorded" if result.recorded else f"nothing recorded ({result.not_recorded_reason})"
     say(f"{state}; remaining quota {result.before.remaining:,} -> {result.after.remaining:,}")

@@ -61,7 +61,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     else:
         for finding in report.findings:
             say(f"finding: {finding}")
-        state = "sound" if report.sound else f"{len(report.findings)} finding(s)"
-        say(f"ledger {context_of(ctx).ledger.name}: {report.entries} entries checked, {state}")
+        state = "sound" if report.sound else f"{len(report.findings):,} finding(s)"
+        say(f"ledger {context_of(ctx).ledger.name}: {report.entries:,} entries checked, {state}")
         print_balance(report.balance)
     ctx.exit(0 if report.sound else 1)

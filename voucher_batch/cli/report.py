@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .app import context_of, main, out_dir_option, say, tty_progress
+from .app import context_of, main, out_dir_option, say
 from .options import Month, calendar_option
+from .progress import terminal_progress
 
 
 @main.group()
@@ -38,7 +39,8 @@ def monthly(
     """
     from ..services.monthly import report_monthly
 
-    result = report_monthly(context_of(ctx), month, out_dir, calendar, tty_progress)
+    with terminal_progress() as progress:
+        result = report_monthly(context_of(ctx), month, out_dir, calendar, progress)
     if as_json:
         document = {
             **result.report.as_json(),

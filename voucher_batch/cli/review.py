@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from .app import context_of, main, out_dir_option, say, tty_progress
+from .app import context_of, main, out_dir_option, say
 from .options import calendar_option
+from .progress import terminal_progress
 from .results import export_document, import_document, print_json, recorded_then_failed
 
 
@@ -36,11 +37,15 @@ def review_export(ctx: click.Context, out_dir: Path, calendar: str | None, as_js
     """
     from ..services.review_export import review_export as export
 
-    result = export(context_of(ctx), out_dir, calendar, tty_progress)
+    with terminal_progress() as progress:
+        result = export(context_of(ctx), out_dir, calendar, progress)
     if as_json:
         print_json(export_document(result))
         return
-    say(f"{result.rows} pending issuance(s), {result.overdue} overdue; export {result.export_id}")
+    say(
+        f"{result.rows:,} pending issuance(s), {result.overdue:,} overdue; "
+        f"export {result.export_id}"
+    )
     say(f"review workbook: {result.path}")
 
 
@@ -61,14 +66,17 @@ def review_import(
     """
     from ..services.review import review_import as run_import
 
-    with recorded_then_failed("review import", workbook.name, as_json):
-        result = run_import(context_of(ctx), workbook, out_dir, reviewer, tty_progress)
+    with (
+        recorded_then_failed("review import", workbook.name, as_json),
+        terminal_progress() as progress,
+    ):
+        result = run_import(context_of(ctx), workbook, out_dir, reviewer, progress)
     if as_json:
         for note in result.notes:
             say(f"voucher-batch: note: {note}", err=True)
         print_json(import_document(result))
         ctx.exit(result.exit_code)
-    parts = ", ".join(f"{n} {d.lower()}" for d, n in result.counts.items() if n)
+    parts = ", ".join(f"{n:,} {d.lower()}" for d, n in result.counts.items() if n)
     say(f"Review: {parts or 'no rows'}")
     for note in result.notes:
         say(f"note: {note}")

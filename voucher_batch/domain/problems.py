@@ -65,6 +65,59 @@ class Code(StrEnum):
     VALIDITY_PAST_CALENDAR = "validity_past_calendar"
 
 
+# each code as the reports name the kind of refusal (a heading over rows, without any one
+# row's values); the codes stay the key, the words may improve
+REASON_LABELS: dict[Code, str] = {
+    Code.REQUIRED: "Required cell is blank",
+    Code.NOT_WHOLE_NUMBER: "Not a whole number",
+    Code.NOT_A_DATE: "Not a date",
+    Code.AMBIGUOUS_DATE: "Ambiguous date (use YYYY-MM-DD)",
+    Code.BAD_UIN: "Not a customer UIN (5-20 digits)",
+    Code.UIN_PRECISION_LOST: "UIN lost digits (type it as text)",
+    Code.ERROR_VALUE: "Excel error value",
+    Code.FORMULA_WITHOUT_VALUE: "Formula without a computed value",
+    Code.EXTERNAL_FORMULA: "Formula referring to another file",
+    Code.HIDDEN_ROW: "Hidden row",
+    Code.MERGED_CELL: "Merged cells",
+    Code.NOT_TEXT: "Not text",
+    Code.TOO_LONG: "Text too long",
+    Code.TEMPLATE_NAME: "Template name not allowed (R4)",
+    Code.TEMPLATE_NAME_TAKEN: "Template name already taken (R4)",
+    Code.ONLY_VALUE_SUPPORTED: "Only one value is supported (R5)",
+    Code.NOT_ALLOWED_VALUE: "Value not in the list (R5)",
+    Code.AMOUNT_RANGE: "Amount out of range (R5)",
+    Code.VALIDITY_PERIOD: "Validity period not allowed (R5)",
+    Code.TEMPLATE_LOCKED: "Template locked by its issuances (R6)",
+    Code.CUSTOMER_STATUS: "Customer status not allowed",
+    Code.REQUEST_ID: "Request ID not 1-40 characters (R9)",
+    Code.UNKNOWN_CUSTOMER: "Unknown customer (R7)",
+    Code.CUSTOMER_UNBOUND: "Customer not bound (R7)",
+    Code.UNKNOWN_TEMPLATE: "Unknown template (R7)",
+    Code.NEGATIVE_REVENUE: "Negative estimated revenue (R7)",
+    Code.CONVERSION_DATE_PAST: "Conversion date in the past (R7)",
+    Code.REASON_LENGTH: "Application reason missing or too long (R7)",
+    Code.QUOTA_EXCEEDED: "Does not fit the remaining quota (R8)",
+    Code.REQUEST_CONFLICT: "Request ID sent before with other content (R9)",
+    Code.DUPLICATE_IN_FILE: "Repeated in this file",
+    Code.SUM_LIMIT: "Total past the ledger's ceiling (R16)",
+    Code.UNSAFE_CHARACTER: "Control or direction character (R15)",
+    Code.PRECISION_LOST: "Number lost precision",
+    Code.UNKNOWN_ISSUANCE: "Unknown or not pending issuance (R10)",
+    Code.ALREADY_DECIDED: "Already decided otherwise (R10)",
+    Code.FOUR_EYES: "Reviewer requested or ingested it (R10)",
+    Code.REJECT_NEEDS_COMMENT: "Rejection without a comment (R10)",
+    Code.DECISION_DATE: "Decision date not allowed (R10)",
+    Code.NOT_A_DECISION: "Not a decision (Approve or Reject)",
+    Code.ROW_CHECK: "Row check failed: a protected cell was edited",
+    Code.VALIDITY_PAST_CALENDAR: "Validity would end after 9999-12-31 (R11)",
+}
+
+
+def reason_label(code: Code) -> str:
+    """The kind of refusal `code` names, as a heading people read."""
+    return REASON_LABELS.get(code, code.value.replace("_", " ").capitalize())
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one cell (or one row, when `column` is None) of an input sheet."""

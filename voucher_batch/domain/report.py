@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from .business_days import BusinessCalendar
 from .months import Month, month_bounds, month_of, previous_months
@@ -83,6 +84,30 @@ class Breakdown:
         return self.estimated_revenue / self.requested if self.requested else None
 
 
+class BurnPoint(NamedTuple):
+    """One day of the burn-down: the remaining quota at its end, the quota granted and
+    reclaimed that day."""
+
+    day: date
+    remaining: int
+    granted: int
+    reclaimed: int
+
+
+class ExpiringVoucher(NamedTuple):
+    """An approved voucher whose validity ends within the report's longest horizon."""
+
+    valid_until: date
+    customer_uin: str
+    customer_name: str
+    template: str
+    amount: int
+    issuance_id: str
+
+
+EXPIRY_HORIZONS = (30, 60, 90)  # days after the cutoff
+
+
 @dataclass
 class MonthlyReport:
     figures: MonthFigures
@@ -98,8 +123,10 @@ class MonthlyReport:
     by_payment_mode: list[Breakdown]
     expiring: list[tuple[int, int, int]]  # (within days, vouchers, amount)
     trend: list[MonthFigures]
-    burndown: list[tuple[date, int, int]]  # (day, remaining at end of day, granted that day)
+    burndown: list[BurnPoint]
     decided_count: int = 0
+    # every voucher counted in `expiring`, soonest first
+    expiring_vouchers: list[ExpiringVoucher] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
@@ -241,6 +268,8 @@ def monthly_report(
     overdue_count = overdue_amount = 0
     review_days: list[int] = []
     decided = approved_count = 0
+    expiring = {within: [0, 0] for within in EXPIRY_HORIZONS}
+    expiring_vouchers: list[ExpiringVoucher] = []
     for f in facts:
         pending_at_cutoff = f.requested_on <= cutoff and (
             f.decided_on is None or f.decided_on > cutoff
@@ -252,6 +281,27 @@ def monthly_report(
             decided += 1
             approved_count += f.status == "approved"
             review_days.append(cal.days_between(f.requested_on, f.decided_on))
+        if (
+            f.status == "approved"
+            and f.valid_until is not None
+            and f.decided_on is not None
+            and f.decided_on <= cutoff
+        ):
+            for within, bucket in expiring.items():
+                if cutoff < f.valid_until <= cutoff + timedelta(days=within):
+                    bucket[0] += 1
+                    bucket[1] += f.amount
+            if cutoff < f.valid_until <= cutoff + timedelta(days=max(EXPIRY_HORIZONS)):
+                expiring_vouchers.append(
+                    ExpiringVoucher(
+                        f.valid_until,
+                        f.customer_uin,
+                        f.customer_name,
+                        f.template,
+                        f.amount,
+                        f.issuance_id,
+                    )
+                )
 
     burndown = _burndown(first, last, figures.opening_remaining, moves, facts)
     report = MonthlyReport(
@@ -270,6 +320,7 @@ def monthly_report(
         trend=trend,
         burndown=burndown,
         decided_count=decided,
+        expiring_vouchers=sorted(expiring_vouchers),
     )
     if not figures.reconciles:  # cannot happen when the facts are consistent
         report.notes.append("the month does not reconcile; run 'ledger verify'")
@@ -282,14 +333,14 @@ def _burndown(
     opening_remaining: int,
     moves: Sequence[QuotaMove],
     facts: Sequence[IssuanceFact],
-) -> list[tuple[date, int, int]]:
+) -> list[BurnPoint]:
     delta: dict[date, int] = defaultdict(int)
     grants: dict[date, int] = defaultdict(int)
+    reclaims: dict[date, int] = defaultdict(int)
     for m in moves:
         if first <= m.day <= last:
             delta[m.day] += quota_delta(m.kind, m.amount)
-            if m.kind == QuotaChangeKind.GRANT:
-                grants[m.day] += m.amount
+            (grants if m.kind == QuotaChangeKind.GRANT else reclaims)[m.day] += m.amount
     for f in facts:
         if first <= f.requested_on <= last:
             delta[f.requested_on] -= f.amount
@@ -299,5 +350,5 @@ def _burndown(
     for n in range((last - first).days + 1):  # no date past `last`: 9999-12-31 is the end
         day = first + timedelta(days=n)
         remaining += delta.get(day, 0)
-        points.append((day, remaining, grants.get(day, 0)))
+        points.append(BurnPoint(day, remaining, grants.get(day, 0), reclaims.get(day, 0)))
     return points

@@ -46,29 +46,40 @@ def _attr(text: str) -> str:
     )
 
 
-def burndown(points: Sequence[tuple[date, int, int]], title: str) -> str:
+def burndown(points: Sequence[tuple[date, int, int, int]], title: str) -> str:
+    """The remaining quota day by day (a step line), with each day's grants (+) and
+    reclaims (−) marked where they moved it."""
     fig = Figure(figsize=(7.5, 2.8))
     ax = fig.subplots()
     days = [p[0].day for p in points]
     ax.step(days, [p[1] for p in points], where="post", color=ACCENT, linewidth=2)
-    grants = [(p[0].day, p[1], p[2]) for p in points if p[2]]
-    if grants:
+    marked = False
+    for column, colour, marker, sign, label, offset in (
+        (2, GOOD, "^", "+", "quota granted", 6),
+        (3, BAD, "v", "\u2212", "quota reclaimed", -12),
+    ):
+        moves = [(p[0].day, p[1], p[column]) for p in points if p[column]]
+        if not moves:
+            continue
+        marked = True
         ax.scatter(
-            [g[0] for g in grants],
-            [g[1] for g in grants],
-            color=GOOD,
+            [m[0] for m in moves],
+            [m[1] for m in moves],
+            color=colour,
+            marker=marker,
             zorder=3,
-            label="quota granted",
+            label=label,
         )
-        for day, remaining, amount in grants:
+        for day, remaining, amount in moves:
             ax.annotate(
-                f"+{amount:,}",
+                f"{sign}{amount:,}",
                 (day, remaining),
                 textcoords="offset points",
-                xytext=(0, 6),
+                xytext=(0, offset),
                 ha="center",
-                color=GOOD,
+                color=colour,
             )
+    if marked:
         ax.legend(frameon=False, loc="upper right")
     ax.axhline(0, color=INK, linewidth=0.6)
     ax.set_xlim(0.5, max(days) + 0.5 if days else 1)

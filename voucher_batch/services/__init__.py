@@ -15,8 +15,9 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .context import Context, Progress, no_progress
+    from .context import Context
     from .ingest import IngestResult, ingest
+    from .progress import NO_PROGRESS, NoProgress, Progress
     from .queries import (
         CustomerListing,
         TemplateListing,
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 
 _FRONT_DOOR = {
     "Context": "context",
-    "Progress": "context",
-    "no_progress": "context",
+    "NO_PROGRESS": "progress",
+    "NoProgress": "progress",
+    "Progress": "progress",
     "IngestResult": "ingest",
     "ingest": "ingest",
     "CustomerListing": "queries",
@@ -48,16 +50,17 @@ _FRONT_DOOR = {
 }
 
 __all__ = [
+    "NO_PROGRESS",
     "Context",
     "CustomerListing",
     "IngestResult",
+    "NoProgress",
     "Progress",
     "QuotaOutcome",
     "TemplateListing",
     "customers_list",
     "ingest",
     "ledger_verify",
-    "no_progress",
     "quota_apply",
     "quota_change",
     "quota_history",

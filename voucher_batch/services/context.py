@@ -1,10 +1,9 @@
-"""What every use case shares: who acts, on which ledger, at which business date; progress
-callbacks; the output folder checked before any work.
+"""What every use case shares: who acts, on which ledger, at which business date; the
+output folder checked before any work. (How far a use case has got: `progress`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,12 +14,6 @@ from ..errors import OutputError, RuleError
 from ..ledger import DEFAULT_LEDGER as LEDGER_FILE
 from ..ledger import Ledger
 from .ports import LedgerPort
-
-Progress = Callable[[str], None]
-
-
-def no_progress(_message: str) -> None:
-    return None
 
 
 @dataclass(frozen=True)

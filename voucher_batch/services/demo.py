@@ -180,8 +180,8 @@ def _run(
     filled = scripted_review(exported.path, directory / "reports" / "review-filled.xlsx")
     reviewed = review_import(review_day, filled, directory / "reports", reviewer="reviewer.one")
     echo(
-        f"5. reviewed {exported.rows} pending issuances as reviewer.one: "
-        + ", ".join(f"{n} {d.lower()}" for d, n in reviewed.counts.items() if n)
+        f"5. reviewed {exported.rows:,} pending issuances as reviewer.one: "
+        + ", ".join(f"{n:,} {d.lower()}" for d, n in reviewed.counts.items() if n)
         + f" (remaining quota {reviewed.after.remaining:,})"
     )
     month_end = Context(ctx.ledger, operator, ctx.business_date.replace(day=30))
@@ -227,6 +227,6 @@ def scripted_review(exported: Path, filled: Path) -> Path:
 
 def _counts(counts: dict[str, dict[str, int]]) -> str:
     return "; ".join(
-        f"{sheet} " + ", ".join(f"{n} {d.lower()}" for d, n in by.items() if n)
+        f"{sheet} " + ", ".join(f"{n:,} {d.lower()}" for d, n in by.items() if n)
         for sheet, by in counts.items()
     )

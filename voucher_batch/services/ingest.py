@@ -22,8 +22,9 @@ from ..domain.batch import (
 )
 from ..domain.quota import Balance, limit_from
 from ..domain.vocabulary import DECISIONS, NotRecorded, RequestDecision
-from .context import Context, Progress, no_progress
+from .context import Context
 from .ports import UnitOfWorkPort
+from .progress import NO_PROGRESS, Progress
 from .runner import Checked, Decision, Plan, run
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
@@ -68,7 +69,7 @@ def ingest(
     out_dir: Path,
     dry_run: bool = False,
     all_or_nothing: bool = False,
-    progress: Progress = no_progress,
+    progress: Progress = NO_PROGRESS,
 ) -> IngestResult:
     from ..workbook.sheets import INPUT_SHEETS
 

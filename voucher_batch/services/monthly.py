@@ -1,8 +1,8 @@
 """`report monthly`: the quota report of one month as HTML (with charts), xlsx and JSON.
 
 Pipeline: read the ledger's facts -> compute (domain.report, pure) -> render the HTML
-(Jinja, inline SVG charts, every chart's numbers in a table) and the xlsx (same figures,
-values not formulas).
+(Jinja, inline SVG charts, every chart's numbers in a table) and the xlsx (same figures and
+labels, values not formulas; its layout: `monthly_book`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from pathlib import Path
 
 from ..calendars import business_calendar
 from ..domain.months import parse_month
-from ..domain.report import Breakdown, MonthlyReport, monthly_report
+from ..domain.report import MonthlyReport, monthly_report
 from ..errors import VoucherBatchError
 from ..render import render_html
-from ..workbook.writer import Table, write_workbook
-from .context import Context, Progress, no_progress, prepare_outputs
+from ..workbook.writer import write_workbook
+from .context import Context, prepare_outputs
+from .monthly_book import FIGURE_LABELS, HTML_LIST_LIMIT, monthly_tables
 from .names import MONTHLY, numbered, write_pair
+from .progress import NO_PROGRESS, Progress
 
 
 class MonthError(VoucherBatchError):
@@ -37,7 +39,7 @@ def report_monthly(
     month_text: str,
     out_dir: Path,
     calendar: str | None = None,
-    progress: Progress = no_progress,
+    progress: Progress = NO_PROGRESS,
 ) -> MonthlyResult:
     # longer than most: one pipeline read top to bottom; the two writers are closures over
     # the report so that `write_pair` can name and place both files together
@@ -46,19 +48,21 @@ def report_monthly(
     except ValueError as exc:
         raise MonthError(f"--month: {exc}") from None
     out_dir = prepare_outputs(ctx, out_dir)
-    progress("reading the ledger")
+    progress.phase("reading the ledger")
     with ctx.ledger.unit_of_work() as uow:
         moves, facts = uow.report_facts()
     years = [d.year for d in (m.day for m in moves)] + [f.requested_on.year for f in facts]
     first_year = min([*years, month[0] - 1])
     cal = business_calendar(calendar, range(first_year, max(month[0], ctx.business_date.year) + 1))
-    progress("computing")
+    progress.phase("computing", len(facts))
     report = monthly_report(month, ctx.business_date, moves, facts, cal)
+    progress.advance(len(facts))
     name = f"quota-{report.figures.month}"
-    progress("drawing charts")
+    progress.phase("drawing charts", 4)
     charts = _charts(report)
+    progress.advance(4)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    tables = _tables(report, ctx)
+    tables = monthly_tables(report, ctx.business_date, ctx.ledger.name)
 
     def write_html(path: Path, replace: bool) -> None:
         render_html(
@@ -71,11 +75,13 @@ def report_monthly(
             ledger=ctx.ledger.name,
             as_of=ctx.business_date.isoformat(),
             generated=generated,
+            labels=FIGURE_LABELS,
+            list_limit=HTML_LIST_LIMIT,
         )
 
     def write_xlsx(path: Path, replace: bool) -> None:
-        progress("writing the workbook")
-        write_workbook(path, tables, replace)
+        progress.phase("writing the workbook", sum(len(t.rows) for t in tables))
+        write_workbook(path, tables, replace, progress.advance)
 
     # regenerated output: replaces the previous report only if the tool wrote it and nobody
     # edited it since; otherwise quota-<month>-2.html / .xlsx, ...
@@ -118,95 +124,3 @@ def _charts(report: MonthlyReport) -> dict[str, str]:
             "Top customers by requested amount",
         ),
     }
-
-
-_BREAKDOWN_HEADERS = [
-    "Requests",
-    "Requested",
-    "Approved",
-    "Rejected",
-    "Est. revenue",
-    "Revenue / amount",
-]
-
-
-def _breakdown_rows(rows: list[Breakdown]) -> list[list[object]]:
-    return [
-        [
-            b.key,
-            b.requests,
-            b.requested,
-            b.approved,
-            b.rejected,
-            b.estimated_revenue,
-            None if b.revenue_ratio is None else round(b.revenue_ratio, 2),
-        ]
-        for b in rows
-    ]
-
-
-def _tables(report: MonthlyReport, ctx: Context) -> list[Table]:
-    # a layout, not logic: one literal per sheet of the workbook, in the order it shows them
-    f = report.figures
-    summary = [[k, v] for k, v in report.as_json().items()]
-    summary += [
-        [
-            "identity",
-            "closing_remaining = opening_remaining + granted - reclaimed - requested + rejected",
-        ],
-        ["identity holds", "yes" if f.reconciles else "NO"],
-        ["as of", ctx.business_date],
-        ["cutoff for overdue", report.cutoff],
-        ["ledger", ctx.ledger.name],
-    ]
-    tables = [Table("Summary", ["Figure", "Value"], summary)]
-    for title, rows in (
-        ("By template", report.by_template),
-        ("By customer", report.by_customer),
-        ("By usage", report.by_usage),
-        ("By payment mode", report.by_payment_mode),
-    ):
-        tables.append(
-            Table(title, [title[3:].capitalize(), *_BREAKDOWN_HEADERS], _breakdown_rows(rows))
-        )
-    tables.append(
-        Table("Expiring", ["Within days", "Vouchers", "Amount"], [list(e) for e in report.expiring])
-    )
-    tables.append(
-        Table(
-            "Trend",
-            [
-                "Month",
-                "Opening quota",
-                "Granted",
-                "Reclaimed",
-                "Closing quota",
-                "Requested",
-                "Approved",
-                "Rejected",
-                "Pending at end",
-                "Opening remaining",
-                "Closing remaining",
-            ],
-            [
-                [
-                    m.month,
-                    m.opening_quota,
-                    m.granted,
-                    m.reclaimed,
-                    m.closing_quota,
-                    m.requested,
-                    m.approved,
-                    m.rejected,
-                    m.pending_end,
-                    m.opening_remaining,
-                    m.closing_remaining,
-                ]
-                for m in report.trend
-            ],
-        )
-    )
-    tables.append(
-        Table("Burn-down", ["Day", "Remaining", "Granted"], [list(p) for p in report.burndown])
-    )
-    return tables

@@ -1,4 +1,5 @@
-"""What a batch writes back: the decision workbook and the HTML batch report.
+"""What a batch writes back: the decision workbook and the HTML batch report (what the
+report lists: `batch_report`).
 
 Built from plain values (the rows as read, the engine's decisions, the batch's facts);
 nothing here reads the ledger.
@@ -6,7 +7,7 @@ nothing here reads the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from ..domain.quota import Balance
 from ..domain.vocabulary import REFUSED, NotRecorded
 from ..render import render_html
 from ..workbook.writer import Table, write_workbook
+from .batch_report import LIST_LIMIT, SheetSection, report_title, sheet_section
 
 if TYPE_CHECKING:
     from ..workbook.reader import RawSheet
@@ -44,12 +46,6 @@ class BatchFacts:
 
 _EXTRA = {
     "Requests": ["Row", "Decision", "Reason", "Issuance ID", "Amount", "Remaining Quota"],
-}
-_KEY_COLUMN = {
-    "Customers": "Customer UIN",
-    "Templates": "Template Name",
-    "Requests": "Request ID",
-    "Review": "Issuance ID",
 }
 
 
@@ -128,8 +124,19 @@ class BatchOutputs:
     tables: list[Table]
     report: dict[str, Any]
 
-    def write_decisions(self, path: Path, replace: bool = False) -> None:
-        write_workbook(path, self.tables, replace)
+    @property
+    def rows(self) -> int:
+        """Rows of both files, as `write_decisions` and `write_report` tell them."""
+        return sum(len(t.rows) for t in self.tables) + self.report_rows
+
+    @property
+    def report_rows(self) -> int:
+        return sum(s.refused_total + s.accepted_total for s in self.report["sections"])
+
+    def write_decisions(
+        self, path: Path, replace: bool = False, advance: Callable[[int], None] | None = None
+    ) -> None:
+        write_workbook(path, self.tables, replace, advance)
 
     def write_report(self, path: Path, replace: bool = False) -> None:
         render_html("batch_report.html.j2", path, replace, **self.report)
@@ -139,32 +146,20 @@ def build_batch_outputs(
     batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
 ) -> BatchOutputs:
     """The decision workbook's sheets and the report's figures of one batch."""
-    # one pass over the rows builds the decision sheets and the report's refused rows
-    # together, so that both show the same decision for each row
+    # the decision sheets and the report's sections come from the same decisions, so that
+    # both show the same decision for each row
     by_sheet: dict[str, dict[int, Decided]] = {}
     for d in decisions:
         by_sheet.setdefault(d.sheet, {})[d.row] = d
     tables: list[Table] = []
     errors: list[list[object]] = []
-    refused_rows: list[dict[str, object]] = []
+    sections: list[SheetSection] = []
     for sheet in sheets:
         decided = by_sheet.get(sheet.title, {})
         table, sheet_errors = _decision_table(sheet, decided)
         tables.append(table)
         errors.extend(sheet_errors)
-        key_pos = sheet.position(_KEY_COLUMN[sheet.spec.name])
-        for raw in sheet.rows:
-            d = decided[raw.row]
-            if d.refused:
-                key = raw.values[key_pos] if key_pos is not None else ""
-                refused_rows.append(
-                    {
-                        "sheet": sheet.title,
-                        "row": raw.row,
-                        "key": "" if key is None else key,
-                        "reason": d.reason,
-                    }
-                )
+        sections.append(sheet_section(sheet, decided))
     tables.append(
         Table(
             "Errors",
@@ -175,6 +170,7 @@ def build_batch_outputs(
     )
     tables.append(_summary_table(batch))
     report = {
+        "title": report_title(batch.kind),
         "kind": batch.kind + (" (dry run)" if batch.not_recorded is NotRecorded.DRY_RUN else ""),
         "file_name": batch.file_name,
         "business_date": batch.business_date.isoformat(),
@@ -186,7 +182,9 @@ def build_batch_outputs(
         "not_recorded_reason": batch.not_recorded_reason,
         "quota_rows": quota_rows(batch.before, batch.after),
         "counts": [(s, d, n) for s, by in batch.counts.items() for d, n in by.items()],
-        "refused": refused_rows,
+        "sections": sections,
+        "anchors": {s.name: s.anchor for s in sections if s.refused_total},
+        "list_limit": LIST_LIMIT,
         "refused_word": REFUSED,  # which count links to the refused rows
         "skipped": batch.skipped,
     }

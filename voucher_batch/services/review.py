@@ -22,9 +22,10 @@ from ..domain.row_check import sign
 from ..domain.vocabulary import DECISIONS
 from ..errors import InputFileError, RuleError
 from ..workbook.review_book import MANIFEST_SHEET
-from .context import Context, Progress, no_progress
+from .context import Context
 from .keeping import keep_review_rows
 from .ports import UnitOfWorkPort
+from .progress import NO_PROGRESS, Progress
 from .review_export import ISSUANCE_KEY, ledger_secret, manifest_text
 from .runner import Checked, Decision, Plan, decide_and_record, run
 
@@ -172,7 +173,7 @@ def review_import(
     path: Path,
     out_dir: Path,
     reviewer: str | None = None,
-    progress: Progress = no_progress,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportResult:
     from ..workbook.sheets import REVIEW
 

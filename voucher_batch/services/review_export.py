@@ -16,9 +16,10 @@ from ..calendars import business_calendar
 from ..domain.issuance import Issuance
 from ..domain.row_check import row_check, sign
 from ..workbook.review_book import ReviewExport, write_review_export
-from .context import Context, Progress, no_progress, prepare_outputs
+from .context import Context, prepare_outputs
 from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
 from .ports import UnitOfWorkPort
+from .progress import NO_PROGRESS, Progress
 
 SECRET_KEY, LEDGER_ID_KEY = "review_secret", "ledger_id"
 ISSUANCE_KEY = "issuance"  # manifest rows listing the exported issuances
@@ -44,7 +45,7 @@ class ExportResult:
 
 
 def review_export(
-    ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = no_progress
+    ctx: Context, out_dir: Path, calendar: str | None = None, progress: Progress = NO_PROGRESS
 ) -> ExportResult:
     """Write review-<as-of>.xlsx with every pending issuance."""
     out_dir = prepare_outputs(ctx, out_dir)
@@ -53,7 +54,7 @@ def review_export(
         [f"review-{ctx.business_date.isoformat()}-EXP-00000000-000000-99.xlsx"],
         "choose another --out-dir",
     )
-    progress("collecting pending issuances")
+    progress.phase("collecting pending issuances")
     with ctx.ledger.unit_of_work(write=True) as uow:
         secret, ledger_id = ledger_secret(uow, create=True)
         pending = list(uow.issuances_under_review(None).values())
@@ -68,7 +69,7 @@ def review_export(
     rows = [_export_row(i, names, cal.days_between(i.requested_on, as_of), secret) for i in pending]
     overdue = [cal.overdue(i.requested_on, as_of) for i in pending]
     ids = [i.issuance_id for i in pending]
-    progress(f"writing {len(rows)} rows")
+    progress.phase("writing the review workbook", len(rows))
     export = ReviewExport(
         export_id=export_id,
         generated_at=generated,
@@ -88,6 +89,7 @@ def review_export(
         REVIEW_EXPORT,
         lambda target: write_review_export(target, export),
     )
+    progress.advance(len(rows))
     return ExportResult(path=path, export_id=export_id, rows=len(rows), overdue=sum(overdue))
 
 

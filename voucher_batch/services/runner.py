@@ -23,9 +23,10 @@ from ..domain.quota import Balance
 from ..domain.vocabulary import NotRecorded, flat_counts
 from ..ledger import BatchInfo
 from . import after_commit
-from .context import Context, Progress, prepare_outputs
+from .context import Context, prepare_outputs
 from .keeping import keep_batch
 from .ports import UnitOfWorkPort
+from .progress import Progress
 from .writing import check_batch_names, write_batch_files
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
@@ -107,7 +108,7 @@ def run(
     book = read(path, plan, progress)
     checked = check(book, progress)
     rows = plan.to_rows(book, checked)
-    progress("deciding")
+    progress.phase("deciding", _row_count(book))
     settled = decide_and_record(
         ctx,
         plan.kind,
@@ -138,17 +139,20 @@ def read(path: Path, plan: Plan[Rows, Outcome], progress: Progress) -> RawBook:
     """The workbook, its file opened once; `sha256` is that of the bytes parsed."""
     from ..workbook.reader import read_workbook
 
-    progress(f"reading {path.name}")
     checkpoints.reached("reading")
-    return read_workbook(path, plan.specs, extras=plan.extras)
+    return read_workbook(path, plan.specs, extras=plan.extras, progress=progress)
 
 
 def check(book: RawBook, progress: Progress) -> Checked:
     """Each sheet's rows through the cell readers and its schema."""
     from ..workbook.validation import check_sheet
 
-    progress("checking cells")
-    return {sheet.spec.name: (sheet, check_sheet(sheet)) for sheet in book.sheets}
+    progress.phase("checking cells", _row_count(book))
+    checked: Checked = {}
+    for sheet in book.sheets:
+        checked[sheet.spec.name] = (sheet, check_sheet(sheet))
+        progress.advance(len(sheet.rows))
+    return checked
 
 
 def decide_and_record(
@@ -171,9 +175,11 @@ def decide_and_record(
     with ctx.ledger.unit_of_work(write=write) as uow:
         checkpoints.reached("deciding")
         decision = decide(uow)
+        if progress is not None:
+            progress.advance(len(decision.decisions))
         if decision.held is None:
             if progress is not None:
-                progress("recording")
+                progress.phase("recording", len(decision.decisions))
             info = BatchInfo(
                 kind=kind,
                 file_name=source,
@@ -196,6 +202,8 @@ def decide_and_record(
             uow.on_commit.append(partial(after_commit.mark, mark))
             uow.commit()
             batch_id = new_id
+            if progress is not None:
+                progress.advance(len(decision.decisions))
     return Settled(decision, batch_id, recorded_at)
 
 
@@ -212,7 +220,6 @@ def render(
     batch WAS recorded (see `write_batch_files`)."""
     from .outputs import BatchFacts
 
-    progress("writing outputs")
     decision = settled.decision
     facts = BatchFacts(
         kind=label,
@@ -231,8 +238,12 @@ def render(
         recorded_at=settled.recorded_at,
     )
     return write_batch_files(
-        out_dir, path.stem, facts, book.sheets, decision.decisions, settled.batch_id
+        out_dir, path.stem, facts, book.sheets, decision.decisions, settled.batch_id, progress
     )
+
+
+def _row_count(book: RawBook) -> int:
+    return sum(len(sheet.rows) for sheet in book.sheets)
 
 
 def _kept(label: str, book: RawBook, decision: Decision[Outcome]) -> KeptBatch:

@@ -12,6 +12,7 @@ from .. import checkpoints
 from ..domain.vocabulary import NotRecorded
 from ..errors import OutputError, OutputsNotWrittenError, VoucherBatchError
 from . import after_commit
+from .progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
     from ..domain.problems import Decided
@@ -54,11 +55,13 @@ def write_batch_files(
     sheets: list[RawSheet],
     decisions: Sequence[Decided],
     batch_id: int | None,
+    progress: Progress = NO_PROGRESS,
 ) -> tuple[Path, Path]:
     """Write a batch's decision workbook and report under names that replace nothing a
     person may own (see `output_names`): the contract's names when free, else
     `-batch-<id>` for a recorded batch, `-dry-run` / `-not-recorded` for one that recorded
-    nothing. After a commit, any failure says the batch WAS recorded (exit 1)."""
+    nothing. After a commit, any failure says the batch WAS recorded (exit 1). `progress`
+    hears the rows of each file as they are written."""
     from .names import DRY_RUN, NOT_RECORDED, RECORDED, counted, write_pair
     from .outputs import build_batch_outputs
 
@@ -72,13 +75,22 @@ def write_batch_files(
         if batch_id is not None:
             checkpoints.reached("committed")
         outputs = build_batch_outputs(facts, sheets, decisions)
+        progress.phase("writing outputs", outputs.rows)
+
+        def write_decisions(path: Path, replace: bool) -> None:
+            outputs.write_decisions(path, replace, progress.advance)
+
+        def write_report(path: Path, replace: bool) -> None:
+            outputs.write_report(path, replace)
+            progress.advance(outputs.report_rows)
+
         pair = write_pair(
             out_dir,
             batch_file_names(stem),
             lambda: counted("", tag),
             kind,
-            outputs.write_decisions,
-            outputs.write_report,
+            write_decisions,
+            write_report,
         )
     except BaseException as exc:
         batch = after_commit.last()

@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import openpyxl
 from defusedxml import ElementTree as SafeET
@@ -60,6 +60,31 @@ MAX_MERGED_RANGES = 10_000  # merged ranges a sheet
 MAX_COLUMNS = 1_000  # headed columns a sheet
 MAX_GRID = 32_000_000  # data rows x headed columns a sheet (the decision sheet's cells)
 MAX_ROW_ELEMENTS = 1_000_000  # XML elements inside one <row>
+PROGRESS_STEP = 1_000  # rows read between two progress reports
+_DIMENSION = re.compile(
+    rb'<(?:[A-Za-z0-9_]+:)?dimension\s+ref="[A-Z]{0,3}([0-9]{0,7})(?::[A-Z]{1,3}([0-9]{1,7}))?"'
+)
+
+
+class ReadProgress(Protocol):
+    """Who hears how far the reading has got: a phase per sheet, rows as they are read."""
+
+    def phase(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+def _expected_rows(zf: zipfile.ZipFile, part: str) -> int | None:
+    """The rows a sheet says it spans (its `<dimension>`, near the start of the part), or
+    None when it does not say; only a hint for progress, never trusted for reading."""
+    with zf.open(part) as stream:
+        found = _DIMENSION.search(stream.read(8192))
+    if found is None or not found.group(1):
+        return None
+    first, last = int(found.group(1)), int(found.group(2) or found.group(1))
+    return max(last - first + 1, 1)
+
+
 CELL_MAX_CHARS = 32_767  # what one Excel cell holds
 EXTRA_WIDTH = 26  # columns A..Z of the tool's own extra sheets (key/value pairs)
 
@@ -512,6 +537,7 @@ def _scan_sheet(
     strings: list[str],
     styles: _Styles,
     date1904: bool,
+    progress: ReadProgress | None = None,
 ) -> _SheetScan:
     """Stream one sheet part once. Only cells that exist are kept; every element is dropped
     from the tree once handled, so memory follows the cells kept, not the file's layout."""
@@ -564,6 +590,8 @@ def _scan_sheet(
             if elem is row_elem:
                 row_elem = None
                 _take_row(elem, row_no, cells, scan, file_name, entry.name)
+                if progress is not None and rows % PROGRESS_STEP == 0:
+                    progress.advance(PROGRESS_STEP)
             elif elem.tag == _MERGE_CELL:
                 if len(scan.merged) >= MAX_MERGED_RANGES:
                     raise InputFileError(
@@ -585,6 +613,8 @@ def _scan_sheet(
             elem.clear()
             if stack:
                 stack[-1].remove(elem)
+    if progress is not None:
+        progress.advance(rows % PROGRESS_STEP)
     return scan
 
 
@@ -880,13 +910,17 @@ def _duplicate_extras(entries: list[_SheetEntry], extras: tuple[str, ...], file_
 
 
 def read_workbook(
-    path: Path, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, extras: tuple[str, ...] = ()
+    path: Path,
+    specs: tuple[SheetSpec, ...] = INPUT_SHEETS,
+    extras: tuple[str, ...] = (),
+    progress: ReadProgress | None = None,
 ) -> RawBook:
     """Read the known sheets of `path`, in contract order; raise InputFileError if unusable.
 
     `extras` names further sheets (the tool's own, hidden ones included) whose values are
     returned as plain rows (columns A..Z) in `RawBook.extras`. The file is opened once;
-    `RawBook.sha256` is the hash of the bytes parsed."""
+    `RawBook.sha256` is the hash of the bytes parsed. `progress` hears a phase per sheet
+    read (with the rows the sheet says it spans) and the rows as they are read."""
     name = path.name
     data = _read_regular(path)
     with warnings.catch_warnings():
@@ -895,7 +929,7 @@ def read_workbook(
         warnings.simplefilter("ignore")
         _check_container(name, data)
         try:
-            book = _read(path, data, specs, extras)
+            book = _read(path, data, specs, extras, progress)
         except InputFileError:
             raise
         except Exception as exc:  # openpyxl and the XML parser raise many kinds on damage
@@ -907,7 +941,11 @@ def read_workbook(
 
 
 def _read(
-    path: Path, data: bytes, specs: tuple[SheetSpec, ...], extras: tuple[str, ...]
+    path: Path,
+    data: bytes,
+    specs: tuple[SheetSpec, ...],
+    extras: tuple[str, ...],
+    progress: ReadProgress | None = None,
 ) -> RawBook:
     name = path.name
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -936,7 +974,10 @@ def _read(
                         f"{entry.part})"
                     )
                 ours = frozenset(appended.get(title, ()))
-                sheets.append(_read_sheet(scan(entry), title, spec, name, styles, ours))
+                if progress is not None:
+                    progress.phase(f"reading {title}", _expected_rows(zf, entry.part))
+                scanned = _scan_sheet(zf, entry, name, strings, styles, date1904, progress)
+                sheets.append(_read_sheet(scanned, title, spec, name, styles, ours))
         found_extras = {
             e.name: _plain_rows(scan(e))
             for e in entries

@@ -9,7 +9,7 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -53,6 +53,8 @@ class Table:
     # the first column the tool appended to an input sheet's own columns (Row, Decision, ...):
     # marked in the workbook so that the file, fixed and sent again, reads as input (section 3)
     appended_from: int | None = None
+    cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> format
+    printable: bool = False  # set up to print: landscape A4, one page wide, header repeated
 
 
 class _Formats:
@@ -159,11 +161,20 @@ def _comment(ws: Worksheet, r_c: tuple[int, int], text: str) -> None:
     ws.write_comment(r_c[0] + 1, r_c[1], fit_cell(text), {"x_scale": 2, "y_scale": 1.5})
 
 
-def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None:
+ROWS_STEP = 1_000  # rows written between two calls of a writer's `advance`
+
+
+def write_table(
+    book: xlsxwriter.Workbook,
+    fmts: _Formats,
+    table: Table,
+    advance: Callable[[int], None] | None = None,
+) -> None:
     """One sheet, written row by row (the workbook may stream rows to disk as it goes).
 
     Text, whole numbers and finite floats, nearly all of a decision table, are written by
-    their column's precomputed format; any other value goes through `write_value`."""
+    their column's precomputed format; any other value, or a cell with a format of its own
+    (`cell_formats`), goes through `write_value`. `advance` hears the rows written."""
     ws = book.add_worksheet(table.title)
     widths = [max(8, min(MAX_WIDTH, len(h) + 2)) for h in table.headers]
     for c, header in enumerate(table.headers):
@@ -186,7 +197,8 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
         by_column = plain[tinted]
         r = i + 1
         for c, value in enumerate(row):
-            fmt = by_column[c] if c < width else None
+            own = table.cell_formats.get((i, c)) if table.cell_formats else None
+            fmt = by_column[c] if c < width and own is None else None
             if fmt is not None and type(value) is str and value:
                 text = value if len(value) <= CELL_MAX_CHARS else fit_cell(value)
                 write_string(r, c, text, fmt[str])
@@ -195,16 +207,26 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
             elif fmt is not None and type(value) is float and math.isfinite(value):
                 write_number(r, c, value, fmt[float])
             else:
-                write_value(ws, r, c, value, fmts, formats[c] if c < len(formats) else None, tinted)
+                column_format = formats[c] if c < len(formats) else None
+                write_value(ws, r, c, value, fmts, own or column_format, tinted)
             if i < 500 and c < len(widths):
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
         for r_c in notes.get(i, ()):  # before the row is flushed: earlier rows are closed
             _comment(ws, r_c, table.comments[r_c])
+        if advance is not None and (i + 1) % ROWS_STEP == 0:
+            advance(ROWS_STEP)
+    if advance is not None and len(table.rows) % ROWS_STEP:
+        advance(len(table.rows) % ROWS_STEP)
     for r_c in sorted(k for k in table.comments if k[0] >= len(table.rows)):
         _comment(ws, r_c, table.comments[r_c])
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.freeze_panes(1, 0)
+    if table.printable:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+        ws.repeat_rows(0)
     if table.headers:
         ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
 
@@ -226,14 +248,20 @@ def new_book(path: Path, constant_memory: bool = False) -> xlsxwriter.Workbook:
     )
 
 
-def write_workbook(path: Path, tables: Sequence[Table], replace: bool = False) -> Path:
+def write_workbook(
+    path: Path,
+    tables: Sequence[Table],
+    replace: bool = False,
+    advance: Callable[[int], None] | None = None,
+) -> Path:
     """Write `tables` as sheets of one workbook at `path`, atomically; an existing file at
-    `path` is replaced only with `replace` (else FileExistsError)."""
+    `path` is replaced only with `replace` (else FileExistsError). `advance` hears the rows
+    written, as they are written."""
     with atomic_path(path, replace) as tmp:
         book = new_book(tmp, constant_memory=True)
         fmts = _Formats(book)
         for n, table in enumerate(tables, start=1):
-            write_table(book, fmts, table)
+            write_table(book, fmts, table, advance)
             if table.appended_from is not None and table.appended_from < len(table.headers):
                 first = xl_col_to_name(table.appended_from)
                 last = xl_col_to_name(len(table.headers) - 1)
