@@ -53,6 +53,8 @@ class Table:
     # the first column the tool appended to an input sheet's own columns (Row, Decision, ...):
     # marked in the workbook so that the file, fixed and sent again, reads as input (section 3)
     appended_from: int | None = None
+    # (row, col) -> a cell of this workbook ("'Sheet'!D7") the cell links to; its text stays
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class _Formats:
@@ -62,6 +64,7 @@ class _Formats:
         self.header = book.add_format(
             {"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"}
         )
+        self.link = book.add_format({"font_color": "#0563C1", "underline": 1})
 
     def get(self, num_format: str | None, tinted: bool) -> Any:
         key = (num_format, tinted)
@@ -158,6 +161,9 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
             write_value(ws, i + 1, c, value, fmts, formats[c] if c < len(formats) else None, tinted)
             if i < 500 and c < len(widths):
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
+    for (r, c), location in table.links.items():
+        text = table.rows[r][c]
+        ws.write_url(r + 1, c, f"internal:{location}", fmts.link, string=str(text))
     for (r, c), text in table.comments.items():
         ws.write_comment(r + 1, c, fit_cell(text), {"x_scale": 2, "y_scale": 1.5})
     for c, w in enumerate(widths):
@@ -165,6 +171,12 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
     ws.freeze_panes(1, 0)
     if table.headers:
         ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
+
+
+def cell_location(sheet: str, column: int, row: int) -> str:
+    """A reference to one cell (0-based column, 1-based row) as an internal link names it."""
+    quoted = sheet.replace("'", "''")
+    return f"'{quoted}'!{xl_col_to_name(column)}{row}"
 
 
 def new_book(path: Path) -> xlsxwriter.Workbook:
