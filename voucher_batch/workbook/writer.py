@@ -8,6 +8,7 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ REFUSED_FILL = "#FDE2E1"
 HEADER_FILL = "#DCE6F1"
 MAX_WIDTH = 60
 CELL_MAX_CHARS = 32_767  # what one Excel cell (or comment) holds
+MAX_LINKS = 65_530  # what one Excel sheet holds
 
 
 def fit_cell(text: str) -> str:
@@ -161,7 +163,9 @@ def write_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> None
             write_value(ws, i + 1, c, value, fmts, formats[c] if c < len(formats) else None, tinted)
             if i < 500 and c < len(widths):
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
-    for (r, c), location in table.links.items():
+    # Excel holds at most MAX_LINKS links a sheet (xlsxwriter would then drop the cell's
+    # text too): beyond them the cell keeps its text, without a link
+    for (r, c), location in itertools.islice(sorted(table.links.items()), MAX_LINKS):
         text = table.rows[r][c]
         ws.write_url(r + 1, c, f"internal:{location}", fmts.link, string=str(text))
     for (r, c), text in table.comments.items():
