@@ -164,3 +164,16 @@ def test_libreoffice_keeps_the_lists_and_the_checks(cli: Cli) -> None:
     book.save(filled)
     result = cli.ingest(filled)
     assert result.code == 0, result.stderr + result.stdout
+
+
+def test_an_unreachable_ledger_is_said_with_the_way_out(cli: Cli) -> None:
+    """A ledger that exists but cannot be read stops the command (exit 2, one line) and
+    names --empty; a missing one only leaves the lists out (above)."""
+    folder = cli.folder / "ledger-folder"
+    folder.mkdir()
+    (folder / "voucher-ledger.sqlite3").write_bytes(b"not a database at all" * 100)
+    result = cli("sheets", "blank", "--out-dir", str(cli.folder / "blank"),
+                 "--ledger", str(folder / "voucher-ledger.sqlite3"))  # fmt: skip
+    assert result.code == 2 and result.stdout == ""
+    assert "--empty" in result.stderr and result.stderr.count("\n") == 1
+    assert not (cli.folder / "blank").exists() or not list((cli.folder / "blank").iterdir())

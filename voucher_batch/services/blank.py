@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.model import CustomerStatus
-from ..errors import LedgerMissingError
+from ..errors import LedgerError, LedgerMissingError
 from ..workbook.blank import LedgerLists, write_blank
 from .context import Context, check_writable
 from .names import BLANK, numbered, write_new
@@ -52,6 +52,10 @@ def sheets_blank(ctx: Context, out_dir: Path, from_ledger: bool = True) -> Blank
             ctx.ledger.require()
         except LedgerMissingError:
             note = f"ledger {ctx.ledger.name} does not exist yet: no customer or template lists"
+        except LedgerError as exc:
+            raise LedgerError(
+                f"{exc.message}; 'sheets blank --empty' writes the workbook without its lists"
+            ) from None
         else:
             lists = ledger_lists(ctx)
             note = ""
