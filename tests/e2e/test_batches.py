@@ -26,12 +26,18 @@ REVIEW_HEADER_ROW = 4  # title, note, blank line, header (see test_review_loop)
 
 
 def cells(path: Path) -> dict[str, list[list[Any]]]:
-    """Every sheet's values, with each cell's number format, fill and comment."""
+    """Every sheet's values, with each cell's number format, fill, comment and link."""
     book = openpyxl.load_workbook(path)
     return {
         ws.title: [
             [
-                (c.value, c.number_format, c.fill.fgColor.rgb, c.comment.text if c.comment else "")
+                (
+                    c.value,
+                    c.number_format,
+                    c.fill.fgColor.rgb,
+                    c.comment.text if c.comment else "",
+                    c.hyperlink.location if c.hyperlink else None,
+                )
                 for c in row
             ]
             for row in ws.iter_rows()
@@ -113,10 +119,12 @@ def test_rebuilt_outputs_equal_the_originals(cli: Cli) -> None:
         decisions = rebuilt / f"{book.stem}-decisions.xlsx"
         report = rebuilt / f"{book.stem}-report.html"
         assert f"decisions: {decisions}" in result.stdout
-        # every sheet, every cell: values, number formats, tints and comments
+        # every sheet, every cell: values, number formats, tints, comments and links
         assert cells(decisions) == cells(original / decisions.name), book.name
         assert report.read_text() == (original / report.name).read_text()
     first = openpyxl.load_workbook(rebuilt / "first-decisions.xlsx")
+    links = [row[2].hyperlink for row in first["Errors"].iter_rows(min_row=2)]
+    assert links and all(link is not None and link.location for link in links)
     assert first.sheetnames == ["Customers", " requests ", "Errors", "Summary"]
     by_id = {r["Request ID"]: r for r in rows_of(first[" requests "])}
     assert by_id["R-1"]["Decision"] == "Pending approval" and by_id["R-1"]["Row"] == 3

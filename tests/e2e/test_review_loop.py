@@ -202,6 +202,7 @@ def test_full_loop_through_libreoffice_matches_openpyxl(cli: Cli, other: Cli) ->
     via_lo = resave_with_libreoffice(filled, cli.folder / "lo")
     assert cli.quota()["issued"] == 7000
 
+    assert not openpyxl.load_workbook(via_lo)["Review"].protection.sheet
     result, rows, errors = review_import(cli, via_lo, d2)
     assert result.code == 0, result.stderr + result.stdout
     expected = {i1: "Approved", i2: "Rejected", i3: "Approved", i4: "Not reviewed"}
@@ -406,7 +407,12 @@ def test_export_layout_business_days_and_overdue(cli: Cli) -> None:
     decision = openpyxl.utils.get_column_letter(cols["Decision"])
     dvs = [dv for dv in ws.data_validations.dataValidation if f"{decision}5" in dv.sqref]
     assert len(dvs) == 1 and dvs[0].type == "list" and dvs[0].showErrorMessage
-    assert ws.protection.sheet
+    # not protected: Excel cannot sort a protected range holding locked cells (the row
+    # check is the control); the white cells stay unlocked for a reviewer who protects it
+    assert not ws.protection.sheet
+    guide = {r[0]: r[1] for r in book["Instructions"].iter_rows(values_only=True)}
+    assert "not protected" in guide["Sort and filter"]
+    assert "Excel and LibreOffice" in guide["Sort and filter"]
     for r in at.values():
         for name, c in cols.items():
             assert ws.cell(r, c).protection.locked is (name not in EDITABLE), (r, name)

@@ -18,7 +18,8 @@ def test_blank_workbook_layout_and_round_trip(cli: Cli) -> None:
     path = cli.folder / "blank" / "voucher-batch-input.xlsx"
     assert result.stdout.strip() == str(path)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Instructions", "Customers", "Templates", "Requests"]
+    # the ledger exists (with no customers or templates yet): its lists come last
+    assert wb.sheetnames == ["Instructions", "Customers", "Templates", "Requests", "Ledger"]
     for spec in INPUT_SHEETS:
         ws = wb[spec.name]
         assert [c.value for c in ws[1]] == [c.name for c in spec.columns]

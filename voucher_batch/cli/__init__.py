@@ -3,7 +3,18 @@ in its own module and registers itself on `main` when imported here."""
 
 from __future__ import annotations
 
-from . import batches, doctor, ingest, ledger, lists, quota, report, review
+from . import batches, doctor, exports, ingest, ledger, lists, quota, report, review
 from .app import main
 
-__all__ = ["batches", "doctor", "ingest", "ledger", "lists", "main", "quota", "report", "review"]
+__all__ = [
+    "batches",
+    "doctor",
+    "exports",
+    "ingest",
+    "ledger",
+    "lists",
+    "main",
+    "quota",
+    "report",
+    "review",
+]

@@ -64,10 +64,18 @@ def sheets() -> None:
 
 @sheets.command()
 @out_dir_option("Folder for the blank workbook.")
-def blank(out_dir: Path) -> None:
-    """Write an empty input workbook with headers, dropdowns and instructions.
+@click.option(
+    "--empty",
+    is_flag=True,
+    help="Leave out the ledger's customers and templates (the ledger is not read).",
+)
+@click.pass_context
+def blank(ctx: click.Context, out_dir: Path, empty: bool) -> None:
+    """Write an empty input workbook with headers, checks, dropdowns and instructions.
 
-    An existing workbook is never replaced: the next free name is used
+    When the ledger exists, the Requests sheet offers its bound customers and templates as
+    dropdowns (listed, with names, on the Ledger sheet); --empty leaves them out. An
+    existing workbook is never replaced: the next free name is used
     (voucher-batch-input-2.xlsx, ...).
 
     \b
@@ -76,7 +84,16 @@ def blank(out_dir: Path) -> None:
     """
     from ..services.blank import sheets_blank
 
-    say(str(sheets_blank(out_dir)))
+    written = sheets_blank(context_of(ctx), out_dir, from_ledger=not empty)
+    if written.lists is not None:
+        say(
+            f"lists from the ledger: {len(written.lists.customers):,} bound customer(s), "
+            f"{len(written.lists.templates):,} template(s)",
+            err=True,
+        )
+    else:
+        say(f"note: {written.note}", err=True)
+    say(str(written.path))
 
 
 @main.command()

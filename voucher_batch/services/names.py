@@ -16,6 +16,7 @@ which only makes that file non-replaceable (the safe direction).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +29,8 @@ from ..errors import OutputError
 RECORD = ".voucher-batch-outputs.json"
 DRY_RUN, NOT_RECORDED, RECORDED = "dry run", "not recorded", "recorded"
 MONTHLY, REVIEW_EXPORT, BLANK = "monthly report", "review export", "blank workbook"
-REPLACEABLE = frozenset({DRY_RUN, NOT_RECORDED, MONTHLY})
+LEDGER_EXPORT = "ledger export"  # `templates export`, `vouchers export`
+REPLACEABLE = frozenset({DRY_RUN, NOT_RECORDED, MONTHLY, LEDGER_EXPORT})
 # batch ids are 64-bit: the longest name a recorded batch can need
 LONGEST_BATCH_ID = "9" * 19
 MAX_TAGS = 1000
@@ -232,3 +234,29 @@ def write_new(
         remember(folder, {name: kind})
         return path
     raise OutputError(f"no free output name in {folder} (tried {MAX_TAGS}); clear the folder")
+
+
+def write_regenerable(
+    folder: Path, names: Iterable[str], kind: str, write: Writer, attempts: int = 5
+) -> Path:
+    """Write one regenerable output (an export of the ledger's state) under the first of
+    `names` that is free or holds this kind of output the tool wrote and nobody changed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    candidates = list(itertools.islice(names, MAX_TAGS))
+    for _ in range(attempts):
+        record = load_record(folder)
+        for name in candidates:
+            ok, replace = usable(folder, name, record)
+            if ok:
+                break
+        else:
+            raise OutputError(
+                f"no free output name in {folder} (tried {MAX_TAGS}); clear the folder"
+            )
+        try:
+            write(folder / name, replace)
+        except FileExistsError:  # taken a moment ago: choose again
+            continue
+        remember(folder, {name: kind})
+        return folder / name
+    raise OutputError(f"{folder} keeps changing while writing; try again")

@@ -17,7 +17,7 @@ from ..domain.problems import Decided
 from ..domain.quota import Balance
 from ..domain.vocabulary import REFUSED, NotRecorded
 from ..render import render_html
-from ..workbook.writer import Table, write_workbook
+from ..workbook.writer import Table, cell_location, write_workbook
 from .batch_report import LIST_LIMIT, SheetSection, report_title, sheet_section
 
 if TYPE_CHECKING:
@@ -49,7 +49,10 @@ _EXTRA = {
 }
 
 
-def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, list[list[object]]]:
+ErrorRow = tuple[list[object], str]  # an Errors row and the decision-sheet cell it links to
+
+
+def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, list[ErrorRow]]:
     extra = _EXTRA.get(sheet.spec.name, ["Row", "Decision", "Reason"])
     headers = [str(h) for h in sheet.headers] + extra
     table = Table(
@@ -59,7 +62,7 @@ def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, 
         [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1),
         appended_from=len(sheet.headers),
     )
-    errors: list[list[object]] = []
+    errors: list[ErrorRow] = []
     for i, raw in enumerate(sheet.rows):
         d = decisions[raw.row]
         values: list[object] = [*list(raw.values), raw.row, d.decision, d.reason]
@@ -72,16 +75,16 @@ def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, 
             pos = sheet.position(p.column) if p.column else None
             pos = 0 if pos is None else pos
             notes.setdefault(pos, []).append(p.message)
-            errors.append(
-                [
-                    sheet.title,
-                    raw.row,
-                    sheet.cell_ref(pos, raw.row),
-                    sheet.headers[pos],
-                    raw.values[pos],
-                    p.message,
-                ]
-            )
+            row: list[object] = [
+                sheet.title,
+                raw.row,
+                sheet.cell_ref(pos, raw.row),
+                sheet.headers[pos],
+                raw.values[pos],
+                p.message,
+            ]
+            # the decision sheet keeps the input's columns first, its rows in order from row 2
+            errors.append((row, cell_location(sheet.title, pos, i + 2)))
         for pos, messages in notes.items():
             table.comments[(i, pos)] = "\n".join(messages)
     return table, errors
@@ -152,7 +155,7 @@ def build_batch_outputs(
     for d in decisions:
         by_sheet.setdefault(d.sheet, {})[d.row] = d
     tables: list[Table] = []
-    errors: list[list[object]] = []
+    errors: list[ErrorRow] = []
     sections: list[SheetSection] = []
     for sheet in sheets:
         decided = by_sheet.get(sheet.title, {})
@@ -160,12 +163,14 @@ def build_batch_outputs(
         tables.append(table)
         errors.extend(sheet_errors)
         sections.append(sheet_section(sheet, decided))
+    cell_col = 2  # `Cell` links to the cell on the decision sheet
     tables.append(
         Table(
             "Errors",
             ["Sheet", "Row", "Cell", "Column", "Value", "Problem"],
-            errors,
+            [row for row, _ in errors],
             [None, "0", None, None, None, None],
+            links={(i, cell_col): target for i, (_, target) in enumerate(errors)},
         )
     )
     tables.append(_summary_table(batch))

@@ -1,10 +1,12 @@
 """The review workbook that `review export` writes, from plain data.
 
-Instructions first; then `Review` with the contract's columns, where only Decision,
-Review Comment, Reviewer and Decision Date are unlocked (the sheet is protected without a
-password: protection is a convenience, the row check is the control); `Decision` is a
-dropdown fed from the hidden `Lists` sheet; a very hidden `Manifest` sheet carries the
-export's signed manifest.
+Instructions first; then `Review` with the contract's columns: the four a reviewer fills
+(Decision, Review Comment, Reviewer, Decision Date) are white, the others grey. The sheet is
+not protected: Excel refuses to sort a protected range that holds locked cells, and the
+control is the row check (any edit to a grey cell is refused on import), not protection.
+The white cells are also marked unlocked, so a reviewer who protects the sheet for
+themselves can still fill them. `Decision` is a dropdown fed from the hidden `Lists` sheet;
+a very hidden `Manifest` sheet carries the export's signed manifest.
 """
 
 from __future__ import annotations
@@ -40,15 +42,20 @@ INSTRUCTIONS = [
     ("Leave blank", "A row with a blank Decision stays pending and can be decided later."),
     (
         "Do not touch",
-        "Any other column, and the Row Check: every row is checked against the "
-        "ledger on import, and an edited, copied or added row is refused.",
+        "The grey columns and the Row Check: nothing stops typing in them, but every row is "
+        "checked against the ledger on import, and a row with an edited grey cell, a copied "
+        "Row Check or a row added by hand is refused.",
     ),
     (
         "Four eyes",
         "The reviewer may be neither the requester nor the operator who ingested the request.",
     ),
     ("Overdue", "Highlighted rows have waited more than 3 business days."),
-    ("Sort and filter", "Sorting and filtering are fine: rows are matched by Issuance ID."),
+    (
+        "Sort and filter",
+        "The sheet is not protected, so sorting and filtering work in Excel and LibreOffice "
+        "alike: rows are matched by Issuance ID, never by position.",
+    ),
     (
         "Send it back",
         "Save as .xlsx (Excel or LibreOffice) and return it for 'voucher-batch review import'.",
@@ -163,7 +170,7 @@ def _write_rows(ws: Worksheet, export: ReviewExport, formats: dict[str, Format])
 
 
 def _finish_review_sheet(ws: Worksheet, last: int) -> None:
-    """The Decision dropdown, column widths, frozen panes, filter and protection."""
+    """The Decision dropdown, column widths, frozen panes and filter (no protection)."""
     headers = [c.name for c in REVIEW.columns]
     decision_col = headers.index("Decision")
     ws.data_validation(
@@ -194,17 +201,8 @@ def _finish_review_sheet(ws: Worksheet, last: int) -> None:
         ws.set_column(c, c, widths.get(name, max(12, len(name) + 2)))
     ws.freeze_panes(HEADER_ROW + 1, 2)
     ws.autofilter(HEADER_ROW, 0, last, len(headers) - 1)
-    ws.protect(
-        "",
-        {
-            "autofilter": True,
-            "sort": True,
-            "format_columns": True,
-            "format_rows": True,
-            "select_locked_cells": True,
-            "select_unlocked_cells": True,
-        },
-    )
+    # not protected: Excel cannot sort a protected range holding locked cells; the row check
+    # is the control
 
 
 def _write_hidden_sheets(book: Workbook, export: ReviewExport) -> None:

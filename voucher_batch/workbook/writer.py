@@ -8,6 +8,7 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ REFUSED_FILL = "#FDE2E1"
 HEADER_FILL = "#DCE6F1"
 MAX_WIDTH = 60
 CELL_MAX_CHARS = 32_767  # what one Excel cell (or comment) holds
+MAX_LINKS = 65_530  # what one Excel sheet holds
 
 
 def fit_cell(text: str) -> str:
@@ -55,6 +57,8 @@ class Table:
     appended_from: int | None = None
     cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> format
     printable: bool = False  # set up to print: landscape A4, one page wide, header repeated
+    # (row, col) -> a cell of this workbook ("'Sheet'!D7") the cell links to; its text stays
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class _Formats:
@@ -64,6 +68,7 @@ class _Formats:
         self.header = book.add_format(
             {"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"}
         )
+        self.link = book.add_format({"font_color": "#0563C1", "underline": 1})
 
     def get(self, num_format: str | None, tinted: bool) -> Any:
         key = (num_format, tinted)
@@ -192,6 +197,12 @@ def write_table(
     notes: dict[int, list[tuple[int, int]]] = {}
     for r_c in sorted(table.comments):
         notes.setdefault(r_c[0], []).append(r_c)
+    # Excel holds at most MAX_LINKS links a sheet (xlsxwriter would then drop the cell's
+    # text too): beyond them the cell keeps its text, without a link. Links, like notes, are
+    # written with their row, before it is flushed.
+    linked: dict[int, list[int]] = {}
+    for r, c in itertools.islice(sorted(table.links), MAX_LINKS):
+        linked.setdefault(r, []).append(c)
     for i, row in enumerate(table.rows):
         tinted = bool(table.highlight and table.highlight[i])
         by_column = plain[tinted]
@@ -213,6 +224,8 @@ def write_table(
                 widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
         for r_c in notes.get(i, ()):  # before the row is flushed: earlier rows are closed
             _comment(ws, r_c, table.comments[r_c])
+        for c in linked.get(i, ()):
+            ws.write_url(r, c, f"internal:{table.links[(i, c)]}", fmts.link, string=str(row[c]))
         if advance is not None and (i + 1) % ROWS_STEP == 0:
             advance(ROWS_STEP)
     if advance is not None and len(table.rows) % ROWS_STEP:
@@ -229,6 +242,12 @@ def write_table(
         ws.repeat_rows(0)
     if table.headers:
         ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
+
+
+def cell_location(sheet: str, column: int, row: int) -> str:
+    """A reference to one cell (0-based column, 1-based row) as an internal link names it."""
+    quoted = sheet.replace("'", "''")
+    return f"'{quoted}'!{xl_col_to_name(column)}{row}"
 
 
 def new_book(path: Path, constant_memory: bool = False) -> xlsxwriter.Workbook:

@@ -1,0 +1,43 @@
+"""`templates export` and `vouchers export`: the ledger's state as a workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..services.exports import templates_export, vouchers_export
+from .app import context_of, out_dir_option, say
+from .lists import templates, vouchers
+
+
+@templates.command("export")
+@out_dir_option("Folder for the workbook.")
+@click.pass_context
+def templates_export_command(ctx: click.Context, out_dir: Path) -> None:
+    """Write every template to templates-<as-of>.xlsx, laid out as a Templates sheet
+    (send it back as input and every row is Unchanged). A file someone may have changed
+    is never replaced: the next free name is used."""
+    path, count = templates_export(context_of(ctx), out_dir)
+    say(f"{count} template(s)", err=True)
+    say(str(path))
+
+
+@vouchers.command("export")
+@out_dir_option("Folder for the workbook.")
+@click.option("--status", type=click.Choice(["pending", "approved", "rejected"]))
+@click.option("--customer", help="Customer UIN.")
+@click.option("--template", help="Template name (compared as in R4).")
+@click.pass_context
+def vouchers_export_command(
+    ctx: click.Context,
+    out_dir: Path,
+    status: str | None,
+    customer: str | None,
+    template: str | None,
+) -> None:
+    """Write the issuances (filtered as `vouchers list`) to vouchers-<as-of>.xlsx. A file
+    someone may have changed is never replaced: the next free name is used."""
+    path, count = vouchers_export(context_of(ctx), out_dir, status, customer, template)
+    say(f"{count} voucher(s)", err=True)
+    say(str(path))
