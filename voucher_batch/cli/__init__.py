@@ -3,7 +3,7 @@ in its own module and registers itself on `main` when imported here."""
 
 from __future__ import annotations
 
-from . import batches, ingest, ledger, lists, quota, report, review
+from . import batches, ingest, ledger, lists, quota, report, review, vouchers
 from .app import main
 
-__all__ = ["batches", "ingest", "ledger", "lists", "main", "quota", "report", "review"]
+__all__ = ["batches", "ingest", "ledger", "lists", "main", "quota", "report", "review", "vouchers"]

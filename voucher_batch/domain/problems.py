@@ -63,6 +63,14 @@ class Code(StrEnum):
     NOT_A_DECISION = "not_a_decision"
     ROW_CHECK = "row_check"
     VALIDITY_PAST_CALENDAR = "validity_past_calendar"
+    # console vouchers (link, sync, usage)
+    NOT_A_TIME = "not_a_time"
+    NOT_A_STATUS = "not_a_status"
+    REMAINING_ABOVE_TOTAL = "remaining_above_total"
+    STATUS_BACKWARDS = "status_backwards"
+    AMBIGUOUS_MATCH = "ambiguous_match"
+    LINK_CONFLICT = "link_conflict"
+    DEAL_CONFLICT = "deal_conflict"
 
 
 @dataclass(frozen=True)

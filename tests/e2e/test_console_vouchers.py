@@ -1,0 +1,248 @@
+"""End to end: after approval, console vouchers are linked, synced and their usage recorded.
+
+Generated console-style exports (console field names and readable aliases, status codes and
+labels, times as text and as date cells) go through the real CLI; the decision workbooks,
+`vouchers list --json` and the ledger's figures are checked against sums computed here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from tests.e2e.test_review_loop import export, fill, review_import, start
+from tests.workbooks import Cli, Result, SheetData, request, rows_of, write_workbook
+
+UIN1, UIN2, STRANGER = "100012340001", "100012340002", "100099990000"
+CONSOLE = [
+    "VoucherId", "CustomerUin", "VoucherStatus", "TotalAmount", "RemainingAmount",
+    "EffectiveTime", "ExpireTime", "Usage", "PaymentMode", "ProductScope", "ApplyReason",
+]  # fmt: skip
+READABLE = ["Voucher ID", "Customer UIN", "Voucher Status", "Total Amount", "Remaining Amount",
+            "Effective Time", "Expire Time"]  # fmt: skip
+USAGE = ["VoucherId", "DealName", "BillId", "Amount", "PayMode", "ProductCode",
+         "ProductCodeName", "PayTime", "OwnerUin"]  # fmt: skip
+TRIAL = ("2026-11-02 00:00:00", "2026-12-01 23:59:59")  # Starter Trial from the issuance date
+GROWTH = (datetime(2026, 11, 3), datetime(2027, 2, 2, 23, 59, 59))  # 3 months from approval
+
+
+def approved_ledger(cli: Cli) -> dict[str, str]:
+    """Four approved issuances: R-1, R-2 (alike: UIN1, 1000, same validity), R-3 (UIN2,
+    1000), R-4 (UIN2, Growth Offer 2000); Request ID -> Issuance ID."""
+    ids = start(
+        cli,
+        [
+            request("R-1", uin=UIN1),
+            request("R-2", uin=UIN1),
+            request("R-3", uin=UIN2),
+            request("R-4", "Growth Offer", uin=UIN2),
+        ],
+    )
+    book = export(cli, "2026-11-03")
+    filled = fill(
+        book, cli.folder / "filled.xlsx", {i: {"Decision": "Approve"} for i in ids.values()}
+    )
+    result, rows, _ = review_import(cli, filled, "2026-11-03")
+    assert result.code == 0, result.stderr
+    assert {r["Decision"] for r in rows.values()} == {"Approved"}
+    return ids
+
+
+def console_row(
+    vid: str, uin: str, status: str, total: int, remaining: int, when: tuple[Any, Any]
+) -> list[object]:
+    return [vid, uin, status, total, remaining, when[0], when[1], "ProductTrial", "AllPayment",
+            "AllProducts", "trial"]  # fmt: skip
+
+
+def run(
+    cli: Cli, what: str, book: Path, as_of: str = "2026-11-20"
+) -> tuple[Result, dict[str, list[dict[str, Any]]]]:
+    result = cli("vouchers", what, str(book), "--out-dir", str(cli.out), as_of=as_of)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.code in (0, 1), result.stderr
+    line = [s for s in result.stdout.splitlines() if s.startswith("decisions:")][-1]
+    wb = openpyxl.load_workbook(line.split(":", 1)[1].strip())
+    return result, {ws.title: rows_of(ws) for ws in wb.worksheets}
+
+
+def decisions(sheet: list[dict[str, Any]]) -> dict[str, str]:
+    key = "VoucherId" if "VoucherId" in sheet[0] else "Voucher ID"
+    return {
+        str(r[key]) + (f"/{r['BillId']}" if "BillId" in r else ""): r["Decision"] for r in sheet
+    }
+
+
+def test_link_sync_usage_follow_the_console(cli: Cli) -> None:
+    ids = approved_ledger(cli)
+    quota_before = cli.quota()
+
+    # ---- link by customer, amount and validity: R-1/R-2 alike -> ambiguous ------------------
+    links = write_workbook(
+        cli.folder / "voucher-list.xlsx",
+        {
+            "Vouchers": SheetData(
+                header=CONSOLE,
+                rows=[
+                    console_row("V-1", UIN1, "Issued", 1000, 1000, TRIAL),
+                    console_row("V-3", UIN2, "Issued", 1000, 1000, TRIAL),
+                    console_row("V-4", UIN2, "Issued", 2000, 2000, GROWTH),
+                    console_row("V-X", STRANGER, "Issued", 500, 500, TRIAL),
+                ],
+            )
+        },
+    )
+    result, out = run(cli, "link", links)
+    assert result.code == 1
+    rows = {r["VoucherId"]: r for r in out["Vouchers"]}
+    assert {k: r["Decision"] for k, r in rows.items()} == {
+        "V-1": "Refused", "V-3": "Linked", "V-4": "Linked", "V-X": "No match",
+    }  # fmt: skip
+    assert ids["R-1"] in rows["V-1"]["Reason"] and ids["R-2"] in rows["V-1"]["Reason"]
+    assert rows["V-3"]["Issuance ID"] == ids["R-3"] and rows["V-4"]["Issuance ID"] == ids["R-4"]
+    assert [(e["Cell"], e["Column"]) for e in out["Errors"]] == [("A2", "VoucherId")]
+
+    # ---- named issuances: links, and conflicting second links refused ----------------------
+    named = write_workbook(
+        cli.folder / "named.xlsx",
+        {
+            "Vouchers": SheetData(
+                header=[*CONSOLE, "Issuance ID"],
+                rows=[
+                    [*console_row("V-1", UIN1, "Issued", 1000, 1000, TRIAL), ids["R-1"]],
+                    [*console_row("V-2", UIN1, "Issued", 1000, 1000, TRIAL), ids["R-2"]],
+                    [*console_row("V-9", UIN1, "Issued", 1000, 1000, TRIAL), ids["R-1"]],
+                    [*console_row("V-3", UIN2, "Issued", 1000, 1000, TRIAL), ids["R-4"]],
+                    [*console_row("V-3", UIN2, "Issued", 1000, 1000, TRIAL), ids["R-3"]],
+                ],
+            )
+        },
+    )
+    result, out = run(cli, "link", named)
+    assert result.code == 1
+    assert [r["Decision"] for r in out["Vouchers"]] == [
+        "Linked", "Linked", "Refused", "Refused", "Unchanged",
+    ]  # fmt: skip
+    assert "already linked to voucher V-1" in out["Vouchers"][2]["Reason"]
+    assert f"already linked to {ids['R-3']}" in out["Vouchers"][3]["Reason"]
+
+    # ---- sync: readable headers, labels, date cells ----------------------------------------
+    sync_rows = [
+        ["V-1", UIN1, "Issued", 1000, 500, *TRIAL],  # half used
+        ["V-2", UIN1, "expired", 1000, 1000, *TRIAL],  # expired unused (a label)
+        ["V-3", UIN2, "Issued", 1200, 1200, *TRIAL],  # the console says another amount
+        ["V-4", UIN2, "Used", 2000, 0, *GROWTH],  # used up, date cells
+        ["V-X", STRANGER, "Issued", 500, 500, *TRIAL],  # not issued through this ledger
+    ]
+    sync = write_workbook(
+        cli.folder / "sync.xlsx", {"Vouchers": SheetData(header=READABLE, rows=sync_rows)}
+    )
+    result, out = run(cli, "sync", sync)
+    assert result.code == 0, result.stderr
+    rows = {r["Voucher ID"]: r for r in out["Vouchers"]}
+    assert {k: r["Decision"] for k, r in rows.items()} == {
+        "V-1": "Updated", "V-2": "Updated", "V-3": "Updated", "V-4": "Updated",
+        "V-X": "Unknown voucher",
+    }  # fmt: skip
+    assert "amount 1,200, the ledger has 1,000" in rows["V-3"]["Flags"]
+    assert not rows["V-1"]["Flags"] and not rows["V-4"]["Flags"]
+    assert "not issued through this ledger" in rows["V-X"]["Flags"]
+    summary = {r["Decision"]: r["Rows"] for r in out["Summary"]}
+    assert summary["Updated"] == 4 and summary["Unknown voucher"] == 1
+
+    # the same file again: nothing recorded, every row Unchanged
+    result, out = run(cli, "sync", sync)
+    assert result.code == 0
+    assert set(decisions(out["Vouchers"]).values()) == {"Unchanged"}
+    assert "nothing new to record" in result.stderr
+
+    # a status moving backwards is refused; nothing else changes
+    back = [list(r) for r in sync_rows]
+    back[3][2], back[3][4] = "Issued", 2000
+    back_book = write_workbook(
+        cli.folder / "back.xlsx", {"Vouchers": SheetData(header=READABLE, rows=back)}
+    )
+    result, out = run(cli, "sync", back_book)
+    assert result.code == 1
+    assert decisions(out["Vouchers"])["V-4"] == "Refused"
+    assert "back from Used" in out["Vouchers"][3]["Reason"]
+    assert [e["Cell"] for e in out["Errors"]] == ["C5"]
+
+    # ---- usage: deals once by (VoucherId, BillId) ----------------------------------------
+    deals = [
+        ["V-1", "deal a", "B-1", 300, "prepaid", "cvm", "Cloud VM", "2026-11-10 10:00:00", UIN1],
+        ["V-1", "deal b", "B-2", 200, "prepaid", "cos", "Storage", "2026-11-11 11:00:00", UIN1],
+        ["V-4", "deal c", "B-3", 1500, "postpaid", "cvm", "Cloud VM", "2026-11-12 12:00:00", UIN2],
+        ["V-4", "deal c", "B-3", 1500, "postpaid", "cvm", "Cloud VM", "2026-11-12 12:00:00", UIN2],
+    ]
+    usage = write_workbook(
+        cli.folder / "usage.xlsx", {"Usage": SheetData(header=USAGE, rows=deals)}
+    )
+    result, out = run(cli, "usage", usage)
+    assert result.code == 0, result.stderr
+    assert [r["Decision"] for r in out["Usage"]] == [
+        "Recorded",
+        "Recorded",
+        "Recorded",
+        "Unchanged",
+    ]
+    # used by deals against TotalAmount - RemainingAmount of the latest sync, computed here
+    expected_used = {"V-1": 300 + 200, "V-4": 1500}
+    console_used = {r[0]: r[3] - r[4] for r in sync_rows}
+    check = {r["Voucher ID"]: r for r in out["Usage Check"]}
+    for vid, used in expected_used.items():
+        assert check[vid]["Used by Deals"] == used
+        assert check[vid]["Used by Console"] == console_used[vid]
+        assert check[vid]["Check"] == ("OK" if used == console_used[vid] else "Mismatch")
+    assert check["V-4"]["Check"] == "Mismatch"
+
+    result, out = run(cli, "usage", usage)
+    assert result.code == 0
+    assert set(decisions(out["Usage"]).values()) == {"Unchanged"}
+
+    conflict = write_workbook(
+        cli.folder / "usage-conflict.xlsx",
+        {"Usage": SheetData(header=USAGE, rows=[[*deals[1][:3], 250, *deals[1][4:]]])},
+    )
+    result, out = run(cli, "usage", conflict)
+    assert result.code == 1
+    assert out["Usage"][0]["Decision"] == "Refused"
+    assert "recorded with amount 200, not 250" in out["Usage"][0]["Reason"]
+
+    # quota figures never move
+    assert cli.quota() == quota_before
+
+
+def test_bad_console_cells_are_refused_with_file_sheet_cell_and_rule(cli: Cli) -> None:
+    approved_ledger(cli)
+    book = write_workbook(
+        cli.folder / "bad.xlsx",
+        {
+            "Vouchers": SheetData(
+                header=READABLE,
+                rows=[
+                    ["V-1", UIN1, "Spent", 1000, 500, *TRIAL],
+                    ["V-2", UIN1, "Issued", 1000, 1500, *TRIAL],
+                    ["V-3", UIN1, "Issued", "12.5", 5, "03/04/2026", TRIAL[1]],
+                ],
+            )
+        },
+    )
+    result, out = run(cli, "sync", book)
+    assert result.code == 1
+    assert [r["Decision"] for r in out["Vouchers"]] == ["Refused"] * 3
+    cells = {(e["Cell"], e["Column"]) for e in out["Errors"]}
+    assert {("C2", "Voucher Status"), ("E3", "Remaining Amount"), ("D4", "Total Amount"),
+            ("F4", "Effective Time")} <= cells  # fmt: skip
+    assert "nothing new to record" in result.stderr
+
+    missing = write_workbook(
+        cli.folder / "missing.xlsx", {"Vouchers": SheetData(header=["Voucher ID"], rows=[["V-1"]])}
+    )
+    result = cli("vouchers", "sync", str(missing), "--out-dir", str(cli.out))
+    assert result.code == 2
+    assert "missing.xlsx" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
