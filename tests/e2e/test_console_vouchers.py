@@ -212,6 +212,28 @@ def test_link_sync_usage_follow_the_console(cli: Cli) -> None:
     assert out["Usage"][0]["Decision"] == "Refused"
     assert "recorded with amount 200, not 250" in out["Usage"][0]["Reason"]
 
+    # ---- vouchers list: the contract keys kept, the follow-up keys added ------------------
+    listed = cli("vouchers", "list", "--json", as_of="2026-11-20")
+    assert listed.code == 0, listed.stderr
+    by_id = {v["issuance_id"]: v for v in listed.json()}
+    latest = {r[0]: r for r in sync_rows}  # V-4's backwards move was refused
+    linked = {"R-1": "V-1", "R-2": "V-2", "R-3": "V-3", "R-4": "V-4"}
+    for rid, vid in linked.items():
+        got = by_id[ids[rid]]
+        assert got["status"] == "approved" and got["request_id"] == rid
+        _, _, status, total, remaining, _, expire = latest[vid]
+        expire_day = expire.date() if isinstance(expire, datetime) else expire[:10]
+        assert (got["voucher_id"], got["console_status"]) == (vid, status.capitalize())
+        assert (got["used_amount"], got["remaining_amount"]) == (total - remaining, remaining)
+        assert got["expires_on"] == str(expire_day)
+    expired = cli("vouchers", "list", "--json", "--console-status", "expired")
+    assert [v["issuance_id"] for v in expired.json()] == [ids["R-2"]]
+    # from 2026-11-20: V-1 and V-3 (Issued) expire 2026-12-01, V-4 is used up
+    soon = cli("vouchers", "list", "--json", "--expires-within", "11", as_of="2026-11-20")
+    assert sorted(v["issuance_id"] for v in soon.json()) == sorted([ids["R-1"], ids["R-3"]])
+    late = cli("vouchers", "list", "--json", "--expires-within", "10", as_of="2026-11-20")
+    assert late.json() == []
+
     # quota figures never move
     assert cli.quota() == quota_before
 

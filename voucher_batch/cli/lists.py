@@ -13,6 +13,7 @@ from ..services.context import printable
 from ..services.queries import choice_code
 from ..services.queries import templates_list as list_templates
 from ..services.queries import vouchers_list as list_vouchers
+from ..services.vouchers import follow_up
 from .app import context_of, main, say
 
 
@@ -72,6 +73,16 @@ def vouchers() -> None:
 @click.option("--status", type=click.Choice(["pending", "approved", "rejected"]))
 @click.option("--customer", help="Customer UIN.")
 @click.option("--template", help="Template name (compared as in R4).")
+@click.option(
+    "--console-status",
+    type=click.Choice(["Issued", "Used", "Expired", "Invalidated"], case_sensitive=False),
+    help="The voucher's status on the console (as last synced).",
+)
+@click.option(
+    "--expires-within",
+    type=click.IntRange(0, 36_600),
+    help="Only usable vouchers expiring within N days from the as-of date.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_context
 def vouchers_list(
@@ -79,15 +90,26 @@ def vouchers_list(
     status: str | None,
     customer: str | None,
     template: str | None,
+    console_status: str | None,
+    expires_within: int | None,
     as_json: bool,
 ) -> None:
-    """List issuances with status, decision date and validity."""
+    """List issuances with status, decision date, validity and console follow-up."""
     rows = list_vouchers(context_of(ctx), status, customer, template)
+    console = console_status.capitalize() if console_status else None
+    extra = follow_up(context_of(ctx), rows, console, expires_within)
+    rows = [r for r in rows if r.issuance_id in extra]
     if as_json:
         say(
             json.dumps(
                 [
-                    {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(r).items()}
+                    {
+                        **{
+                            k: (v.isoformat() if isinstance(v, date) else v)
+                            for k, v in asdict(r).items()
+                        },
+                        **extra[r.issuance_id],
+                    }
                     for r in rows
                 ],
                 ensure_ascii=False,
@@ -99,6 +121,7 @@ def vouchers_list(
             f"{r.issuance_id}  {printable(r.request_id):<14}  {printable(r.template_name):<20}  "
             f"{r.customer_uin:<20}  {r.amount:>9,}  {r.status:<8}  "
             f"{r.requested_on}  {r.valid_from or ''} {r.valid_until or ''}"
+            f"  {extra[r.issuance_id]['console_status'] or ''}"
         )
     if not rows:
         say("no vouchers", err=True)

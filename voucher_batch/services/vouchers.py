@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..domain.problems import Problem
@@ -28,6 +28,7 @@ from ..domain.vouchers import (
     usage_checks,
 )
 from ..errors import OutputsNotWrittenError
+from ..ledger import VoucherRecord
 from ..ledger.vouchers import ConsoleImport, VoucherStore, store_of
 from ..workbook.console_sheets import USAGE, VOUCHERS, read_console, to_deal, to_voucher
 from ..workbook.reader import RawSheet
@@ -256,3 +257,52 @@ def _errors(sheet: RawSheet, decisions: Sequence[RowDecision]) -> Table:
             value = "" if p.value is None else p.value
             rows.append([sheet.title, p.row, cell, header, value, p.message])
     return Table("Errors", ["Sheet", "Row", "Cell", "Column", "Value", "Problem"], rows)
+
+
+# ---- follow-up of issuances: what `vouchers list` adds -------------------------------------
+
+
+def follow_up(
+    ctx: Context,
+    rows: Sequence[VoucherRecord],
+    console_status: str | None = None,
+    expires_within: int | None = None,
+) -> dict[str, dict[str, object]]:
+    """issuance id -> the keys `vouchers list` adds (`voucher_id`, `console_status`,
+    `used_amount`, `remaining_amount`, `expires_on`), for the issuances of `rows` that pass
+    the filters. `used_amount` is TotalAmount - RemainingAmount of the voucher's latest sync;
+    `expires_on` is the console's expiry date, else the ledger's valid-until date.
+    `expires_within` N keeps vouchers still usable (approved, not Used, Expired or
+    Invalidated) whose expiry falls within N days from the as-of date."""
+    with ctx.ledger.unit_of_work() as uow:
+        states = store_of(uow).states()
+    out: dict[str, dict[str, object]] = {}
+    for r in rows:
+        s = states.get(r.issuance_id)
+        status = s.console_status if s else None
+        expires = (s.expires_on if s else None) or r.valid_until
+        if console_status is not None and status != console_status:
+            continue
+        if expires_within is not None and not _expires_within(
+            r, status, expires, ctx, expires_within
+        ):
+            continue
+        used = (
+            s.total - s.remaining if s and s.total is not None and s.remaining is not None else None
+        )
+        out[r.issuance_id] = {
+            "voucher_id": s.voucher_id if s else None,
+            "console_status": status,
+            "used_amount": used,
+            "remaining_amount": s.remaining if s else None,
+            "expires_on": expires.isoformat() if expires else None,
+        }
+    return out
+
+
+def _expires_within(
+    r: VoucherRecord, status: str | None, expires: date | None, ctx: Context, days: int
+) -> bool:
+    if r.status != "approved" or status not in (None, "Issued") or expires is None:
+        return False
+    return ctx.business_date <= expires <= ctx.business_date + timedelta(days=days)
