@@ -7,7 +7,7 @@ labels, times as text and as date cells) go through the real CLI; the decision w
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,9 @@ def approved_ledger(cli: Cli) -> dict[str, str]:
     ids = start(
         cli,
         [
-            request("R-1", uin=UIN1),
+            request("R-1", uin=UIN1, revenue=5000, when=date(2026, 11, 10)),
             request("R-2", uin=UIN1),
-            request("R-3", uin=UIN2),
+            request("R-3", uin=UIN2, revenue=8000, when=date(2026, 11, 15)),
             request("R-4", "Growth Offer", uin=UIN2),
         ],
     )
@@ -234,8 +234,63 @@ def test_link_sync_usage_follow_the_console(cli: Cli) -> None:
     late = cli("vouchers", "list", "--json", "--expires-within", "10", as_of="2026-11-20")
     assert late.json() == []
 
+    # ---- the monthly report against figures computed here ---------------------------------
+    check_report(cli, ids, sync_rows)
+
     # quota figures never move
     assert cli.quota() == quota_before
+
+
+def check_report(cli: Cli, ids: dict[str, str], sync_rows: list[list[Any]]) -> None:
+    """`report monthly --json` (and its workbook and HTML) against an independent sum."""
+    as_of = date(2026, 11, 20)  # before the month's end: the cutoff
+    result = cli("report", "monthly", "--month", "2026-11", "--json", "--out-dir",
+                 str(cli.out), as_of=as_of.isoformat())  # fmt: skip
+    assert result.code == 0, result.stderr
+    got = result.json()
+    assert {"month", "opening_quota", "closing_remaining", "approved"} <= set(got)  # contract
+    issuance = {"V-1": "R-1", "V-2": "R-2", "V-3": "R-3", "V-4": "R-4"}
+    amount = {"R-1": 1000, "R-2": 1000, "R-3": 1000, "R-4": 2000}
+    template = {"R-1": "Starter Trial", "R-2": "Starter Trial", "R-3": "Starter Trial",
+                "R-4": "Growth Offer"}  # fmt: skip
+    used = {issuance[r[0]]: r[3] - r[4] for r in sync_rows if r[0] in issuance}
+    assert got["approved_amount"] == sum(amount.values())
+    assert got["used_amount"] == sum(used.values())
+    by_template: dict[str, list[int]] = {}
+    for rid, tpl in template.items():
+        by_template.setdefault(tpl, [0, 0])
+        by_template[tpl][0] += amount[rid]
+        by_template[tpl][1] += used[rid]
+    assert {u["key"]: [u["approved"], u["used"]] for u in got["utilisation_by_template"]} == (
+        by_template
+    )
+    # unused balance of vouchers still Issued, expiring within 30 days after the cutoff
+    balance = {
+        issuance[r[0]]: r[4]
+        for r in sync_rows
+        if r[0] in issuance
+        and r[2] == "Issued"
+        and as_of < _day(r[6]) <= as_of + timedelta(days=30)
+    }
+    [within30] = [e for e in got["unused_expiring"] if e["within_days"] == 30]
+    assert within30["amount"] == sum(balance.values()) == 500 + 1200
+    assert {v["issuance_id"] for v in within30["vouchers"]} == {ids[r] for r in balance}
+    assert within30["by_customer"][0] == {"customer_uin": UIN2, "amount": 1200}
+    assert [v["issuance_id"] for v in got["expired_unused"]] == [ids["R-2"]]
+    # past their estimated conversion date by the cutoff: R-3 (unused, 8,000) before R-1
+    follow = [(v["issuance_id"], v["used"], v["estimated_revenue"]) for v in
+              got["conversion_follow_up"]]  # fmt: skip
+    assert follow == [(ids["R-3"], False, 8000), (ids["R-1"], True, 5000)]
+    wb = openpyxl.load_workbook(cli.out / "quota-2026-11.xlsx")
+    conv = rows_of(wb["Conversion follow-up"])
+    assert [r["Issuance ID"] for r in conv] == [ids["R-3"], ids["R-1"]]
+    html = (cli.out / "quota-2026-11.html").read_text()
+    for section in ("utilisation", "unused-expiring", "expired-unused", "conversion"):
+        assert f'id="{section}"' in html
+
+
+def _day(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else date.fromisoformat(value[:10])
 
 
 def test_bad_console_cells_are_refused_with_file_sheet_cell_and_rule(cli: Cli) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 import click
 
 from ..services.context import printable
+from ..services.follow_up import list_follow_up
 from ..services.queries import choice_code
 from ..services.queries import templates_list as list_templates
 from ..services.queries import vouchers_list as list_vouchers
-from ..services.vouchers import follow_up
 from .app import context_of, main, say
 
 
@@ -97,7 +97,7 @@ def vouchers_list(
     """List issuances with status, decision date, validity and console follow-up."""
     rows = list_vouchers(context_of(ctx), status, customer, template)
     console = console_status.capitalize() if console_status else None
-    extra = follow_up(context_of(ctx), rows, console, expires_within)
+    extra = list_follow_up(context_of(ctx), rows, console, expires_within)
     rows = [r for r in rows if r.issuance_id in extra]
     if as_json:
         say(

@@ -28,7 +28,7 @@ def monthly(
     """Write the monthly quota report (HTML with charts, and xlsx)."""
     result = report_monthly(context_of(ctx), month, out_dir, calendar, tty_progress)
     if as_json:
-        say(json.dumps(result.report.as_json()))
+        say(json.dumps(result.as_json()))
     else:
         f = result.report.figures
         say(

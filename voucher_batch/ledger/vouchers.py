@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, tuple_
 
+from ..domain.follow_up import VoucherFact
+from ..domain.model import Usage
 from ..domain.vouchers import Approved, Deal, Snapshot, VoucherStatus
 from . import schema as t
 from .common import chunks, current_issuances
@@ -141,6 +143,61 @@ class VoucherStore:
                 expires_on=snap.expires_on if snap else None,
             )
         return out
+
+    def follow_up_facts(self) -> list[VoucherFact]:
+        """Every approved issuance with what the console last said of its voucher."""
+        i, e, tv, lk = t.issuances, t.issuance_events, t.template_versions, t.voucher_links
+        cv = t.customer_versions
+        names = {
+            r.uin: r.name
+            for r in self.conn.execute(
+                select(cv.c.uin, cv.c.name).where(
+                    cv.c.id.in_(select(func.max(cv.c.id)).group_by(cv.c.uin))
+                )
+            )
+        }
+        query = (
+            current_issuances(
+                i.c.issuance_id,
+                tv.c.name,
+                tv.c.usage,
+                i.c.customer_uin,
+                i.c.amount,
+                i.c.estimated_revenue,
+                i.c.estimated_conversion_date,
+                e.c.decided_on,
+                e.c.valid_until,
+                lk.c.voucher_id,
+            )
+            .outerjoin(lk, lk.c.issuance == i.c.id)
+            .where(e.c.status == "approved")
+            .order_by(i.c.id)
+        )
+        snaps, used = self.latest_snapshots(), self.deal_totals()
+        facts = []
+        for r in self.conn.execute(query):
+            snap = snaps.get(r.voucher_id) if r.voucher_id else None
+            facts.append(
+                VoucherFact(
+                    issuance_id=r.issuance_id,
+                    template=r.name,
+                    usage=Usage(r.usage).label,
+                    customer_uin=r.customer_uin,
+                    customer_name=names.get(r.customer_uin, ""),
+                    amount=int(r.amount),
+                    estimated_revenue=int(r.estimated_revenue),
+                    estimated_conversion_date=r.estimated_conversion_date,
+                    decided_on=r.decided_on,
+                    valid_until=r.valid_until,
+                    voucher_id=r.voucher_id,
+                    console_status=snap.status.value if snap else None,
+                    total=snap.total if snap else None,
+                    remaining=snap.remaining if snap else None,
+                    expires_on=snap.expires_on if snap else None,
+                    deals_used=used.get(r.voucher_id, 0) if r.voucher_id else 0,
+                )
+            )
+        return facts
 
     # ---- appends ----------------------------------------------------------------------------
     def add_import(self, info: ConsoleImport) -> tuple[int, datetime]:

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..calendars import business_calendar
+from ..domain.follow_up import FollowUp
 from ..domain.report import Breakdown, MonthlyReport, monthly_report, parse_month
 from ..errors import VoucherBatchError
 from ..render import render_html
 from ..workbook.writer import Table, write_workbook
 from .context import Context, Progress, no_progress, prepare_outputs
+from .follow_up import follow_up_tables, report_follow_up
 from .names import MONTHLY, numbered, write_pair
 
 
@@ -29,6 +31,11 @@ class MonthlyResult:
     report: MonthlyReport
     html_path: Path
     xlsx_path: Path
+    follow_up: FollowUp  # after approval: utilisation, expiry, conversion
+
+    def as_json(self) -> dict[str, object]:
+        """The contract keys, then the keys the follow-up adds."""
+        return {**self.report.as_json(), **self.follow_up.as_json()}
 
 
 def report_monthly(
@@ -53,11 +60,12 @@ def report_monthly(
     cal = business_calendar(calendar, range(first_year, max(month[0], ctx.business_date.year) + 1))
     progress("computing")
     report = monthly_report(month, ctx.business_date, moves, facts, cal)
+    follow_up = report_follow_up(ctx, report.cutoff)
     name = f"quota-{report.figures.month}"
     progress("drawing charts")
     charts = _charts(report)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    tables = _tables(report, ctx)
+    tables = _tables(report, ctx) + follow_up_tables(follow_up)
 
     def write_html(path: Path, replace: bool) -> None:
         render_html(
@@ -67,6 +75,7 @@ def report_monthly(
             r=report,
             f=report.figures,
             charts=charts,
+            fu=follow_up,
             ledger=ctx.ledger.name,
             as_of=ctx.business_date.isoformat(),
             generated=generated,
@@ -86,7 +95,7 @@ def report_monthly(
         write_html,
         write_xlsx,
     )
-    return MonthlyResult(report, pair.first, pair.second)
+    return MonthlyResult(report, pair.first, pair.second, follow_up)
 
 
 def _charts(report: MonthlyReport) -> dict[str, str]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain.problems import Problem
 from ..domain.vouchers import (
@@ -28,16 +29,16 @@ from ..domain.vouchers import (
     usage_checks,
 )
 from ..errors import OutputsNotWrittenError
-from ..ledger import VoucherRecord
 from ..ledger.vouchers import ConsoleImport, VoucherStore, store_of
-from ..workbook.console_sheets import USAGE, VOUCHERS, read_console, to_deal, to_voucher
-from ..workbook.reader import RawSheet
-from ..workbook.sheets import SheetSpec
-from ..workbook.validation import CheckedRow
 from ..workbook.writer import Table, write_workbook
 from . import after_commit
 from .context import Context, prepare_outputs
 from .names import RECORDED, counted, write_new
+
+if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
+    from ..workbook.reader import RawSheet
+    from ..workbook.sheets import SheetSpec
+    from ..workbook.validation import CheckedRow
 
 DECISIONS: dict[str, tuple[str, ...]] = {
     "link": tuple(d.value for d in LinkDecision),
@@ -73,6 +74,8 @@ def vouchers_link(ctx: Context, path: Path, out_dir: Path) -> ConsoleResult:
     """Link approved, unlinked issuances to the vouchers of a voucher-list export."""
 
     def decide(store: VoucherStore, sheet: RawSheet, rows: list[CheckedRow]) -> _Decided:
+        from ..workbook.console_sheets import to_voucher
+
         vouchers = [v for v in map(to_voucher, rows) if v is not None]
         outcome = decide_links(sheet.title, vouchers, store.approved())
         links = outcome.new_links
@@ -82,6 +85,8 @@ def vouchers_link(ctx: Context, path: Path, out_dir: Path) -> ConsoleResult:
             len(links),
         )
 
+    from ..workbook.console_sheets import VOUCHERS
+
     return _run(ctx, path, out_dir, "link", VOUCHERS, decide)
 
 
@@ -89,6 +94,8 @@ def vouchers_sync(ctx: Context, path: Path, out_dir: Path) -> ConsoleResult:
     """Record each voucher's status and remaining amount as a voucher-list export says."""
 
     def decide(store: VoucherStore, sheet: RawSheet, rows: list[CheckedRow]) -> _Decided:
+        from ..workbook.console_sheets import to_voucher
+
         vouchers = [v for v in map(to_voucher, rows) if v is not None]
         latest = store.latest_snapshots(v.voucher_id for v in vouchers)
         linked = {a.voucher_id: a for a in store.approved() if a.voucher_id}
@@ -100,6 +107,8 @@ def vouchers_sync(ctx: Context, path: Path, out_dir: Path) -> ConsoleResult:
             len(snaps),
         )
 
+    from ..workbook.console_sheets import VOUCHERS
+
     return _run(ctx, path, out_dir, "sync", VOUCHERS, decide)
 
 
@@ -107,6 +116,8 @@ def vouchers_usage(ctx: Context, path: Path, out_dir: Path) -> ConsoleResult:
     """Record each deal of a usage-details export once; check used amounts per voucher."""
 
     def decide(store: VoucherStore, sheet: RawSheet, rows: list[CheckedRow]) -> _Decided:
+        from ..workbook.console_sheets import to_deal
+
         deals = [d for d in map(to_deal, rows) if d is not None]
         recorded = store.deals([(d.voucher_id, d.bill_id) for d in deals])
         latest = store.latest_snapshots()
@@ -121,15 +132,19 @@ def vouchers_usage(ctx: Context, path: Path, out_dir: Path) -> ConsoleResult:
             outcome.decisions, lambda s, i, stamp: s.add_deals(i, stamp, new), len(new), checks
         )
 
+    from ..workbook.console_sheets import USAGE
+
     return _run(ctx, path, out_dir, "usage", USAGE, decide)
 
 
-Decide = Callable[[VoucherStore, RawSheet, list[CheckedRow]], _Decided]
+Decide = Callable[[VoucherStore, "RawSheet", list["CheckedRow"]], _Decided]
 
 
 def _run(
     ctx: Context, path: Path, out_dir: Path, kind: str, spec: SheetSpec, decide: Decide
 ) -> ConsoleResult:
+    from ..workbook.console_sheets import read_console
+
     out_dir = prepare_outputs(ctx, out_dir)
     book, sheet, rows = read_console(path, spec)
     refused_at_reading = {r.row: r.problems for r in rows if r.problems}
@@ -257,52 +272,3 @@ def _errors(sheet: RawSheet, decisions: Sequence[RowDecision]) -> Table:
             value = "" if p.value is None else p.value
             rows.append([sheet.title, p.row, cell, header, value, p.message])
     return Table("Errors", ["Sheet", "Row", "Cell", "Column", "Value", "Problem"], rows)
-
-
-# ---- follow-up of issuances: what `vouchers list` adds -------------------------------------
-
-
-def follow_up(
-    ctx: Context,
-    rows: Sequence[VoucherRecord],
-    console_status: str | None = None,
-    expires_within: int | None = None,
-) -> dict[str, dict[str, object]]:
-    """issuance id -> the keys `vouchers list` adds (`voucher_id`, `console_status`,
-    `used_amount`, `remaining_amount`, `expires_on`), for the issuances of `rows` that pass
-    the filters. `used_amount` is TotalAmount - RemainingAmount of the voucher's latest sync;
-    `expires_on` is the console's expiry date, else the ledger's valid-until date.
-    `expires_within` N keeps vouchers still usable (approved, not Used, Expired or
-    Invalidated) whose expiry falls within N days from the as-of date."""
-    with ctx.ledger.unit_of_work() as uow:
-        states = store_of(uow).states()
-    out: dict[str, dict[str, object]] = {}
-    for r in rows:
-        s = states.get(r.issuance_id)
-        status = s.console_status if s else None
-        expires = (s.expires_on if s else None) or r.valid_until
-        if console_status is not None and status != console_status:
-            continue
-        if expires_within is not None and not _expires_within(
-            r, status, expires, ctx, expires_within
-        ):
-            continue
-        used = (
-            s.total - s.remaining if s and s.total is not None and s.remaining is not None else None
-        )
-        out[r.issuance_id] = {
-            "voucher_id": s.voucher_id if s else None,
-            "console_status": status,
-            "used_amount": used,
-            "remaining_amount": s.remaining if s else None,
-            "expires_on": expires.isoformat() if expires else None,
-        }
-    return out
-
-
-def _expires_within(
-    r: VoucherRecord, status: str | None, expires: date | None, ctx: Context, days: int
-) -> bool:
-    if r.status != "approved" or status not in (None, "Issued") or expires is None:
-        return False
-    return ctx.business_date <= expires <= ctx.business_date + timedelta(days=days)
