@@ -40,6 +40,7 @@ schemas: $(STAMP)
 
 samples: $(STAMP)
 	$(BIN)/python sample_sheets/build_sample.py
+	$(BIN)/python sample_sheets/build_console.py
 
 clean:
 	rm -rf build reports/*.xlsx reports/*.html .pytest_cache .mypy_cache
