@@ -323,3 +323,60 @@ def test_bad_console_cells_are_refused_with_file_sheet_cell_and_rule(cli: Cli) -
     assert result.code == 2
     assert "missing.xlsx" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_review_workbook_links_a_named_voucher_once(cli: Cli) -> None:
+    ids = start(cli, [request(f"R-{n}", uin=UIN1) for n in range(1, 5)])
+    i1, i2, i3, i4 = (ids[f"R-{n}"] for n in range(1, 5))
+    book = export(cli, "2026-11-03")
+    filled = fill(
+        book,
+        cli.folder / "filled.xlsx",
+        {
+            i1: {"Decision": "Approve", "Voucher ID": "V-100"},
+            i2: {"Decision": "Reject", "Review Comment": "no budget", "Voucher ID": "V-200"},
+            i3: {"Decision": "Approve", "Voucher ID": "V-100"},  # V-100 is R-1's
+            i4: {"Decision": "Approve"},
+        },
+    )
+    result, rows, errors = review_import(cli, filled, "2026-11-03")
+    assert result.code == 1
+    assert {i: r["Decision"] for i, r in rows.items()} == {
+        i1: "Approved", i2: "Refused", i3: "Refused", i4: "Approved",
+    }  # fmt: skip
+    assert "only with the Decision Approve" in rows[i2]["Reason"]
+    assert f"also named for {i1}" in rows[i3]["Reason"]
+    assert {e["Column"] for e in errors} == {"Voucher ID"}
+
+    def linked() -> dict[str, Any]:
+        listed = cli("vouchers", "list", "--json")
+        return {v["issuance_id"]: v["voucher_id"] for v in listed.json()}
+
+    assert linked() == {i1: "V-100", i2: None, i3: None, i4: None}
+    # the same workbook again: nothing twice
+    result, rows, _ = review_import(cli, filled, "2026-11-04")
+    assert rows[i1]["Decision"] == "Unchanged" and rows[i4]["Decision"] == "Unchanged"
+    assert linked() == {i1: "V-100", i2: None, i3: None, i4: None}
+    # an approved issuance already linked cannot take another voucher
+    again = fill(
+        book, cli.folder / "other.xlsx", {i1: {"Decision": "Approve", "Voucher ID": "V-9"}}
+    )
+    result, rows, _ = review_import(cli, again, "2026-11-04")
+    assert (
+        rows[i1]["Decision"] == "Refused"
+        and "already linked to voucher V-100" in rows[i1]["Reason"]
+    )
+
+    # a review workbook without the column (made before it existed) still imports
+    old = openpyxl.load_workbook(export(cli, "2026-11-05", name="second"))
+    ws = old["Review"]
+    header = [c.value for c in ws[4]]
+    ws.delete_cols(header.index("Voucher ID") + 1)
+    for r in range(5, ws.max_row + 1):
+        ws.cell(r, header.index("Decision") + 1).value = "Approve"
+    old.save(cli.folder / "old.xlsx")
+    result = cli("review", "import", str(cli.folder / "old.xlsx"), "--out-dir", str(cli.out),
+                 "--reviewer", "reviewer.one", as_of="2026-11-05")  # fmt: skip
+    assert result.code == 0, result.stderr
+    listed = {v["issuance_id"]: v["status"] for v in cli("vouchers", "list", "--json").json()}
+    assert listed == dict.fromkeys((i1, i2, i3, i4), "approved")

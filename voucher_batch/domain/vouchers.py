@@ -431,3 +431,70 @@ def usage_checks(
         console = snap.total - snap.remaining if snap is not None else None
         out.append(UsageCheck(vid, deals.get(vid, 0), console))
     return out
+
+
+# ---- a voucher named in the review workbook ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewLinkRow:
+    """What a Review row says of its voucher."""
+
+    sheet: str
+    row: int
+    issuance_id: str | None
+    approve: bool  # the row's Decision is Approve
+    voucher_id: str | None
+
+
+def review_link_problems(
+    rows: Sequence[ReviewLinkRow],
+    linked_voucher: Mapping[str, str],  # issuance id -> its linked voucher
+    linked_issuance: Mapping[str, str],  # voucher id -> its linked issuance
+) -> dict[int, Problem]:
+    """Excel row -> why its Voucher ID cannot be linked (the row is then refused): only an
+    approved row names a voucher, and a link is recorded once (one voucher per issuance, one
+    issuance per voucher, in the ledger and in the file)."""
+    found: dict[int, Problem] = {}
+    taken: dict[str, str] = {}
+    for r in rows:
+        vid, iid = r.voucher_id, r.issuance_id
+        if not vid or not iid:
+            continue
+        text = None
+        code = Code.LINK_CONFLICT
+        if not r.approve:
+            text, code = (
+                "a Voucher ID is given only with the Decision Approve",
+                Code.NOT_ALLOWED_VALUE,
+            )
+        elif len(vid) > 64:
+            text, code = "the Voucher ID must be 1-64 characters", Code.TOO_LONG
+        elif linked_issuance.get(vid, iid) != iid:
+            text = f"voucher {vid} is already linked to {linked_issuance[vid]}; a link is made once"
+        elif linked_voucher.get(iid, vid) != vid:
+            text = (
+                f"{iid} is already linked to voucher {linked_voucher[iid]}; a link is recorded once"
+            )
+        elif taken.get(vid, iid) != iid:
+            text = f"voucher {vid} is also named for {taken[vid]} in this sheet"
+        if text is not None:
+            found[r.row] = Problem(r.sheet, r.row, "Voucher ID", vid, code, f"{text} (R10)")
+        else:
+            taken[vid] = iid
+    return found
+
+
+def review_links(
+    rows: Sequence[ReviewLinkRow], approved_rows: Iterable[int], linked_voucher: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """(issuance id, voucher id) to record for the approved rows that name a new voucher."""
+    approved = set(approved_rows)
+    return [
+        (r.issuance_id, r.voucher_id)
+        for r in rows
+        if r.row in approved
+        and r.voucher_id
+        and r.issuance_id
+        and r.issuance_id not in linked_voucher
+    ]

@@ -30,11 +30,13 @@ from ..domain.review import (
 )
 from ..domain.vocabulary import DECISIONS
 from ..errors import InputFileError, RuleError
+from ..ledger import BatchInfo
 from ..workbook.review_book import MANIFEST_SHEET, ReviewExport, write_review_export
 from .batches import keep_review_rows
 from .context import Context, Progress, no_progress, prepare_outputs
 from .names import REVIEW_EXPORT, check_names_fit, counted, write_new
 from .ports import UnitOfWorkPort
+from .review_links import check_voucher_ids, record_links
 from .runner import Checked, Decision, Plan, decide_and_record, run
 
 if TYPE_CHECKING:
@@ -134,6 +136,7 @@ def _export_row(
         None,
         None,
         None,
+        None,
         row_check(secret, i),
     ]
 
@@ -228,7 +231,15 @@ def _review_decider(
         pool = uow.issuances_under_review(r.issuance_id for r in rows if r.issuance_id)
         review_ctx = ReviewContext(ctx.operator, ctx.business_date, reviewer)
         key = (secret or b"no review export was made from this ledger") if checked else None
+        rows, links_of = check_voucher_ids(uow, rows)
         outcome, after = decide_reviews(rows, pool, before, review_ctx, key, exported)
+        links = links_of(outcome)
+
+        def record(info: BatchInfo) -> int:
+            batch_id = uow.record_reviews(info, outcome.new)
+            record_links(uow, info, links)
+            return batch_id
+
         counts = {d: 0 for d in DECISIONS["Review"]}
         for decision in outcome.decisions:
             counts[decision.decision] += 1
@@ -239,7 +250,7 @@ def _review_decider(
             before=before,
             after=after,
             counts={REVIEW_SHEET: counts},
-            record=lambda info: uow.record_reviews(info, outcome.new),
+            record=record,
         )
 
     return decide
