@@ -165,3 +165,11 @@ def test_follow_up_figures() -> None:
     assert [f.issuance_id for f in fu.expired_unused] == ["B"]
     # unused first, then the larger estimated revenue
     assert [f.issuance_id for f in fu.conversion] == ["D", "B", "A"]
+
+
+def test_a_voucher_expiring_before_it_takes_effect_is_refused() -> None:
+    v = ConsoleVoucher(2, "V-1", "100012340001", VoucherStatus.ISSUED, 10, 10, D2, D1)
+    [d] = decide_sync("Vouchers", [v], {}, {}).decisions
+    assert d.refused and d.problems[0].code is Code.VALIDITY_ORDER
+    [d] = decide_links("Vouchers", [v], [approved("ISS-1")]).decisions
+    assert d.refused and d.problems[0].code is Code.VALIDITY_ORDER

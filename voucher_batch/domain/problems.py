@@ -65,6 +65,7 @@ class Code(StrEnum):
     VALIDITY_PAST_CALENDAR = "validity_past_calendar"
     # console vouchers (link, sync, usage)
     NOT_A_TIME = "not_a_time"
+    VALIDITY_ORDER = "validity_order"
     NOT_A_STATUS = "not_a_status"
     REMAINING_ABOVE_TOTAL = "remaining_above_total"
     STATUS_BACKWARDS = "status_backwards"

@@ -142,6 +142,19 @@ def _refuse(
     return RowDecision(row, "Refused", [Problem(sheet, row, column, value, code, text)])
 
 
+def _validity_problem(sheet: str, v: ConsoleVoucher) -> RowDecision | None:
+    if v.effective_on and v.expires_on and v.expires_on < v.effective_on:
+        return _refuse(
+            sheet,
+            v.row,
+            "Expire Time",
+            v.expires_on.isoformat(),
+            Code.VALIDITY_ORDER,
+            f"the voucher expires ({v.expires_on}) before it takes effect ({v.effective_on})",
+        )
+    return None
+
+
 # ---- link -----------------------------------------------------------------------------------
 
 
@@ -168,7 +181,7 @@ def decide_links(
     linked_to = {a.voucher_id: a.issuance_id for a in approved if a.voucher_id}
     out = LinkOutcome([], [])
     for v in rows:
-        decision = _link_one(sheet, v, by_issuance, linked_to)
+        decision = _validity_problem(sheet, v) or _link_one(sheet, v, by_issuance, linked_to)
         if decision.decision == LinkDecision.LINKED:
             assert decision.issuance_id is not None
             linked_to[v.voucher_id] = decision.issuance_id
@@ -305,7 +318,9 @@ def decide_sync(
             )
             continue
         seen[v.voucher_id] = v.row
-        decision = _sync_one(sheet, v, latest.get(v.voucher_id), linked.get(v.voucher_id))
+        decision = _validity_problem(sheet, v) or _sync_one(
+            sheet, v, latest.get(v.voucher_id), linked.get(v.voucher_id)
+        )
         if decision.decision in (SyncDecision.UPDATED, SyncDecision.UNKNOWN_VOUCHER):
             snap = snapshot_of(v)
             if latest.get(v.voucher_id) != snap:
