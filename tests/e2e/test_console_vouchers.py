@@ -7,6 +7,10 @@ labels, times as text and as date cells) go through the real CLI; the decision w
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -380,3 +384,30 @@ def test_review_workbook_links_a_named_voucher_once(cli: Cli) -> None:
     assert result.code == 0, result.stderr
     listed = {v["issuance_id"]: v["status"] for v in cli("vouchers", "list", "--json").json()}
     assert listed == dict.fromkeys((i1, i2, i3, i4), "approved")
+
+
+def test_ctrl_c_while_writing_the_decisions_says_the_sync_was_recorded(cli: Cli) -> None:
+    """R18 in a real process: interrupted once the import is committed, the run says it WAS
+    recorded (exit 1) and how to get the decisions; the same command again records nothing."""
+    assert cli("init").code == 0
+    rows = [["V-1", UIN1, "Issued", 1000, 1000, *TRIAL]]
+    book = write_workbook(
+        cli.folder / "late.xlsx", {"Vouchers": SheetData(header=READABLE, rows=rows)}
+    )
+    env = {**os.environ, "VOUCHER_BATCH_LEDGER": cli.ledger, "VOUCHER_BATCH_AS_OF": "2026-11-20",
+           "VOUCHER_BATCH_OPERATOR": "ops.lead", "VOUCHER_BATCH_PAUSE_AT": "replacing",
+           "VOUCHER_BATCH_PAUSE_SECONDS": "30"}  # fmt: skip
+    env.pop("VOUCHER_BATCH_DEBUG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voucher_batch", "vouchers", "sync", str(book), "--out-dir", "out"],
+        cwd=cli.folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert "paused at replacing" in line, line
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "WAS recorded" in err and "vouchers sync" in err, err
+    result, out = run(cli, "sync", book)
+    assert result.code == 0 and decisions(out["Vouchers"]) == {"V-1": "Unchanged"}

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from datetime import date
 
+from voucher_batch.domain.console_sync import (
+    decide_sync,
+    decide_usage,
+    snapshot_of,
+    usage_checks,
+)
 from voucher_batch.domain.follow_up import VoucherFact, follow_up
+from voucher_batch.domain.linking import (
+    ReviewLinkRow,
+    decide_links,
+    review_link_problems,
+)
 from voucher_batch.domain.problems import Code
 from voucher_batch.domain.vouchers import (
     Approved,
     ConsoleVoucher,
     Deal,
-    ReviewLinkRow,
     Snapshot,
     VoucherStatus,
-    decide_links,
-    decide_sync,
-    decide_usage,
-    review_link_problems,
-    snapshot_of,
-    usage_checks,
 )
 
 D1, D2 = date(2026, 11, 2), date(2026, 12, 1)

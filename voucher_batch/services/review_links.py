@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from ..domain.linking import ReviewLinkRow, review_link_problems, review_links
 from ..domain.review import APPROVE, ReviewOutcome, ReviewRow
 from ..domain.vocabulary import ReviewVerdict
-from ..domain.vouchers import ReviewLinkRow, review_link_problems, review_links
 from ..ledger import BatchInfo
 from ..ledger.vouchers import ConsoleImport, store_of
 from .ports import UnitOfWorkPort

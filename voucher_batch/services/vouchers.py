@@ -16,19 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..domain.console_sync import UsageCheck, decide_sync, decide_usage, usage_checks
+from ..domain.linking import decide_links
 from ..domain.problems import Problem
-from ..domain.vouchers import (
-    LinkDecision,
-    RowDecision,
-    SyncDecision,
-    UsageCheck,
-    UsageDecision,
-    decide_links,
-    decide_sync,
-    decide_usage,
-    usage_checks,
-)
-from ..errors import OutputsNotWrittenError
+from ..domain.vouchers import LinkDecision, RowDecision, SyncDecision, UsageDecision
 from ..ledger.vouchers import ConsoleImport, VoucherStore, store_of
 from ..workbook.writer import Table, write_workbook
 from . import after_commit
@@ -162,35 +153,42 @@ def _run(
             )
             import_id, stamp = store.add_import(info)
             decided.record(store, import_id, stamp)
+            uow.on_commit.append(_committed(ctx, path, out_dir, kind, import_id))
             uow.commit()
-    if import_id is not None:
-        after_commit.mark(
-            after_commit.Committed(
-                source=path.name,
-                batch_id=import_id,
-                summary=f"{path.name}: the {kind} import {import_id}",
-            )
-        )
-    tables = _tables(sheet, decisions, counts, decided.checks, kind, import_id)
-    tag = f"-{kind}-{import_id}" if import_id is not None else f"-{kind}"
-    try:
-        written = write_new(
-            out_dir,
-            (f"{path.stem}-decisions{t}.xlsx" for t in counted("", tag)),
-            RECORDED,
-            lambda target: write_workbook(target, tables),
-        )
-    except Exception as exc:
-        if import_id is None:
-            raise
-        raise OutputsNotWrittenError(
-            f"{path.name}: the {kind} import WAS recorded (import {import_id}), but its decision "
-            f"workbook could not be written ({after_commit.cause(exc)}); running the same "
-            "command again records nothing twice and writes the decisions"
-        ) from None
+    tables = _tables(sheet, decisions, counts, decided.checks, import_id)
+    written = _write_decisions(out_dir, path.stem, kind, import_id, tables)
     refused = counts.get("Refused", 0)
     return ConsoleResult(
         kind, counts, refused, import_id is not None, written, import_id, decided.checks
+    )
+
+
+def _committed(
+    ctx: Context, path: Path, out_dir: Path, kind: str, import_id: int
+) -> Callable[[], None]:
+    """Notes the commit, so that any later failure says the import WAS recorded (R18)."""
+    options = after_commit.run_options(ctx.ledger.name, ctx.operator, ctx.business_date.isoformat())
+    again = after_commit.rerun_command(*options, "vouchers", kind, path, "--out-dir", out_dir)
+    return lambda: after_commit.mark(
+        after_commit.Committed(
+            source=path.name,
+            batch_id=import_id,
+            summary=f"{path.name}: the {kind} import {import_id}",
+            advice=f"run '{again}' again: it records nothing twice and writes the decisions",
+        )
+    )
+
+
+def _write_decisions(
+    out_dir: Path, stem: str, kind: str, import_id: int | None, tables: list[Table]
+) -> Path:
+    """`<stem>-decisions.xlsx`, or a new name when that one is taken (R17)."""
+    tag = f"-{kind}-{import_id}" if import_id is not None else f"-{kind}"
+    return write_new(
+        out_dir,
+        (f"{stem}-decisions{t}.xlsx" for t in counted("", tag)),
+        RECORDED,
+        lambda target: write_workbook(target, tables),
     )
 
 
@@ -214,7 +212,6 @@ def _tables(
     decisions: Sequence[RowDecision],
     counts: dict[str, int],
     checks: Sequence[UsageCheck],
-    kind: str,
     import_id: int | None,
 ) -> list[Table]:
     raw_by_row = {r.row: r for r in sheet.rows}
