@@ -51,6 +51,7 @@ schemas: $(TOOLS)
 
 samples: $(TOOLS)
 	$(BIN)/python sample_sheets/build_sample.py
+	$(BIN)/python sample_sheets/build_console.py
 
 # Pin every package the tool, its PostgreSQL driver and its tests install, from a fresh
 # environment; commit the new constraints.txt.

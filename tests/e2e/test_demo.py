@@ -20,6 +20,9 @@ def test_demo_runs_the_whole_flow_and_names_its_outputs(tmp_path: Path) -> None:
     for path in named:
         assert Path(path).is_file(), path
     assert "50 already submitted" in proc.stdout  # the replay issued nothing twice
+    # the sample console exports fit the demo ledger: every voucher links, nothing is refused
+    [console] = [line for line in proc.stdout.splitlines() if "console vouchers" in line]
+    assert "refused" not in console and "no match" in console, console
     wb = openpyxl.load_workbook(tmp_path / "demo" / "reports" / "partner-ops-batch-decisions.xlsx")
     assert wb.sheetnames == ["Customers", "Templates", "Requests", "Errors", "Summary"]
     reasons = " ".join(

@@ -30,6 +30,7 @@ TEMPLATE_KEYS = {
     "name", "usage", "payment_mode", "amount", "validity_period", "validity_start",
     "locked", "issued_count",
 }  # fmt: skip
+FOLLOW_UP_KEYS = {"voucher_id", "console_status", "used_amount", "remaining_amount", "expires_on"}
 VOUCHER_KEYS = {
     "issuance_id", "request_id", "template_name", "customer_uin", "amount", "status",
     "requested_on", "decided_on", "valid_from", "valid_until",
@@ -505,7 +506,9 @@ def test_vouchers_list_json_and_filters(cli: Cli) -> None:
     }
     assert ingest(cli, "batch", sheets)[0] == 0
     listed = vouchers_json(cli)
-    assert all(set(v) == VOUCHER_KEYS for v in listed)
+    # the contract keys, then the console follow-up keys (null before a voucher is linked)
+    assert all(set(v) == VOUCHER_KEYS | FOLLOW_UP_KEYS for v in listed)
+    assert all(v[k] is None for v in listed for k in FOLLOW_UP_KEYS - {"expires_on"})
     assert sorted(v["request_id"] for v in listed) == ["R-1", "R-2", "R-3"]
     for v in listed:
         assert v["status"] == "pending" and v["decided_on"] is None

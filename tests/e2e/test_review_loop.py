@@ -30,9 +30,9 @@ REVIEW_COLUMNS = [
     "Issuance ID", "Request ID", "Template Name", "Customer UIN", "Customer Name", "Amount",
     "Estimated Revenue", "Estimated Conversion Date", "Application Reason", "Requested By",
     "Requested On", "Business Days Waiting", "Decision", "Review Comment", "Reviewer",
-    "Decision Date",
+    "Decision Date", "Voucher ID",
 ]  # fmt: skip
-EDITABLE = {"Decision", "Review Comment", "Reviewer", "Decision Date"}
+EDITABLE = {"Decision", "Review Comment", "Reviewer", "Decision Date", "Voucher ID"}
 Edit = Callable[[Worksheet, dict[str, int], dict[str, int]], None]
 
 

@@ -85,6 +85,7 @@ def test_a_review_row_reads_back_as_exported(
         "Review Comment": None,
         "Reviewer": None,
         "Decision Date": None,
+        "Voucher ID": None,
         "Row Check": "0" * 64,
     }
     export = ReviewExport(

@@ -24,11 +24,11 @@ def test_a_ledger_whose_revision_was_changed_by_hand_is_refused(tmp_path: Path) 
     ledger = Ledger(str(tmp_path / "ledger.sqlite3"))
     ledger.init()
     with ledger.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     ledger.dispose()
     fresh = Ledger(str(tmp_path / "ledger.sqlite3"))
     ctx = services.Context(fresh, "ops.lead", date(2026, 11, 2))
-    with pytest.raises(LedgerError, match="migrations say 0006"):
+    with pytest.raises(LedgerError, match="migrations say 0099"):
         services.quota_change(ctx, "grant", 100, "sales.rep", "", "")
     fresh.dispose()
     with Ledger(str(tmp_path / "ledger.sqlite3")).engine.connect() as conn:

@@ -3,7 +3,7 @@ in its own module and registers itself on `main` when imported here."""
 
 from __future__ import annotations
 
-from . import batches, doctor, exports, ingest, ledger, lists, quota, report, review
+from . import batches, doctor, exports, ingest, ledger, lists, quota, report, review, vouchers
 from .app import main
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "quota",
     "report",
     "review",
+    "vouchers",
 ]

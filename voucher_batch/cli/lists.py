@@ -43,6 +43,12 @@ VOUCHER_COLUMNS = (
     Column("decided_on", "Decided On"),
     Column("valid_from", "Valid From"),
     Column("valid_until", "Valid Until"),
+    # after approval (vouchers sync / usage): not contract keys, added after them
+    Column("voucher_id", "Voucher ID"),
+    Column("console_status", "Console Status"),
+    Column("used_amount", "Used"),
+    Column("remaining_amount", "Remaining"),
+    Column("expires_on", "Expires On"),
 )
 
 CUSTOMER_COLUMNS = (
@@ -128,6 +134,17 @@ def vouchers() -> None:
 @click.option("--requested-to", type=IsoDate(), help="Requested on or before this date.")
 @click.option("--decided-from", type=IsoDate(), help="Decided on or after this date.")
 @click.option("--decided-to", type=IsoDate(), help="Decided on or before this date.")
+@click.option(
+    "--console-status",
+    type=click.Choice(["Issued", "Used", "Expired", "Invalidated"], case_sensitive=False),
+    help="The voucher's status on the console (as last synced).",
+)
+@click.option(
+    "--expires-within",
+    type=click.IntRange(0, 36_600),
+    metavar="DAYS",
+    help="Only usable vouchers expiring within DAYS days from the as-of date.",
+)
 @output_options
 @click.pass_context
 def vouchers_list(
@@ -139,10 +156,12 @@ def vouchers_list(
     requested_to: date | None,
     decided_from: date | None,
     decided_to: date | None,
+    console_status: str | None,
+    expires_within: int | None,
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """List issuances with status, decision date and validity.
+    """List issuances with status, decision date, validity and console follow-up.
 
     With --as-of D: as the ledger stood at the end of business date D (see the README).
 
@@ -150,6 +169,7 @@ def vouchers_list(
     Example:
       voucher-batch vouchers list --customer 100012340001 --requested-from 2026-11-01 --csv
     """
+    from ..services.follow_up import list_follow_up
     from ..services.queries import vouchers_list as list_vouchers
 
     for name, start, end in (
@@ -167,7 +187,10 @@ def vouchers_list(
         decided=(decided_from, decided_to),
         as_of=given_as_of(ctx),
     )
-    emit([asdict(r) for r in rows], VOUCHER_COLUMNS, as_json, as_csv, "no vouchers")
+    console = console_status.capitalize() if console_status else None
+    extra = list_follow_up(context_of(ctx), rows, console, expires_within)
+    listed = [{**asdict(r), **extra[r.issuance_id]} for r in rows if r.issuance_id in extra]
+    emit(listed, VOUCHER_COLUMNS, as_json, as_csv, "no vouchers")
 
 
 @main.group()

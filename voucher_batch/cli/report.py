@@ -43,7 +43,7 @@ def monthly(
         result = report_monthly(context_of(ctx), month, out_dir, calendar, progress)
     if as_json:
         document = {
-            **result.report.as_json(),
+            **result.as_json(),
             "outputs": {
                 "html": str(result.html_path.resolve()),
                 "xlsx": str(result.xlsx_path.resolve()),

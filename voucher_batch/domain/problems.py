@@ -63,6 +63,15 @@ class Code(StrEnum):
     NOT_A_DECISION = "not_a_decision"
     ROW_CHECK = "row_check"
     VALIDITY_PAST_CALENDAR = "validity_past_calendar"
+    # console vouchers (link, sync, usage)
+    NOT_A_TIME = "not_a_time"
+    VALIDITY_ORDER = "validity_order"
+    NOT_A_STATUS = "not_a_status"
+    REMAINING_ABOVE_TOTAL = "remaining_above_total"
+    STATUS_BACKWARDS = "status_backwards"
+    AMBIGUOUS_MATCH = "ambiguous_match"
+    LINK_CONFLICT = "link_conflict"
+    DEAL_CONFLICT = "deal_conflict"
 
 
 # each code as the reports name the kind of refusal (a heading over rows, without any one

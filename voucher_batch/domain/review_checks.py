@@ -31,6 +31,7 @@ class ReviewRow:
     # from a review workbook: the protected cells as read (None: not from a workbook)
     shown: dict[str, object] | None = None
     row_check: str | None = None
+    voucher_id: str | None = None  # the console voucher of an approved row (optional)
 
 
 @dataclass(frozen=True)

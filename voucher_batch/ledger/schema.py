@@ -30,7 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 5  # raised by every migration that changes the tables or their rules
+SCHEMA_VERSION = 6  # raised by every migration that changes the tables or their rules
 SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # the Alembic revision of this schema
 
 metadata = MetaData()
@@ -187,3 +187,63 @@ batch_rows = Table(
     Column("remaining", BigInteger),
 )
 Index("ix_batch_rows_batch", batch_rows.c.batch_id, batch_rows.c.id)
+
+# ---- after approval: the console's vouchers (schema 6) -------------------------------------
+
+console_imports = Table(
+    "console_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # link | sync | usage
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("counts", Text, nullable=False),  # JSON: decision -> rows
+)
+
+voucher_links = Table(
+    "voucher_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuance", ForeignKey("issuances.id"), nullable=False, unique=True),
+    Column("voucher_id", String(64), nullable=False, unique=True),
+    Column("import_id", ForeignKey("console_imports.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+voucher_snapshots = Table(
+    "voucher_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("voucher_id", String(64), nullable=False),
+    Column("customer_uin", String(20), nullable=False),
+    Column("status", String(12), nullable=False),  # Issued | Used | Expired | Invalidated
+    Column("total_amount", BigInteger, nullable=False),
+    Column("remaining_amount", BigInteger, nullable=False),
+    Column("effective_on", Date),
+    Column("expires_on", Date),
+    Column("business_date", Date, nullable=False),
+    Column("import_id", ForeignKey("console_imports.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_voucher_snapshots_voucher", voucher_snapshots.c.voucher_id, voucher_snapshots.c.id)
+
+voucher_deals = Table(
+    "voucher_deals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("voucher_id", String(64), nullable=False),
+    Column("bill_id", String(64), nullable=False),
+    Column("deal_name", Text, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("pay_mode", Text, nullable=False),
+    Column("product_code", Text, nullable=False),
+    Column("product_name", Text, nullable=False),
+    Column("pay_time", DateTime),
+    Column("owner_uin", String(20), nullable=False),
+    Column("import_id", ForeignKey("console_imports.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("voucher_id", "bill_id", name="uq_voucher_deals_voucher_bill"),
+)

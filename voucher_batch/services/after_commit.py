@@ -24,6 +24,7 @@ class Committed:
     rerun: str = ""  # the command that writes its outputs again
     ledger_options: tuple[str, ...] = ()  # `--ledger ...`, so the advice reaches this ledger
     summary: str = ""  # for a change that is not a batch (a quota grant): what was recorded
+    advice: str = ""  # with a summary: how to get its outputs (instead of `quota show`)
 
 
 _committed: list[Committed] = []
@@ -53,6 +54,8 @@ def cause(exc: BaseException) -> str:
 
 def recorded_message(batch: Committed, what_failed: str) -> str:
     """One sentence: the batch WAS recorded, what failed, how to get the outputs."""
+    if batch.summary and batch.advice:
+        return f"{batch.summary} WAS recorded, but {what_failed}; {batch.advice}"
     if batch.summary:
         show = rerun_command(*batch.ledger_options, "quota", "show")
         return (

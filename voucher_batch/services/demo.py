@@ -32,9 +32,13 @@ from .queries import templates_list, vouchers_list
 from .quota import QuotaChangeKind, quota_change
 from .review import review_import
 from .review_export import review_export
+from .vouchers import vouchers_link, vouchers_sync, vouchers_usage
 
 DEMO_DATE = date(2026, 11, 2)
 SAMPLE = "partner-ops-batch.xlsx"
+# what the partner console exports for the demo's approved vouchers (sample_sheets/build_console.py)
+CONSOLE_VOUCHERS, CONSOLE_USAGE = "console-vouchers.xlsx", "console-usage.xlsx"
+CONSOLE_DAY = 20  # days after the demo date: the console exports are read then
 DEMO_QUOTA = 110_000
 MARKER = ".voucher-batch-demo"
 
@@ -184,24 +188,41 @@ def _run(
         + ", ".join(f"{n:,} {d.lower()}" for d, n in reviewed.counts.items() if n)
         + f" (remaining quota {reviewed.after.remaining:,})"
     )
+    console_day = Context(ctx.ledger, operator, ctx.business_date + timedelta(days=CONSOLE_DAY))
+    exports = sample_workbook(CONSOLE_VOUCHERS)
+    linked = vouchers_link(console_day, exports, directory / "reports")
+    synced = vouchers_sync(console_day, exports, directory / "reports")
+    usage = vouchers_usage(console_day, sample_workbook(CONSOLE_USAGE), directory / "reports")
+    echo(
+        "6. console vouchers as of "
+        f"{console_day.business_date}: "
+        + "; ".join(
+            f"{what} " + ", ".join(f"{n} {d.lower()}" for d, n in done.counts.items() if n)
+            for what, done in (("link", linked), ("sync", synced), ("usage", usage))
+        )
+    )
     month_end = Context(ctx.ledger, operator, ctx.business_date.replace(day=30))
     monthly = report_monthly(month_end, f"{ctx.business_date:%Y-%m}", directory / "reports")
     f = monthly.report.figures
     echo(
-        f"6. monthly report {f.month}: requested {f.requested:,}, approved {f.approved:,}, "
-        f"rejected {f.rejected:,}, closing remaining {f.closing_remaining:,}"
+        f"7. monthly report {f.month}: requested {f.requested:,}, approved {f.approved:,}, "
+        f"rejected {f.rejected:,}, closing remaining {f.closing_remaining:,}; "
+        f"vouchers used {monthly.follow_up.used:,} of {monthly.follow_up.approved:,}"
     )
     templates = templates_list(ctx)
     locked = sum(t.locked for t in templates)
-    echo(f"7. templates: {len(templates)} ({locked} locked by issuances)")
+    echo(f"8. templates: {len(templates)} ({locked} locked by issuances)")
     pending = vouchers_list(ctx, status="pending")
-    echo(f"8. vouchers still pending: {len(pending)}, {sum(v.amount for v in pending):,} reserved")
+    echo(f"9. vouchers still pending: {len(pending)}, {sum(v.amount for v in pending):,} reserved")
     echo("outputs:")
     echo(f"  ledger:     {ledger_path}")
     echo(f"  decisions:  {first.decisions_path}")
     echo(f"  report:     {first.report_path}")
     echo(f"  replay:     {again.decisions_path}")
     echo(f"  review:     {exported.path} -> {reviewed.decisions_path}")
+    echo(f"  console:    {linked.decisions_path}")
+    echo(f"              {synced.decisions_path}")
+    echo(f"              {usage.decisions_path}")
     echo(f"  monthly:    {monthly.html_path}")
     echo(f"              {monthly.xlsx_path}")
     return 0

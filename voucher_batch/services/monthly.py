@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..calendars import business_calendar
+from ..domain.follow_up import FollowUp
 from ..domain.months import parse_month
 from ..domain.report import MonthlyReport, monthly_report
 from ..errors import VoucherBatchError
 from ..render import render_html
 from ..workbook.writer import write_workbook
 from .context import Context, prepare_outputs
+from .follow_up import follow_up_tables, report_follow_up
 from .monthly_book import FIGURE_LABELS, HTML_LIST_LIMIT, monthly_tables
 from .names import MONTHLY, numbered, write_pair
 from .progress import NO_PROGRESS, Progress
@@ -32,6 +34,11 @@ class MonthlyResult:
     report: MonthlyReport
     html_path: Path
     xlsx_path: Path
+    follow_up: FollowUp  # after approval: utilisation, expiry, conversion
+
+    def as_json(self) -> dict[str, object]:
+        """The contract keys, then the keys the follow-up adds."""
+        return {**self.report.as_json(), **self.follow_up.as_json()}
 
 
 def report_monthly(
@@ -57,12 +64,15 @@ def report_monthly(
     progress.phase("computing", len(facts))
     report = monthly_report(month, ctx.business_date, moves, facts, cal)
     progress.advance(len(facts))
+    follow_up = report_follow_up(ctx, report.cutoff)
     name = f"quota-{report.figures.month}"
     progress.phase("drawing charts", 4)
     charts = _charts(report)
     progress.advance(4)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    tables = monthly_tables(report, ctx.business_date, ctx.ledger.name)
+    tables = monthly_tables(report, ctx.business_date, ctx.ledger.name) + follow_up_tables(
+        follow_up
+    )
 
     def write_html(path: Path, replace: bool) -> None:
         render_html(
@@ -72,6 +82,7 @@ def report_monthly(
             r=report,
             f=report.figures,
             charts=charts,
+            fu=follow_up,
             ledger=ctx.ledger.name,
             as_of=ctx.business_date.isoformat(),
             generated=generated,
@@ -93,7 +104,7 @@ def report_monthly(
         write_html,
         write_xlsx,
     )
-    return MonthlyResult(report, pair.first, pair.second)
+    return MonthlyResult(report, pair.first, pair.second, follow_up)
 
 
 def _charts(report: MonthlyReport) -> dict[str, str]:

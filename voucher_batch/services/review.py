@@ -21,12 +21,14 @@ from ..domain.review_checks import ReviewContext, ReviewRow
 from ..domain.row_check import sign
 from ..domain.vocabulary import DECISIONS
 from ..errors import InputFileError, RuleError
+from ..ledger import BatchInfo
 from ..workbook.review_book import MANIFEST_SHEET
 from .context import Context
 from .keeping import keep_review_rows
 from .ports import UnitOfWorkPort
 from .progress import NO_PROGRESS, Progress
 from .review_export import ISSUANCE_KEY, ledger_secret, manifest_text
+from .review_links import check_voucher_ids, record_links
 from .runner import Checked, Decision, Plan, decide_and_record, run
 
 if TYPE_CHECKING:
@@ -102,7 +104,15 @@ def _review_decider(
         pool = uow.issuances_under_review(r.issuance_id for r in rows if r.issuance_id)
         review_ctx = ReviewContext(ctx.operator, ctx.business_date, reviewer)
         key = (secret or b"no review export was made from this ledger") if checked else None
+        rows, links_of = check_voucher_ids(uow, rows)
         outcome, after = decide_reviews(rows, pool, before, review_ctx, key, exported)
+        links = links_of(outcome)
+
+        def record(info: BatchInfo) -> int:
+            batch_id = uow.record_reviews(info, outcome.new)
+            record_links(uow, info, links)
+            return batch_id
+
         counts = {d: 0 for d in DECISIONS["Review"]}
         for decision in outcome.decisions:
             counts[decision.decision] += 1
@@ -113,7 +123,7 @@ def _review_decider(
             before=before,
             after=after,
             counts={REVIEW_SHEET: counts},
-            record=lambda info: uow.record_reviews(info, outcome.new),
+            record=record,
         )
 
     return decide

@@ -109,10 +109,11 @@ def _export_row(i: Issuance, names: dict[str, str], waiting: int, secret: bytes)
         i.requested_by,
         i.requested_on,
         waiting,
-        None,
-        None,
-        None,
-        None,
+        None,  # Decision
+        None,  # Review Comment
+        None,  # Reviewer
+        None,  # Decision Date
+        None,  # Voucher ID
         row_check(secret, i),
     ]
 

@@ -95,4 +95,5 @@ def review_row(sheet: str, row: CheckedRow, present: set[str]) -> ReviewRow:
         row.problems,
         shown={c: v.get(c) for c in PROTECTED if c in present},
         row_check=_text(v, "Row Check"),
+        voucher_id=_text(v, "Voucher ID"),
     )

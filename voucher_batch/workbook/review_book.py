@@ -37,7 +37,7 @@ INSTRUCTIONS = [
         "On the Review sheet, for each issuance: Decision (Approve or Reject), "
         "Review Comment (required to reject), Reviewer (blank = the name given to "
         "'review import --reviewer', else the operator), Decision Date (blank = the day it "
-        "is imported).",
+        "is imported), and optionally Voucher ID (the console voucher of an approved row).",
     ),
     ("Leave blank", "A row with a blank Decision stays pending and can be decided later."),
     (

@@ -167,10 +167,17 @@ REVIEW = SheetSpec(
         ColumnSpec("Review Comment", note="required to reject"),
         ColumnSpec("Reviewer", note="blank = --reviewer or the operator"),
         ColumnSpec("Decision Date", DATE, note="blank = the processing date"),
+        ColumnSpec("Voucher ID", note="optional: the console voucher of an approved row"),
         ColumnSpec("Row Check", TEXT, True, note="do not edit", blank_ok=True),
     ),
 )
-EDITABLE_REVIEW_COLUMNS = ("Decision", "Review Comment", "Reviewer", "Decision Date")
+EDITABLE_REVIEW_COLUMNS = (
+    "Decision",
+    "Review Comment",
+    "Reviewer",
+    "Decision Date",
+    "Voucher ID",
+)
 
 
 def contract(spec: SheetSpec) -> dict[str, object]:
