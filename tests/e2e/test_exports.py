@@ -113,3 +113,17 @@ def test_exports_refuse_a_missing_ledger_and_keep_stdout_clean(cli: Cli) -> None
     assert result.code == 0 and result.stdout.strip().endswith(".xlsx")
     assert rows_of(openpyxl.load_workbook(result.stdout.strip())["Vouchers"]) == []
     assert "0 voucher(s)" in result.stderr
+
+
+def test_exports_show_the_ledger_as_of_the_end_of_the_given_day(cli: Cli) -> None:
+    with_history(cli)  # everything recorded on 2026-11-02
+    for what in ("templates", "vouchers"):
+        result = cli(what, "export", "--out-dir", str(cli.out), as_of="2026-11-01")
+        assert result.code == 0, result.stderr
+        path = Path(result.stdout.strip())
+        assert path.name == f"{what}-2026-11-01.xlsx"
+        sheet = openpyxl.load_workbook(path).worksheets[0]
+        assert rows_of(sheet) == [], what  # nothing existed by the end of 2026-11-01
+        assert "0 " in result.stderr
+    path = export(cli, "vouchers")  # the day they were recorded: both there
+    assert len(rows_of(openpyxl.load_workbook(path)["Vouchers"])) == 2

@@ -9,6 +9,7 @@ import click
 from ..services.exports import templates_export, vouchers_export
 from .app import context_of, out_dir_option, say
 from .lists import templates, vouchers
+from .output import given_as_of
 
 
 @templates.command("export")
@@ -18,7 +19,7 @@ def templates_export_command(ctx: click.Context, out_dir: Path) -> None:
     """Write every template to templates-<as-of>.xlsx, laid out as a Templates sheet
     (send it back as input and every row is Unchanged). A file someone may have changed
     is never replaced: the next free name is used."""
-    path, count = templates_export(context_of(ctx), out_dir)
+    path, count = templates_export(context_of(ctx), out_dir, given_as_of(ctx))
     say(f"{count} template(s)", err=True)
     say(str(path))
 
@@ -38,6 +39,8 @@ def vouchers_export_command(
 ) -> None:
     """Write the issuances (filtered as `vouchers list`) to vouchers-<as-of>.xlsx. A file
     someone may have changed is never replaced: the next free name is used."""
-    path, count = vouchers_export(context_of(ctx), out_dir, status, customer, template)
+    path, count = vouchers_export(
+        context_of(ctx), out_dir, status, customer, template, given_as_of(ctx)
+    )
     say(f"{count} voucher(s)", err=True)
     say(str(path))

@@ -9,9 +9,11 @@ output: a later export replaces the tool's own file only while nobody has change
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from ..domain.model import TemplateState, name_key
+from ..ledger import VoucherQuery
 from ..workbook.sheets import CHOICE, TEMPLATES
 from ..workbook.writer import DATE_FORMAT, Table, write_workbook
 from .context import Context, prepare_outputs
@@ -74,14 +76,15 @@ def _write(path: Path, table: Table, replace: bool) -> None:
     write_workbook(path, [table], replace)
 
 
-def templates_export(ctx: Context, out_dir: Path) -> tuple[Path, int]:
-    """Write every template of the ledger; returns the file and the number of rows."""
+def templates_export(ctx: Context, out_dir: Path, as_of: date | None = None) -> tuple[Path, int]:
+    """Write every template as last recorded by the end of `as_of` (None: as they stand);
+    returns the file and the number of rows."""
     count = 0
 
     def table() -> Table:
         nonlocal count
         with ctx.ledger.unit_of_work() as uow:
-            states = list(uow.templates().values())
+            states = uow.template_listing(as_of)
         count = len(states)
         return templates_table(states)
 
@@ -94,14 +97,22 @@ def vouchers_export(
     status: str | None = None,
     customer: str | None = None,
     template: str | None = None,
+    as_of: date | None = None,
 ) -> tuple[Path, int]:
-    """Write the issuances (filtered as `vouchers list`); returns the file and the count."""
+    """Write the issuances (filtered as `vouchers list`) with their status at the end of
+    `as_of` (None: as they stand); returns the file and the count."""
     count = 0
+    query = VoucherQuery(
+        status=status,
+        customer=customer,
+        template_key=name_key(template) if template else None,
+        as_of=as_of,
+    )
 
     def table() -> Table:
         nonlocal count
         with ctx.ledger.unit_of_work() as uow:
-            records = uow.vouchers(status, customer, name_key(template) if template else None)
+            records = uow.voucher_listing(query)
         count = len(records)
         rows: list[list[object]] = [
             [
