@@ -127,3 +127,16 @@ def test_exports_show_the_ledger_as_of_the_end_of_the_given_day(cli: Cli) -> Non
         assert "0 " in result.stderr
     path = export(cli, "vouchers")  # the day they were recorded: both there
     assert len(rows_of(openpyxl.load_workbook(path)["Vouchers"])) == 2
+
+
+def test_vouchers_export_takes_the_filters_of_vouchers_list(cli: Cli) -> None:
+    with_history(cli)  # requested 2026-11-02
+    only = export(cli, "vouchers", "--status", "PENDING", "--customer", " 100012340001 ")
+    assert len(rows_of(openpyxl.load_workbook(only)["Vouchers"])) == 2
+    none = export(cli, "vouchers", "--requested-from", "2026-11-03")
+    assert rows_of(openpyxl.load_workbook(none)["Vouchers"]) == []
+    both = export(cli, "vouchers", "--requested-to", "2026-11-02", "--decided-to", "2026-11-02")
+    assert rows_of(openpyxl.load_workbook(both)["Vouchers"]) == []  # none decided yet
+    wrong = cli("vouchers", "export", "--decided-from", "2026-11-03", "--decided-to", "2026-11-02")
+    assert wrong.code == 2 and "--decided-from is after --decided-to" in wrong.stderr
+    assert "Traceback" not in wrong.stderr and wrong.stdout == ""

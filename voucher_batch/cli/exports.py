@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
-from ..services.exports import templates_export, vouchers_export
+from ..services.exports import VoucherFilter, templates_export, vouchers_export
 from .app import context_of, out_dir_option, say
-from .lists import templates, vouchers
+from .lists import check_ranges, date_filters, templates, vouchers
 from .output import given_as_of
 
 
@@ -26,9 +27,14 @@ def templates_export_command(ctx: click.Context, out_dir: Path) -> None:
 
 @vouchers.command("export")
 @out_dir_option("Folder for the workbook.")
-@click.option("--status", type=click.Choice(["pending", "approved", "rejected"]))
-@click.option("--customer", help="Customer UIN.")
-@click.option("--template", help="Template name (compared as in R4).")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
+    help="pending (Pending approval) | approved | rejected.",
+)
+@click.option("--customer", metavar="UIN", help="Customer UIN.")
+@click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
+@date_filters
 @click.pass_context
 def vouchers_export_command(
     ctx: click.Context,
@@ -36,11 +42,26 @@ def vouchers_export_command(
     status: str | None,
     customer: str | None,
     template: str | None,
+    requested_from: date | None,
+    requested_to: date | None,
+    decided_from: date | None,
+    decided_to: date | None,
 ) -> None:
     """Write the issuances (filtered as `vouchers list`) to vouchers-<as-of>.xlsx. A file
     someone may have changed is never replaced: the next free name is used."""
+    requested, decided = (requested_from, requested_to), (decided_from, decided_to)
+    check_ranges(requested=requested, decided=decided)
     path, count = vouchers_export(
-        context_of(ctx), out_dir, status, customer, template, given_as_of(ctx)
+        context_of(ctx),
+        out_dir,
+        VoucherFilter(
+            status.lower() if status else None,
+            customer.strip() if customer else None,
+            template,
+            requested,
+            decided,
+        ),
+        given_as_of(ctx),
     )
     say(f"{count} voucher(s)", err=True)
     say(str(path))

@@ -122,6 +122,25 @@ def vouchers() -> None:
     """
 
 
+def check_ranges(**ranges: tuple[date | None, date | None]) -> None:
+    """Refuse a `--<name>-from` after its `--<name>-to` (usage error, exit 2)."""
+    for name, (start, end) in ranges.items():
+        if start is not None and end is not None and start > end:
+            raise click.UsageError(f"--{name}-from is after --{name}-to: no date is in between")
+
+
+def date_filters(command: Any) -> Any:
+    """The requested and decided date ranges of `vouchers list` (and its export)."""
+    for option in (
+        click.option("--decided-to", type=IsoDate(), help="Decided on or before this date."),
+        click.option("--decided-from", type=IsoDate(), help="Decided on or after this date."),
+        click.option("--requested-to", type=IsoDate(), help="Requested on or before this date."),
+        click.option("--requested-from", type=IsoDate(), help="Requested on or after this date."),
+    ):
+        command = option(command)
+    return command
+
+
 @vouchers.command("list")
 @click.option(
     "--status",
@@ -130,10 +149,7 @@ def vouchers() -> None:
 )
 @click.option("--customer", metavar="UIN", help="Customer UIN.")
 @click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
-@click.option("--requested-from", type=IsoDate(), help="Requested on or after this date.")
-@click.option("--requested-to", type=IsoDate(), help="Requested on or before this date.")
-@click.option("--decided-from", type=IsoDate(), help="Decided on or after this date.")
-@click.option("--decided-to", type=IsoDate(), help="Decided on or before this date.")
+@date_filters
 @click.option(
     "--console-status",
     type=click.Choice(["Issued", "Used", "Expired", "Invalidated"], case_sensitive=False),
@@ -172,12 +188,7 @@ def vouchers_list(
     from ..services.follow_up import list_follow_up
     from ..services.queries import vouchers_list as list_vouchers
 
-    for name, start, end in (
-        ("requested", requested_from, requested_to),
-        ("decided", decided_from, decided_to),
-    ):
-        if start is not None and end is not None and start > end:
-            raise click.UsageError(f"--{name}-from is after --{name}-to: no date is in between")
+    check_ranges(requested=(requested_from, requested_to), decided=(decided_from, decided_to))
     rows = list_vouchers(
         context_of(ctx),
         status.lower() if status else None,

@@ -9,6 +9,7 @@ output: a later export replaces the tool's own file only while nobody has change
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -91,21 +92,34 @@ def templates_export(ctx: Context, out_dir: Path, as_of: date | None = None) -> 
     return _export(ctx, out_dir, "templates", table), count
 
 
+@dataclass(frozen=True)
+class VoucherFilter:
+    """Which issuances `vouchers export` writes (as `vouchers list`); None is open."""
+
+    status: str | None = None
+    customer: str | None = None
+    template: str | None = None
+    requested: tuple[date | None, date | None] = (None, None)
+    decided: tuple[date | None, date | None] = (None, None)
+
+
 def vouchers_export(
     ctx: Context,
     out_dir: Path,
-    status: str | None = None,
-    customer: str | None = None,
-    template: str | None = None,
+    which: VoucherFilter = VoucherFilter(),
     as_of: date | None = None,
 ) -> tuple[Path, int]:
-    """Write the issuances (filtered as `vouchers list`) with their status at the end of
-    `as_of` (None: as they stand); returns the file and the count."""
+    """Write the issuances `which` selects, with their status at the end of `as_of` (None:
+    as they stand); returns the file and the count."""
     count = 0
     query = VoucherQuery(
-        status=status,
-        customer=customer,
-        template_key=name_key(template) if template else None,
+        status=which.status,
+        customer=which.customer,
+        template_key=name_key(which.template) if which.template else None,
+        requested_from=which.requested[0],
+        requested_to=which.requested[1],
+        decided_from=which.decided[0],
+        decided_to=which.decided[1],
         as_of=as_of,
     )
 
