@@ -65,3 +65,49 @@ def test_the_constraints_pin_every_dependency_exactly() -> None:
     ):
         assert needed in pins, needed
     assert "voucher-batch" not in pins and "voucher_batch" not in pins
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.strip().partition("==")
+            pins[_canonical(name)] = version
+    return pins
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _needed(dist: str, extras: tuple[str, ...] = ()) -> set[str]:
+    """`dist`'s requirements (with `extras`), and theirs, as installed here."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    todo: list[tuple[str, tuple[str, ...]]] = [(dist, extras)]
+    while todo:
+        name, wanted = todo.pop()
+        try:
+            declared = requires(name) or []
+        except PackageNotFoundError:
+            continue  # not installed for this platform or Python
+        for text in declared:
+            req = Requirement(text)
+            environments = [{"extra": e} for e in ("", *wanted)]
+            if req.marker and not any(req.marker.evaluate(env) for env in environments):
+                continue
+            key = _canonical(req.name)
+            if key not in seen:
+                seen.add(key)
+                todo.append((req.name, tuple(req.extras)))
+    return seen
+
+
+def test_the_constraints_pin_every_package_make_installs() -> None:
+    # a dependency added to pyproject.toml without `make lock` would install unpinned
+    needed = _needed("voucher_batch", ("test", "postgres"))
+    missing = sorted(needed - set(_pins()) - {"voucher-batch"})
+    assert not missing, f"constraints.txt does not pin {missing}: run `make lock`"
