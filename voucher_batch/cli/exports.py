@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..services.exports import templates_export, vouchers_export
 from .app import context_of, out_dir_option, say
 from .lists import templates, vouchers
 
@@ -17,17 +16,28 @@ from .lists import templates, vouchers
 def templates_export_command(ctx: click.Context, out_dir: Path) -> None:
     """Write every template to templates-<as-of>.xlsx, laid out as a Templates sheet
     (send it back as input and every row is Unchanged). A file someone may have changed
-    is never replaced: the next free name is used."""
+    is never replaced: the next free name is used.
+
+    \b
+    Example:
+      voucher-batch templates export --out-dir reports
+    """
+    from ..services.exports import templates_export
+
     path, count = templates_export(context_of(ctx), out_dir)
-    say(f"{count} template(s)", err=True)
+    say(f"{count:,} template(s)", err=True)
     say(str(path))
 
 
 @vouchers.command("export")
 @out_dir_option("Folder for the workbook.")
-@click.option("--status", type=click.Choice(["pending", "approved", "rejected"]))
-@click.option("--customer", help="Customer UIN.")
-@click.option("--template", help="Template name (compared as in R4).")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
+    help="Only issuances in this status.",
+)
+@click.option("--customer", metavar="UIN", help="Customer UIN.")
+@click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
 @click.pass_context
 def vouchers_export_command(
     ctx: click.Context,
@@ -37,7 +47,15 @@ def vouchers_export_command(
     template: str | None,
 ) -> None:
     """Write the issuances (filtered as `vouchers list`) to vouchers-<as-of>.xlsx. A file
-    someone may have changed is never replaced: the next free name is used."""
+    someone may have changed is never replaced: the next free name is used.
+
+    \b
+    Example:
+      voucher-batch vouchers export --status approved --out-dir reports
+    """
+    from ..services.exports import vouchers_export
+
+    status = status.lower() if status else None
     path, count = vouchers_export(context_of(ctx), out_dir, status, customer, template)
-    say(f"{count} voucher(s)", err=True)
+    say(f"{count:,} voucher(s)", err=True)
     say(str(path))
