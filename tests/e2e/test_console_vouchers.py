@@ -382,7 +382,10 @@ def test_review_workbook_links_a_named_voucher_once(cli: Cli) -> None:
     result = cli("review", "import", str(cli.folder / "old.xlsx"), "--out-dir", str(cli.out),
                  "--reviewer", "reviewer.one", as_of="2026-11-05")  # fmt: skip
     assert result.code == 0, result.stderr
-    listed = {v["issuance_id"]: v["status"] for v in cli("vouchers", "list", "--json").json()}
+    listed = {
+        v["issuance_id"]: v["status"]
+        for v in cli("vouchers", "list", "--json", as_of="2026-11-05").json()
+    }
     assert listed == dict.fromkeys((i1, i2, i3, i4), "approved")
 
 

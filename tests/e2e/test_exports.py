@@ -77,7 +77,7 @@ def test_vouchers_export_dates_amounts_filters_and_r17(cli: Cli) -> None:
     ws = openpyxl.load_workbook(path)["Vouchers"]
     rows = rows_of(ws)
     assert [(r["Request ID"], r["Status"], r["Amount"]) for r in rows] == [
-        ("R-1", "Pending", 250000), ("R-2", "Pending", 1000),
+        ("R-1", "Pending approval", 250000), ("R-2", "Pending approval", 1000),
     ]  # fmt: skip
     assert rows[0]["Customer UIN"] == "100012340001"  # text: every digit kept
     header = [c.value for c in ws[1]]

@@ -33,6 +33,7 @@ TEMPLATE_KEYS = {
     "name", "usage", "payment_mode", "amount", "validity_period", "validity_start", "locked",
     "issued_count",
 }  # fmt: skip
+CONSOLE_KEYS = {"voucher_id", "console_status", "used_amount", "remaining_amount", "expires_on"}
 VOUCHER_KEYS = {
     "issuance_id", "request_id", "template_name", "customer_uin", "amount", "status",
     "requested_on", "decided_on", "valid_from", "valid_until",
@@ -255,7 +256,9 @@ def test_templates_table_shows_the_workbook_labels(cli: Cli, story: Story) -> No
 
 def test_json_keys_are_the_contract_and_csv_matches_json(cli: Cli, story: Story) -> None:
     vouchers = ok(cli("vouchers", "list", "--json", as_of=NOW)).json()
-    assert vouchers and all(set(v) == VOUCHER_KEYS for v in vouchers)
+    # the contract's keys, then the console follow-up's (vouchers link / sync / usage)
+    assert vouchers and all(set(v) == VOUCHER_KEYS | CONSOLE_KEYS for v in vouchers)
+    assert all(v[k] is None for v in vouchers for k in CONSOLE_KEYS - {"expires_on"})
     assert {v["status"] for v in vouchers} == {"approved", "rejected"}
     rows = list(csv.DictReader(io.StringIO(ok(cli("vouchers", "list", "--csv", as_of=NOW)).stdout)))
     assert len(rows) == len(vouchers)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..services.exports import VoucherFilter, templates_export, vouchers_export
 from .app import context_of, out_dir_option, say
 from .lists import check_ranges, date_filters, templates, vouchers
 from .output import given_as_of
@@ -19,9 +18,16 @@ from .output import given_as_of
 def templates_export_command(ctx: click.Context, out_dir: Path) -> None:
     """Write every template to templates-<as-of>.xlsx, laid out as a Templates sheet
     (send it back as input and every row is Unchanged). A file someone may have changed
-    is never replaced: the next free name is used."""
+    is never replaced: the next free name is used.
+
+    \b
+    Example:
+      voucher-batch templates export --out-dir reports
+    """
+    from ..services.exports import templates_export
+
     path, count = templates_export(context_of(ctx), out_dir, given_as_of(ctx))
-    say(f"{count} template(s)", err=True)
+    say(f"{count:,} template(s)", err=True)
     say(str(path))
 
 
@@ -30,7 +36,7 @@ def templates_export_command(ctx: click.Context, out_dir: Path) -> None:
 @click.option(
     "--status",
     type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
-    help="pending (Pending approval) | approved | rejected.",
+    help="Only issuances in this status.",
 )
 @click.option("--customer", metavar="UIN", help="Customer UIN.")
 @click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
@@ -48,20 +54,23 @@ def vouchers_export_command(
     decided_to: date | None,
 ) -> None:
     """Write the issuances (filtered as `vouchers list`) to vouchers-<as-of>.xlsx. A file
-    someone may have changed is never replaced: the next free name is used."""
+    someone may have changed is never replaced: the next free name is used.
+
+    \b
+    Example:
+      voucher-batch vouchers export --status approved --out-dir reports
+    """
+    from ..services.exports import VoucherFilter, vouchers_export
+
     requested, decided = (requested_from, requested_to), (decided_from, decided_to)
     check_ranges(requested=requested, decided=decided)
-    path, count = vouchers_export(
-        context_of(ctx),
-        out_dir,
-        VoucherFilter(
-            status.lower() if status else None,
-            customer.strip() if customer else None,
-            template,
-            requested,
-            decided,
-        ),
-        given_as_of(ctx),
+    which = VoucherFilter(
+        status.lower() if status else None,
+        customer.strip() if customer else None,
+        template,
+        requested,
+        decided,
     )
-    say(f"{count} voucher(s)", err=True)
+    path, count = vouchers_export(context_of(ctx), out_dir, which, given_as_of(ctx))
+    say(f"{count:,} voucher(s)", err=True)
     say(str(path))

@@ -43,12 +43,13 @@ VOUCHER_COLUMNS = (
     Column("decided_on", "Decided On"),
     Column("valid_from", "Valid From"),
     Column("valid_until", "Valid Until"),
-    # after approval (vouchers sync / usage): not contract keys, added after them
-    Column("voucher_id", "Voucher ID"),
-    Column("console_status", "Console Status"),
-    Column("used_amount", "Used"),
-    Column("remaining_amount", "Remaining"),
-    Column("expires_on", "Expires On"),
+    # after approval (vouchers link / sync / usage): added after the contract keys; the
+    # table shows them once some voucher is linked
+    Column("voucher_id", "Voucher ID", shown_if="voucher_id"),
+    Column("console_status", "Console Status", shown_if="voucher_id"),
+    Column("used_amount", "Used", shown_if="voucher_id"),
+    Column("remaining_amount", "Remaining", shown_if="voucher_id"),
+    Column("expires_on", "Expires On", shown_if="voucher_id"),
 )
 
 CUSTOMER_COLUMNS = (

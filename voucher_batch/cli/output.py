@@ -33,6 +33,9 @@ class Column:
     key: str
     header: str
     label: Callable[[Any], str] | None = None
+    # the table (not --json or --csv) shows this column only when some row has a value under
+    # this key (columns only some ledgers fill, e.g. the console's after `vouchers link`)
+    shown_if: str | None = None
 
 
 def output_options(fn: Any) -> Any:
@@ -71,6 +74,9 @@ def emit(
     if not rows:
         say(empty, err=True)
         return
+    columns = [
+        c for c in columns if c.shown_if is None or any(r[c.shown_if] is not None for r in rows)
+    ]
     table = [[c.header for c in columns]]
     table += [[_for_people(r[c.key], c) for c in columns] for r in rows]
     right = [_is_number(rows, c) for c in columns]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..services.context import Context
-from ..services.vouchers import ConsoleResult, vouchers_link, vouchers_sync, vouchers_usage
 from .app import context_of, out_dir_option, say
 from .lists import vouchers
+
+if TYPE_CHECKING:
+    from ..services.vouchers import ConsoleResult
 
 
 def _report(ctx: click.Context, result: ConsoleResult, as_json: bool) -> None:
@@ -33,7 +34,7 @@ def _report(ctx: click.Context, result: ConsoleResult, as_json: bool) -> None:
             )
         )
     else:
-        parts = ", ".join(f"{n} {d.lower()}" for d, n in result.counts.items() if n)
+        parts = ", ".join(f"{n:,} {d.lower()}" for d, n in result.counts.items() if n)
         say(f"{result.kind.capitalize()}: {parts or 'no rows'}", err=True)
         for c in result.checks:
             if c.console_used is not None and not c.matches:
@@ -47,32 +48,33 @@ def _report(ctx: click.Context, result: ConsoleResult, as_json: bool) -> None:
     ctx.exit(result.exit_code)
 
 
-Service = Callable[[Context, Path, Path], ConsoleResult]
-
-
-def _command(name: str, service: Service, help_text: str) -> None:
-    @vouchers.command(name, help=help_text)
+def _command(name: str, help_text: str, example: str) -> None:
+    # the use case loads when the command runs (--help and completion stay light)
+    @vouchers.command(name, help=f"{help_text}\n\n\b\nExample:\n  {example}")
     @click.argument("workbook", type=click.Path(path_type=Path))
     @out_dir_option("Folder for <stem>-decisions.xlsx.")
     @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
     @click.pass_context
     def command(ctx: click.Context, workbook: Path, out_dir: Path, as_json: bool) -> None:
+        from ..services import vouchers as use_cases
+
+        service = getattr(use_cases, f"vouchers_{name}")
         _report(ctx, service(context_of(ctx), workbook, out_dir), as_json)
 
 
 _command(
     "link",
-    vouchers_link,
     "Link approved issuances to the vouchers of a console voucher-list export (by customer, "
     "amount and validity, or the Issuance ID column).",
+    "voucher-batch vouchers link console-vouchers.xlsx --out-dir reports",
 )
 _command(
     "sync",
-    vouchers_sync,
     "Record each voucher's console status and remaining amount from a voucher-list export.",
+    "voucher-batch vouchers sync console-vouchers.xlsx --out-dir reports",
 )
 _command(
     "usage",
-    vouchers_usage,
     "Record the deals of a console usage-details export, once per BillId and VoucherId.",
+    "voucher-batch vouchers usage console-usage.xlsx --json",
 )

@@ -119,6 +119,14 @@ REASON_LABELS: dict[Code, str] = {
     Code.NOT_A_DECISION: "Not a decision (Approve or Reject)",
     Code.ROW_CHECK: "Row check failed: a protected cell was edited",
     Code.VALIDITY_PAST_CALENDAR: "Validity would end after 9999-12-31 (R11)",
+    Code.NOT_A_TIME: "Not a time (YYYY-MM-DD HH:MM:SS)",
+    Code.VALIDITY_ORDER: "Expires before it takes effect",
+    Code.NOT_A_STATUS: "Not a voucher status (Issued, Used, Expired, Invalidated)",
+    Code.REMAINING_ABOVE_TOTAL: "Remaining amount above the total",
+    Code.STATUS_BACKWARDS: "Status would move backwards",
+    Code.AMBIGUOUS_MATCH: "More than one issuance matches",
+    Code.LINK_CONFLICT: "Linked otherwise before",
+    Code.DEAL_CONFLICT: "Deal recorded before with another amount",
 }
 
 

@@ -19,6 +19,7 @@ from ..workbook.sheets import CHOICE, TEMPLATES
 from ..workbook.writer import DATE_FORMAT, Table, write_workbook
 from .context import Context, prepare_outputs
 from .names import LEDGER_EXPORT, numbered, write_regenerable
+from .vocabulary import LABELS
 
 TEMPLATE_EXTRA = ["Locked", "Issued"]
 VOUCHER_HEADERS = [
@@ -33,7 +34,6 @@ VOUCHER_HEADERS = [
     "Valid From",
     "Valid Until",
 ]
-STATUS_LABELS = {"pending": "Pending", "approved": "Approved", "rejected": "Rejected"}
 
 
 def _template_row(state: TemplateState) -> list[object]:
@@ -135,7 +135,7 @@ def vouchers_export(
                 r.template_name,
                 r.customer_uin,
                 r.amount,
-                STATUS_LABELS.get(r.status, r.status),
+                LABELS["status"].get(r.status, r.status),
                 r.requested_on,
                 r.decided_on,
                 r.valid_from,

@@ -4,6 +4,7 @@ after-approval figures and sheets of the monthly report (`domain.follow_up`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 from ..domain.follow_up import FollowUp, follow_up
@@ -138,4 +139,5 @@ def follow_up_tables(fu: FollowUp) -> list[Table]:
             ],
         )
     )
-    return tables
+    # set up to print like the report's other sheets: landscape A4, one page wide
+    return [replace(t, printable=True) for t in tables]

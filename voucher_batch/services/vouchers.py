@@ -3,7 +3,7 @@
 Each of `vouchers link|sync|usage` is one visible pipeline: read the console export (its
 one sheet, contract section 2 reading rules) -> check (cell readers, pandera) -> decide
 (`domain.vouchers`, against the ledger in one unit of work) -> record (one transaction,
-append-only; nothing when no row brings anything new) -> write `<stem>-decisions.xlsx`
+append-only; nothing when no row brings anything new) -> write `<stem>-<kind>-decisions.xlsx`
 (the decision sheet, Errors, Summary) under a name that replaces nothing (R17).
 Quota figures are never changed.
 """
@@ -182,11 +182,12 @@ def _committed(
 def _write_decisions(
     out_dir: Path, stem: str, kind: str, import_id: int | None, tables: list[Table]
 ) -> Path:
-    """`<stem>-decisions.xlsx`, or a new name when that one is taken (R17)."""
-    tag = f"-{kind}-{import_id}" if import_id is not None else f"-{kind}"
+    """`<stem>-<kind>-decisions.xlsx` (one export is read by both link and sync), or when
+    that is taken `<stem>-<kind>-<import>-decisions.xlsx`, `...-2-...` (R17)."""
+    tag = f"-{import_id}" if import_id is not None else "-run"
     return write_new(
         out_dir,
-        (f"{stem}-decisions{t}.xlsx" for t in counted("", tag)),
+        (f"{stem}-{kind}{t}-decisions.xlsx" for t in counted("", tag)),
         RECORDED,
         lambda target: write_workbook(target, tables),
     )
