@@ -8,6 +8,8 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.workbooks import REQUEST_HEADERS, request, write_workbook
 from voucher_batch.workbook.reader import read_workbook
 from voucher_batch.workbook.reader.package import count_tags
@@ -59,6 +61,7 @@ def test_text_longer_than_a_cell_is_cut_with_a_visible_marker() -> None:
     assert cut.startswith("y" * 30_000) and cut.endswith("]") and "40,000 characters" in cut
 
 
+@pytest.mark.slow  # a scale run: 1,048,575 rows streamed
 def test_a_full_excel_sheet_is_within_the_default_row_limit(tmp_path: Path) -> None:
     """1,048,575 data rows under a header: as many rows as Excel holds, read by default.
     (The rows are empty row elements but one, so the test costs the row count only.)"""
