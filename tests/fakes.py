@@ -38,7 +38,7 @@ from voucher_batch.errors import LedgerError, LedgerMissingError
 from voucher_batch.ledger import BatchInfo, QuotaHistoryEntry, VoucherQuery, VoucherRecord
 from voucher_batch.ledger.kept import KeptBatch
 from voucher_batch.ledger.schema import SCHEMA_VERSION
-from voucher_batch.ledger.uow import QuotaChange
+from voucher_batch.ledger.state import QuotaChange
 
 if TYPE_CHECKING:
     from voucher_batch.services.ports import LedgerPort, UnitOfWorkPort

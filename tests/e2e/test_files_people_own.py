@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -21,7 +22,16 @@ import pytest
 import xlsxwriter.exceptions
 from click.testing import CliRunner
 
-from tests.workbooks import AS_OF, Cli, Result, ready_ledger, request, rows_of, write_workbook
+from tests.workbooks import (
+    AS_OF,
+    Cli,
+    Result,
+    ready_ledger,
+    request,
+    rows_of,
+    run_in_process,
+    write_workbook,
+)
 from voucher_batch import services
 from voucher_batch.atomic import TEMP_PREFIX, temp_path
 from voucher_batch.cli import main
@@ -63,14 +73,18 @@ def assert_recorded_message(stderr: str, batch_id: int) -> None:
     assert "nothing was recorded" not in line.casefold(), line
 
 
-def demo(folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "voucher_batch", "demo", "--dir", str(folder)],
-        cwd=folder.parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+@dataclass(frozen=True)
+class DemoRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def demo(folder: Path) -> DemoRun:
+    """`voucher-batch demo --dir FOLDER`, from the folder above it (in this process: what is
+    checked is the files, the exit code and the messages, not the process)."""
+    result = run_in_process(main, ["demo", "--dir", str(folder)], {}, folder.parent)
+    return DemoRun(result.code, result.stdout, result.stderr)
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -26,6 +26,7 @@ from tests.workbooks import (
 )
 
 
+@pytest.mark.slow  # every command run twice, once in a real process
 def test_in_process_and_real_process_give_the_same_results(tmp_path: Path) -> None:
     inside, process = Cli(tmp_path / "a"), Cli(tmp_path / "b", subprocess=True)
     for cli in (inside, process):

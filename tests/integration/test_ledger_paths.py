@@ -229,6 +229,7 @@ def test_writers_through_a_bind_mounted_folder_serialise(tmp_path: Path) -> None
     _nothing_lost(cli, accepted)
 
 
+@pytest.mark.slow  # batches raced in real processes
 def test_a_ledger_file_bind_mounted_on_its_own_is_refused(tmp_path: Path) -> None:
     if not _can_bind_mount(tmp_path):
         pytest.skip("bind mounts need root and unshare")
@@ -380,6 +381,7 @@ def _nobody_can_run_python(folder: Path) -> bool:
     return probe.returncode == 0
 
 
+@pytest.mark.slow  # one real process per command, run as another user
 @pytest.mark.parametrize("read_only", ["file", "folder"])
 def test_a_ledger_others_may_not_write_is_read_but_never_written(read_only: str) -> None:
     if os.geteuid() != 0 or shutil.which("setpriv") is None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from voucher_batch.workbook.writer import MAX_LINKS, Table, cell_location, write_workbook
 
 
+@pytest.mark.slow  # a scale run: 65,535 linked cells written and read back
 def test_cells_past_excels_link_limit_keep_their_text(tmp_path: Path) -> None:
     n = MAX_LINKS + 5
     rows: list[list[object]] = [[f"A{i + 2}"] for i in range(n)]

@@ -7,6 +7,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ batches = st.lists(
 steps = st.lists(st.one_of(st.integers(1, 8000), batches), min_size=1, max_size=6)
 
 
+@pytest.mark.slow  # a property-based run on real ledgers
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_issued_never_exceeds_quota_on_a_real_ledger(sequence: list[object]) -> None:

@@ -8,8 +8,13 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.workbooks import REQUEST_HEADERS, request, write_workbook
-from voucher_batch.workbook.reader import _SI, _count, _merged_positions, read_workbook
+from voucher_batch.workbook.reader import read_workbook
+from voucher_batch.workbook.reader.package import count_tags
+from voucher_batch.workbook.reader.parts import SI
+from voucher_batch.workbook.reader.raw import merged_positions
 from voucher_batch.workbook.writer import CELL_MAX_CHARS, Table, fit_cell
 from voucher_batch.workbook.writer import write_workbook as write_table_book
 
@@ -24,7 +29,7 @@ def test_merged_ranges_cover_only_the_data_rows_and_read_columns_they_span() -> 
         (3, 5, 16_384, 1_048_576),  # C5:XFD1048576
         (5, 2, 100, 9),  # E2:CV9 covers no read column
     ]
-    assert _merged_positions(merged, 1, columns, rows) == {
+    assert merged_positions(merged, 1, columns, rows) == {
         2: [1, 2],
         3: [1, 2],
         5: [2, 3],
@@ -34,7 +39,7 @@ def test_merged_ranges_cover_only_the_data_rows_and_read_columns_they_span() -> 
 
 def test_merged_range_over_the_whole_sheet_costs_one_pass_over_the_rows() -> None:
     rows = list(range(2, 50_002))
-    covered = _merged_positions([(1, 2, 16_384, 1_048_576)], 1, [1, 2, 3], rows)
+    covered = merged_positions([(1, 2, 16_384, 1_048_576)], 1, [1, 2, 3], rows)
     assert len(covered) == len(rows) and covered[50_001] == [0, 1, 2]
 
 
@@ -44,7 +49,7 @@ def test_tags_split_across_chunks_are_counted_once() -> None:
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("xl/sharedStrings.xml", data)
     with zipfile.ZipFile(buffer) as z:
-        assert _count(z, "xl/sharedStrings.xml", _SI) == 200_001
+        assert count_tags(z, "xl/sharedStrings.xml", SI) == 200_001
 
 
 def test_text_longer_than_a_cell_is_cut_with_a_visible_marker() -> None:
@@ -56,6 +61,7 @@ def test_text_longer_than_a_cell_is_cut_with_a_visible_marker() -> None:
     assert cut.startswith("y" * 30_000) and cut.endswith("]") and "40,000 characters" in cut
 
 
+@pytest.mark.slow  # a scale run: 1,048,575 rows streamed
 def test_a_full_excel_sheet_is_within_the_default_row_limit(tmp_path: Path) -> None:
     """1,048,575 data rows under a header: as many rows as Excel holds, read by default.
     (The rows are empty row elements but one, so the test costs the row count only.)"""

@@ -38,7 +38,7 @@ def test_each_field_rule_accepts_its_bounds_and_refuses_past_them(
 
 
 def test_the_workbook_checks_use_the_domain_rules() -> None:
-    from voucher_batch.workbook import validation
+    from voucher_batch.workbook import sheet_models as validation
 
     assert validation.fields is fields
     assert validation.period_ok is fields.period_ok

@@ -40,10 +40,12 @@ from .sqlite_file import (
     check_writable,
     folder_writable,
     open_read_only,
+    prepare_file,
     wal_holds_entries,
 )
 from .uow import UnitOfWork, now
 from .urls import describe, resolve_url
+from .versions import newer_schema, schema_refusal
 
 
 class _Resources:
@@ -203,25 +205,9 @@ class Ledger:
                 f"ledger {self.name} does not exist; create it with 'voucher-batch init' "
                 "(or pass the right --ledger)"
             )
-        version, revision = self.schema_records()
-        if version == str(t.SCHEMA_VERSION) and revision not in (None, t.SCHEMA_REVISION):
-            # the two records of the schema disagree: never write to such a ledger
-            raise LedgerError(
-                f"ledger {self.name} says schema {version} but its migrations say {revision}; "
-                "it was changed by hand or by another program: restore it from a backup"
-            )
-        if version != str(t.SCHEMA_VERSION):
-            if version is not None and version.isdigit() and int(version) > t.SCHEMA_VERSION:
-                raise LedgerError(_newer(self.name, version, str(t.SCHEMA_VERSION)))
-            advice = (
-                "run 'voucher-batch init' to upgrade it"
-                if version is not None and version.isdigit()
-                else "use the version of voucher-batch that wrote it"
-            )
-            raise LedgerError(
-                f"ledger {self.name} has schema version {version}, this voucher-batch uses "
-                f"{t.SCHEMA_VERSION}; {advice}"
-            )
+        refusal = schema_refusal(self.name, *self.schema_records())
+        if refusal is not None:
+            raise LedgerError(refusal)
         self._checked = True
 
     def init(self) -> str:
@@ -229,7 +215,8 @@ class Ledger:
         from . import migrate  # Alembic loads only for init
 
         if self.is_sqlite:
-            self._prepare_sqlite_file()
+            assert self.path is not None
+            prepare_file(self.path, self.name)
         try:
             with self._file_lock(), self.engine.connect() as conn:
                 conn.info["write"] = True
@@ -243,7 +230,7 @@ class Ledger:
                         )
         except migrate.UnknownSchemaError as exc:
             if exc.newer:
-                raise LedgerError(_newer(self.name, exc.found, exc.known)) from None
+                raise LedgerError(newer_schema(self.name, exc.found, exc.known)) from None
             raise LedgerError(
                 f"ledger {self.name} has schema {exc.found}, which this voucher-batch does not "
                 f"know (it knows up to {exc.known}); use the voucher-batch that made it"
@@ -255,25 +242,6 @@ class Ledger:
         if before != after:
             return f"upgraded from schema {before} to {after}"
         return f"up to date (schema {after})"
-
-    def _prepare_sqlite_file(self) -> None:
-        """The folder and an empty file (a valid empty SQLite database) exist, so that the
-        file lock can be taken before SQLite writes anything."""
-        assert self.path is not None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists() and not self.path.is_file():
-                raise LedgerError(f"ledger {self.name} is not a file; give a file path")
-            if self.path.is_file():
-                check_one_path(self.path, self.name)
-                check_writable(self.path, self.name)
-            else:
-                check_writable(self.path, self.name)
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o666))
-        except OSError as exc:
-            raise LedgerError(
-                f"ledger {self.name}: cannot create the ledger file ({exc.strerror or exc})"
-            ) from None
 
     @contextmanager
     def unit_of_work(self, write: bool = False) -> Iterator[UnitOfWork]:
@@ -325,13 +293,6 @@ class Ledger:
                 f"ledger {self.name}: the ledger file is read-only; nothing was recorded"
             )
         return LedgerError(f"ledger {self.name}: {text}")
-
-
-def _newer(name: str, found: str, known: str) -> str:
-    return (
-        f"ledger {name} was made by a newer voucher-batch (schema {found}); this version "
-        f"knows up to {known}; upgrade voucher-batch"
-    )
 
 
 def _short(exc: BaseException) -> str:

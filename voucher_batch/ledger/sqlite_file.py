@@ -143,3 +143,22 @@ def check_writable(path: Path, name: str) -> None:
             f"ledger {name}: the ledger's folder is read-only and SQLite must write "
             "its journal there; nothing was recorded"
         )
+
+
+def prepare_file(path: Path, name: str) -> None:
+    """The folder and an empty file (a valid empty SQLite database) exist, so that the
+    file lock can be taken before SQLite writes anything."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_file():
+            raise LedgerError(f"ledger {name} is not a file; give a file path")
+        if path.is_file():
+            check_one_path(path, name)
+            check_writable(path, name)
+        else:
+            check_writable(path, name)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o666))
+    except OSError as exc:
+        raise LedgerError(
+            f"ledger {name}: cannot create the ledger file ({exc.strerror or exc})"
+        ) from None

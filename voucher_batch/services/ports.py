@@ -29,7 +29,7 @@ from ..ledger import (
     VoucherRecord,
 )
 from ..ledger.kept import KeptBatch
-from ..ledger.uow import QuotaChange
+from ..ledger.state import QuotaChange
 
 __all__ = ["LedgerPort", "UnitOfWorkPort"]
 
