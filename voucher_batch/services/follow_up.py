@@ -62,7 +62,7 @@ def _expires_within(
 def report_follow_up(ctx: Context, cutoff: date) -> FollowUp:
     """The after-approval figures of the monthly report (`domain.follow_up`)."""
     with ctx.ledger.unit_of_work() as uow:
-        facts = store_of(uow).follow_up_facts()
+        facts = store_of(uow).follow_up_facts(until=cutoff)  # by business date, like the rest
     return follow_up(facts, cutoff)
 
 
