@@ -68,3 +68,28 @@ def test_a_later_sync_or_deal_does_not_change_an_earlier_months_follow_up(cli: C
     later = _report(cli, "2026-12", "2026-12-20")
     assert later["used_amount"] == 2000
     assert [v["issuance_id"] for v in later["expired_unused"]] == [ids["R-3"]]
+
+
+def test_vouchers_list_as_of_a_date_shows_the_console_as_synced_by_then(cli: Cli) -> None:
+    ids = approved_ledger(cli)
+    book = _vouchers(cli, "november.xlsx", [console_row("V-4", UIN2, "Issued", 2000, 1500, GROWTH)])
+    for what in ("link", "sync"):
+        result, _ = run(cli, what, book, as_of="2026-11-20")
+        assert result.code == 0, result.stderr
+    later = _vouchers(cli, "december.xlsx", [console_row("V-4", UIN2, "Used", 2000, 0, GROWTH)])
+    result, _ = run(cli, "sync", later, as_of="2026-12-10")
+    assert result.code == 0, result.stderr
+
+    def listed(as_of: str, *extra: str) -> dict[str, Any]:
+        result = cli("vouchers", "list", "--json", *extra, as_of=as_of)
+        assert result.code == 0, result.stderr
+        return {v["issuance_id"]: v for v in result.json()}
+
+    then = listed("2026-11-25")[ids["R-4"]]
+    assert (then["console_status"], then["used_amount"], then["remaining_amount"]) == (
+        "Issued", 500, 1500,
+    )  # fmt: skip
+    assert ids["R-4"] in listed("2026-11-25", "--console-status", "issued")
+    assert ids["R-4"] not in listed("2026-11-25", "--console-status", "used")
+    now = listed("2026-12-20")[ids["R-4"]]
+    assert (now["console_status"], now["used_amount"]) == ("Used", 2000)

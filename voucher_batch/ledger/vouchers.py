@@ -131,14 +131,15 @@ class VoucherStore:
             query = query.join(ci, ci.c.id == d.c.import_id).where(ci.c.business_date <= until)
         return {vid: int(total) for vid, total in self.conn.execute(query)}
 
-    def states(self) -> dict[str, VoucherState]:
-        """issuance id -> its voucher's state, for every linked issuance."""
+    def states(self, until: date | None = None) -> dict[str, VoucherState]:
+        """issuance id -> its voucher's state, for every linked issuance (as synced by the
+        business date `until`, when given)."""
         i, lk = t.issuances, t.voucher_links
         links = self.conn.execute(
             select(i.c.issuance_id, lk.c.voucher_id).join(lk, lk.c.issuance == i.c.id)
         ).all()
-        snaps = self.latest_snapshots()
-        used = self.deal_totals()
+        snaps = self.latest_snapshots(until=until)
+        used = self.deal_totals(until)
         out = {}
         for issuance_id, vid in links:
             snap = snaps.get(vid)
