@@ -230,7 +230,7 @@ def test_link_sync_usage_follow_the_console(cli: Cli) -> None:
         assert (got["voucher_id"], got["console_status"]) == (vid, status.capitalize())
         assert (got["used_amount"], got["remaining_amount"]) == (total - remaining, remaining)
         assert got["expires_on"] == str(expire_day)
-    expired = cli("vouchers", "list", "--json", "--console-status", "expired")
+    expired = cli("vouchers", "list", "--json", "--console-status", "expired", as_of="2026-11-20")
     assert [v["issuance_id"] for v in expired.json()] == [ids["R-2"]]
     # from 2026-11-20: V-1 and V-3 (Issued) expire 2026-12-01, V-4 is used up
     soon = cli("vouchers", "list", "--json", "--expires-within", "11", as_of="2026-11-20")

@@ -200,7 +200,7 @@ def vouchers_list(
         as_of=given_as_of(ctx),
     )
     console = console_status.capitalize() if console_status else None
-    extra = list_follow_up(context_of(ctx), rows, console, expires_within)
+    extra = list_follow_up(context_of(ctx), rows, console, expires_within, given_as_of(ctx))
     listed = [{**asdict(r), **extra[r.issuance_id]} for r in rows if r.issuance_id in extra]
     emit(listed, VOUCHER_COLUMNS, as_json, as_csv, "no vouchers")
 

@@ -128,11 +128,9 @@ def _sync_one(
     iss = issuance.issuance_id if issuance is not None else None
     if last == snapshot_of(v):
         return RowDecision(v.row, SyncDecision.UNCHANGED, flags=flags, issuance_id=iss)
-    if issuance is None and last is None:
+    if issuance is None:  # first seen or changed since: kept and flagged, never "Updated"
         flags = ["not issued through this ledger (no linked issuance); kept"]
         return RowDecision(v.row, SyncDecision.UNKNOWN_VOUCHER, flags=flags)
-    if issuance is None:
-        flags = ["not issued through this ledger (no linked issuance); kept"]
     return RowDecision(v.row, SyncDecision.UPDATED, flags=flags, issuance_id=iss)
 
 

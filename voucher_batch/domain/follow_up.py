@@ -2,8 +2,9 @@
 expire unused, what expired unused, and which approved requests should have converted.
 
 Pure: receives one `VoucherFact` per approved issuance (with what the console last said of
-its voucher) and the report's cutoff date (the month's last day or the as-of date, whichever
-is earlier); returns every figure the HTML, xlsx and JSON versions show.
+its voucher by the cutoff: syncs and deals of later business dates are left out) and the
+report's cutoff date (the month's last day or the as-of date, whichever is earlier);
+returns every figure the HTML, xlsx and JSON versions show.
 
 - used: TotalAmount - RemainingAmount of the voucher's latest sync; a voucher never synced
   counts the sum of its recorded deals (0 without any).

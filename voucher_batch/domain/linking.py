@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .identity import unsafe_character
 from .problems import Code, Problem
 from .vouchers import Approved, ConsoleVoucher, LinkDecision, RowDecision, refuse, validity_problem
 
@@ -152,6 +153,12 @@ def review_link_problems(
             )
         elif len(vid) > 64:
             text, code = "the Voucher ID must be 1-64 characters", Code.TOO_LONG
+        elif (unsafe := unsafe_character(vid)) is not None:
+            text, code = (
+                f"the Voucher ID contains the control or bidirectional character {unsafe}; "
+                "identifiers must be plain text (R15)",
+                Code.UNSAFE_CHARACTER,
+            )
         elif linked_issuance.get(vid, iid) != iid:
             text = f"voucher {vid} is already linked to {linked_issuance[vid]}; a link is made once"
         elif linked_voucher.get(iid, vid) != vid:
@@ -161,7 +168,8 @@ def review_link_problems(
         elif taken.get(vid, iid) != iid:
             text = f"voucher {vid} is also named for {taken[vid]} in this sheet"
         if text is not None:
-            found[r.row] = Problem(r.sheet, r.row, "Voucher ID", vid, code, f"{text} (R10)")
+            rule = "" if code == Code.UNSAFE_CHARACTER else " (R10)"
+            found[r.row] = Problem(r.sheet, r.row, "Voucher ID", vid, code, f"{text}{rule}")
         else:
             taken[vid] = iid
     return found

@@ -81,9 +81,14 @@ class VoucherStore:
             for r in self.conn.execute(query)
         ]
 
-    def latest_snapshots(self, voucher_ids: Iterable[str] | None = None) -> dict[str, Snapshot]:
+    def latest_snapshots(
+        self, voucher_ids: Iterable[str] | None = None, until: date | None = None
+    ) -> dict[str, Snapshot]:
+        """Each voucher's latest snapshot (of a sync on or before `until`, when given)."""
         s = t.voucher_snapshots
         latest = select(func.max(s.c.id)).group_by(s.c.voucher_id)
+        if until is not None:
+            latest = latest.where(s.c.business_date <= until)
         query = select(s).where(s.c.id.in_(latest))
         out: dict[str, Snapshot] = {}
         if voucher_ids is None:
@@ -118,19 +123,23 @@ class VoucherStore:
             out.update({(r.voucher_id, r.bill_id): int(r.amount) for r in self.conn.execute(query)})
         return out
 
-    def deal_totals(self) -> dict[str, int]:
-        d = t.voucher_deals
+    def deal_totals(self, until: date | None = None) -> dict[str, int]:
+        """Each voucher's recorded deals (of usage imports on or before `until`, when given)."""
+        d, ci = t.voucher_deals, t.console_imports
         query = select(d.c.voucher_id, func.sum(d.c.amount)).group_by(d.c.voucher_id)
+        if until is not None:
+            query = query.join(ci, ci.c.id == d.c.import_id).where(ci.c.business_date <= until)
         return {vid: int(total) for vid, total in self.conn.execute(query)}
 
-    def states(self) -> dict[str, VoucherState]:
-        """issuance id -> its voucher's state, for every linked issuance."""
+    def states(self, until: date | None = None) -> dict[str, VoucherState]:
+        """issuance id -> its voucher's state, for every linked issuance (as synced by the
+        business date `until`, when given)."""
         i, lk = t.issuances, t.voucher_links
         links = self.conn.execute(
             select(i.c.issuance_id, lk.c.voucher_id).join(lk, lk.c.issuance == i.c.id)
         ).all()
-        snaps = self.latest_snapshots()
-        used = self.deal_totals()
+        snaps = self.latest_snapshots(until=until)
+        used = self.deal_totals(until)
         out = {}
         for issuance_id, vid in links:
             snap = snaps.get(vid)
@@ -144,8 +153,9 @@ class VoucherStore:
             )
         return out
 
-    def follow_up_facts(self) -> list[VoucherFact]:
-        """Every approved issuance with what the console last said of its voucher."""
+    def follow_up_facts(self, until: date | None = None) -> list[VoucherFact]:
+        """Every approved issuance with what the console last said of its voucher (by the
+        business date `until`, when given)."""
         i, e, tv, lk = t.issuances, t.issuance_events, t.template_versions, t.voucher_links
         cv = t.customer_versions
         names = {
@@ -173,7 +183,7 @@ class VoucherStore:
             .where(e.c.status == "approved")
             .order_by(i.c.id)
         )
-        snaps, used = self.latest_snapshots(), self.deal_totals()
+        snaps, used = self.latest_snapshots(until=until), self.deal_totals(until)
         facts = []
         for r in self.conn.execute(query):
             snap = snaps.get(r.voucher_id) if r.voucher_id else None

@@ -19,15 +19,17 @@ def list_follow_up(
     rows: Sequence[VoucherRecord],
     console_status: str | None = None,
     expires_within: int | None = None,
+    as_of: date | None = None,
 ) -> dict[str, dict[str, object]]:
     """issuance id -> the keys `vouchers list` adds (`voucher_id`, `console_status`,
     `used_amount`, `remaining_amount`, `expires_on`), for the issuances of `rows` that pass
     the filters. `used_amount` is TotalAmount - RemainingAmount of the voucher's latest sync;
     `expires_on` is the console's expiry date, else the ledger's valid-until date.
     `expires_within` N keeps vouchers still usable (approved, not Used, Expired or
-    Invalidated) whose expiry falls within N days from the as-of date."""
+    Invalidated) whose expiry falls within N days from the as-of date. With `as_of`, the
+    console as synced by the end of that business date."""
     with ctx.ledger.unit_of_work() as uow:
-        states = store_of(uow).states()
+        states = store_of(uow).states(until=as_of)
     out: dict[str, dict[str, object]] = {}
     for r in rows:
         s = states.get(r.issuance_id)
@@ -63,7 +65,7 @@ def _expires_within(
 def report_follow_up(ctx: Context, cutoff: date) -> FollowUp:
     """The after-approval figures of the monthly report (`domain.follow_up`)."""
     with ctx.ledger.unit_of_work() as uow:
-        facts = store_of(uow).follow_up_facts()
+        facts = store_of(uow).follow_up_facts(until=cutoff)  # by business date, like the rest
     return follow_up(facts, cutoff)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ..domain.identity import unsafe_identity_message
 from ..domain.problems import Code, Problem
 from ..domain.vouchers import ConsoleVoucher, Deal, VoucherStatus
 from . import cells
@@ -27,6 +28,7 @@ from .sheets import TEXT, UIN, WHOLE, ColumnSpec, SheetSpec
 from .validation import CheckedRow
 
 TIME = "time"
+IDENTIFIERS = frozenset({"Voucher ID", "Bill ID", "Issuance ID"})  # one line of plain text (R15)
 AMOUNT_MAX = 1_000_000  # console voucher amounts are in [0, 1000000]
 ID_MAX = 64
 
@@ -154,6 +156,15 @@ MESSAGES = {
 }
 
 
+def read_identifier(value: object) -> str:
+    """A console identifier: text without control or bidirectional characters (R15)."""
+    text = cells.read_text(value)
+    unsafe = unsafe_identity_message("the identifier", text)
+    if unsafe is not None:
+        raise cells.CellProblem(Code.UNSAFE_CHARACTER, unsafe)
+    return text
+
+
 def _reader(column: ColumnSpec) -> Callable[[object], object]:
     if column.kind == WHOLE:
         return cells.read_whole
@@ -163,6 +174,8 @@ def _reader(column: ColumnSpec) -> Callable[[object], object]:
         return read_time
     if column.name == "Voucher Status":
         return read_status
+    if column.name in IDENTIFIERS:
+        return read_identifier
     return cells.read_text
 
 
