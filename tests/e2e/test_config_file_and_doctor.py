@@ -148,6 +148,18 @@ def test_a_bad_file_is_one_sentence_naming_file_and_key(tmp_path: Path, content:
     assert not (tmp_path / "ledger.sqlite3").exists()
 
 
+def test_help_is_shown_beside_a_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "voucher-batch.toml"
+    path.write_text('colour = "blue"\n', encoding="utf-8")
+    cli = Cli(tmp_path)
+    for args in (("--help",), ("ingest", "--help"), ("quota", "show", "-h")):
+        result = cli(*args)
+        assert result.code == 0, (args, result.stderr)
+        assert "Usage: " in result.stdout and "Traceback" not in result.stderr
+        assert "unknown key 'colour'" in result.stderr and str(path) in result.stderr
+    assert cli("quota", "show").code == 2  # a command itself still refuses the file
+
+
 def test_a_variable_naming_no_file_is_refused(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     for value in (str(tmp_path / "missing.toml"), str(tmp_path), " "):

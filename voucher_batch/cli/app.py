@@ -40,6 +40,16 @@ def _operator_default() -> str:
         return "operator"
 
 
+def _asks_for_help(args: list[str]) -> bool:
+    """Whether the command line asks for help (before any `--` ends the options)."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg in ("-h", "--help"):
+            return True
+    return False
+
+
 class VoucherGroup(click.Group):
     """Turns every known error into one line on stderr and its exit code; the whole tree
     reads its defaults from the configuration file (settings.load_config)."""
@@ -59,9 +69,12 @@ class VoucherGroup(click.Group):
             try:
                 config = settings.load_config()
             except ConfigurationError as exc:
-                if not extra.get("resilient_parsing"):
+                if not extra.get("resilient_parsing") and not _asks_for_help(args):
                     raise SettingError(exc.message) from None
-                config = settings.Config()  # completing a word: never an error
+                # completing a word, or asking how to fix it: never an error
+                if not extra.get("resilient_parsing"):
+                    say(f"voucher-batch: note: {exc.message} (help shown without it)", err=True)
+                config = settings.Config()
             extra["default_map"] = config_defaults(self, config.values)
             ctx = super().make_context(info_name, args, parent, **extra)
             ctx.meta["config"] = config
