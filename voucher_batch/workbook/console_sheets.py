@@ -25,7 +25,7 @@ from ..domain.vouchers import ConsoleVoucher, Deal, VoucherStatus
 from . import cells
 from .reader import RawBook, RawSheet, read_workbook
 from .sheets import TEXT, UIN, WHOLE, ColumnSpec, SheetSpec
-from .validation import CheckedRow
+from .validation import CheckedRow, hidden_row
 
 TIME = "time"
 IDENTIFIERS = frozenset({"Voucher ID", "Bill ID", "Issuance ID"})  # one line of plain text (R15)
@@ -185,16 +185,7 @@ def check_console_sheet(sheet: RawSheet) -> list[CheckedRow]:
     for raw in sheet.rows:
         out = CheckedRow(raw.row, {})
         if raw.hidden:
-            out.problems.append(
-                Problem(
-                    sheet.title,
-                    raw.row,
-                    None,
-                    None,
-                    Code.HIDDEN_ROW,
-                    "the row is hidden in the workbook; unhide it to submit it (section 2)",
-                )
-            )
+            out.problems.append(hidden_row(sheet.title, raw.row))
         for column in sheet.spec.columns:
             out.values[column.name] = _typed(sheet, raw.row, raw.values, raw.issues, column, out)
         checked.append(out)

@@ -38,6 +38,18 @@ class CheckedRow:
 IDENTITY_COLUMNS = frozenset({"Request ID", "Requested By", "Reviewer"})
 
 
+def hidden_row(sheet: str, row: int) -> Problem:
+    """A hidden row is refused whole (section 2): nobody submits what they cannot see."""
+    return Problem(
+        sheet,
+        row,
+        None,
+        None,
+        Code.HIDDEN_ROW,
+        "the row is hidden in the workbook; unhide it to submit it (section 2)",
+    )
+
+
 def _read_cell(sheet: RawSheet, spec_name: str, kind: str, raw: object) -> object:
     if kind == WHOLE:
         return cells.read_whole(raw)
@@ -73,16 +85,7 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
     for raw in sheet.rows:
         out = CheckedRow(raw.row, {})
         if raw.hidden:
-            out.problems.append(
-                Problem(
-                    sheet.title,
-                    raw.row,
-                    None,
-                    None,
-                    Code.HIDDEN_ROW,
-                    "the row is hidden in the workbook; unhide it to submit it (section 2)",
-                )
-            )
+            out.problems.append(hidden_row(sheet.title, raw.row))
         for column, pos in columns:
             out.values[column.name] = _check_cell(sheet, raw, column, pos, out.problems)
         for pos, issue in raw.issues.items():
