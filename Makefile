@@ -38,8 +38,9 @@ typecheck: $(TOOLS)
 test: lint typecheck
 	$(BIN)/pytest -n 2
 
-# Everything but PostgreSQL, LibreOffice, Chromium, fuzzing and the long runs: under a minute.
-FAST := not postgres and not soffice and not chromium and not fuzz and not slow
+# Everything but PostgreSQL, LibreOffice, Chromium, fuzzing, the long runs and the tests whose
+# subject is a real process (memory limits, terminals, signals): under a minute.
+FAST := not postgres and not soffice and not chromium and not fuzz and not slow and not process
 test-fast: lint typecheck
 	$(BIN)/pytest -q -n 2 -m "$(FAST)"
 

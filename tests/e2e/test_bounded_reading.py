@@ -37,6 +37,9 @@ from tests.workbooks import (
     write_workbook,
 )
 
+# real processes under a memory limit: bounded work is what is tested
+pytestmark = pytest.mark.process
+
 QUOTA = 10_000
 ADDRESS_SPACE = 2 * 2**30
 SHEET = "xl/worksheets/sheet1.xml"

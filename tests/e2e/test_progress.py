@@ -13,7 +13,12 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.workbooks import AS_OF, Cli, customer, request, template, write_workbook
+
+# a real process on a real terminal is what is tested
+pytestmark = pytest.mark.process
 
 
 def _run(folder: Path, *args: str, tty: bool) -> tuple[int, str, str]:

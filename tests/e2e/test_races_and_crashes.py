@@ -116,6 +116,7 @@ def test_killed_ingest_records_all_or_nothing_and_reruns_once(cli: Cli, point: s
     assert cli("ledger", "verify").code == 0
 
 
+@pytest.mark.process
 def test_ctrl_c_right_after_the_commit_says_the_batch_was_recorded(cli: Cli) -> None:
     """R18: an interrupt that arrives once the database has committed, before the run noted
     it, is held until the run knows: it then says WAS recorded (exit 1), never exit 2."""
