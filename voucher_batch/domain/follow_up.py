@@ -73,6 +73,7 @@ class Utilisation:
     def ratio(self) -> float | None:
         return self.used / self.approved if self.approved else None
 
+    # long on purpose: the JSON document, one key a line
     def as_json(self) -> dict[str, object]:
         ratio = self.ratio
         return {

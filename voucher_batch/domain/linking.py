@@ -50,6 +50,7 @@ def decide_links(
     return out
 
 
+# long on purpose: one voucher's link decision, each outcome a short branch in rule order
 def _link_one(
     sheet: str, v: ConsoleVoucher, by_issuance: Mapping[str, Approved], linked_to: Mapping[str, str]
 ) -> RowDecision:

@@ -73,6 +73,7 @@ def _histories(
     return findings, history
 
 
+# long on purpose: one issuance's history read once, each rule a short branch that names it
 def _issuance_history(i: IssuanceEntry, events: Sequence[EventEntry]) -> list[Finding]:
     """R10, R11: starts pending, decided at most once, a decision with what it needs; and
     the amount is its template version's."""

@@ -153,6 +153,7 @@ class VoucherStore:
             )
         return out
 
+    # long on purpose: one query joining an issuance to its template, link and latest sync
     def follow_up_facts(self, until: date | None = None) -> list[VoucherFact]:
         """Every approved issuance with what the console last said of its voucher (by the
         business date `until`, when given)."""

@@ -69,6 +69,7 @@ def report_follow_up(ctx: Context, cutoff: date) -> FollowUp:
     return follow_up(facts, cutoff)
 
 
+# long on purpose: a layout, one table per sheet of the after-approval part
 def follow_up_tables(fu: FollowUp) -> list[Table]:
     """The monthly workbook's after-approval sheets (the same figures as the HTML)."""
     util = ["Approved", "Used", "Utilisation"]

@@ -101,6 +101,7 @@ def _breakdown(title: str, first: str, rows: list[Breakdown]) -> Table:
     )
 
 
+# long on purpose: a layout, one table per sheet in the order the workbook shows them
 def monthly_tables(report: MonthlyReport, as_of: date, ledger: str) -> list[Table]:
     """The workbook's sheets, in the order it shows them."""
     tables = [_summary(report, as_of, ledger)]

@@ -48,6 +48,8 @@ def check_batch_names(out_dir: Path, stem: str) -> None:
     pick_pair(out_dir, names, counted("", f"-batch-{LONGEST_BATCH_ID}"))
 
 
+# long on purpose: the steps that write a batch's two files, in the order they run, and the
+# one failure path that tells a recorded batch (R18) from one that recorded nothing
 def write_batch_files(
     out_dir: Path,
     stem: str,

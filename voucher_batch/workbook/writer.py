@@ -169,6 +169,8 @@ def _comment(ws: Worksheet, r_c: tuple[int, int], text: str) -> None:
 ROWS_STEP = 1_000  # rows written between two calls of a writer's `advance`
 
 
+# long on purpose: the per-cell loop runs for every cell of a decision workbook, so its
+# common cases stay inline (no call per cell); comments and links go with their row
 def write_table(
     book: xlsxwriter.Workbook,
     fmts: _Formats,

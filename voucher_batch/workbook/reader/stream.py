@@ -167,6 +167,8 @@ class _Stream:
             self.active_filter = False
 
 
+# long on purpose: the per-element loop runs for every XML element of a sheet; its cases
+# stay inline (no call per element)
 def scan_sheet(
     zf: zipfile.ZipFile,
     entry: SheetEntry,
