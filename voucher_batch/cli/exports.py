@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .app import context_of, out_dir_option, say
-from .lists import check_ranges, date_filters, templates, vouchers
+from .lists import templates, voucher_filter_values, voucher_filters, vouchers
 from .output import given_as_of
 
 
@@ -33,14 +33,7 @@ def templates_export_command(ctx: click.Context, out_dir: Path) -> None:
 
 @vouchers.command("export")
 @out_dir_option("Folder for the workbook.")
-@click.option(
-    "--status",
-    type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
-    help="Only issuances in this status.",
-)
-@click.option("--customer", metavar="UIN", help="Customer UIN.")
-@click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
-@date_filters
+@voucher_filters
 @click.pass_context
 def vouchers_export_command(
     ctx: click.Context,
@@ -62,14 +55,10 @@ def vouchers_export_command(
     """
     from ..services.exports import VoucherFilter, vouchers_export
 
-    requested, decided = (requested_from, requested_to), (decided_from, decided_to)
-    check_ranges(requested=requested, decided=decided)
     which = VoucherFilter(
-        status.lower() if status else None,
-        customer.strip() if customer else None,
-        template,
-        requested,
-        decided,
+        *voucher_filter_values(
+            status, customer, template, requested_from, requested_to, decided_from, decided_to
+        )
     )
     path, count = vouchers_export(context_of(ctx), out_dir, which, given_as_of(ctx))
     say(f"{count:,} voucher(s)", err=True)

@@ -130,27 +130,48 @@ def check_ranges(**ranges: tuple[date | None, date | None]) -> None:
             raise click.UsageError(f"--{name}-from is after --{name}-to: no date is in between")
 
 
-def date_filters(command: Any) -> Any:
-    """The requested and decided date ranges of `vouchers list` (and its export)."""
+def voucher_filters(command: Any) -> Any:
+    """The filters of `vouchers list` and `vouchers export`: status, customer, template and
+    the requested and decided date ranges (read with `voucher_filter_values`)."""
     for option in (
         click.option("--decided-to", type=IsoDate(), help="Decided on or before this date."),
         click.option("--decided-from", type=IsoDate(), help="Decided on or after this date."),
         click.option("--requested-to", type=IsoDate(), help="Requested on or before this date."),
         click.option("--requested-from", type=IsoDate(), help="Requested on or after this date."),
+        click.option("--template", metavar="NAME", help="Template name (compared as in R4)."),
+        click.option("--customer", metavar="UIN", help="Customer UIN."),
+        click.option(
+            "--status",
+            type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
+            help="pending (Pending approval) | approved | rejected.",
+        ),
     ):
         command = option(command)
     return command
 
 
+Range = tuple[date | None, date | None]
+
+
+def voucher_filter_values(
+    status: str | None,
+    customer: str | None,
+    template: str | None,
+    requested_from: date | None,
+    requested_to: date | None,
+    decided_from: date | None,
+    decided_to: date | None,
+) -> tuple[str | None, str | None, str | None, Range, Range]:
+    """The `voucher_filters` as the queries take them: status as its code, the UIN trimmed,
+    each date range checked (a from after its to is a usage error, exit 2)."""
+    requested, decided = (requested_from, requested_to), (decided_from, decided_to)
+    check_ranges(requested=requested, decided=decided)
+    code = status.lower() if status else None
+    return code, customer.strip() if customer else None, template, requested, decided
+
+
 @vouchers.command("list")
-@click.option(
-    "--status",
-    type=click.Choice(["pending", "approved", "rejected"], case_sensitive=False),
-    help="pending (Pending approval) | approved | rejected.",
-)
-@click.option("--customer", metavar="UIN", help="Customer UIN.")
-@click.option("--template", metavar="NAME", help="Template name (compared as in R4).")
-@date_filters
+@voucher_filters
 @click.option(
     "--console-status",
     type=click.Choice(["Issued", "Used", "Expired", "Invalidated"], case_sensitive=False),
@@ -189,14 +210,16 @@ def vouchers_list(
     from ..services.follow_up import list_follow_up
     from ..services.queries import vouchers_list as list_vouchers
 
-    check_ranges(requested=(requested_from, requested_to), decided=(decided_from, decided_to))
+    code, uin, template, requested, decided = voucher_filter_values(
+        status, customer, template, requested_from, requested_to, decided_from, decided_to
+    )
     rows = list_vouchers(
         context_of(ctx),
-        status.lower() if status else None,
-        customer.strip() if customer else None,
+        code,
+        uin,
         template,
-        requested=(requested_from, requested_to),
-        decided=(decided_from, decided_to),
+        requested=requested,
+        decided=decided,
         as_of=given_as_of(ctx),
     )
     console = console_status.capitalize() if console_status else None
