@@ -199,31 +199,6 @@ class FakeUnitOfWork:
                 return QuotaChange(q.kind, q.amount, q.ref, q.business_date)
         return None
 
-    def vouchers(
-        self,
-        status: str | None = None,
-        customer: str | None = None,
-        template_key: str | None = None,
-    ) -> list[VoucherRecord]:
-        return [
-            VoucherRecord(
-                i.issuance_id,
-                i.request_id,
-                i.template.name,
-                i.content.customer_uin,
-                i.amount,
-                i.status.value,
-                i.requested_on,
-                i.events[-1].decided_on,
-                i.events[-1].valid_from,
-                i.events[-1].valid_until,
-            )
-            for i in self.state.issuances
-            if (not status or i.status.value == status)
-            and (not customer or i.content.customer_uin == customer)
-            and (not template_key or i.content.template_key == template_key)
-        ]
-
     def meta_value(self, key: str, create: Callable[[], str] | None = None) -> str | None:
         value = self.state.meta.get(key)
         if value is None and create is not None:

@@ -17,7 +17,7 @@ from voucher_batch.domain.quota import Balance
 from voucher_batch.domain.review import NewDecision
 from voucher_batch.domain.vocabulary import RequestDecision
 from voucher_batch.errors import LedgerMissingError, RuleError
-from voucher_batch.ledger import BatchInfo, Ledger
+from voucher_batch.ledger import BatchInfo, Ledger, VoucherQuery
 from voucher_batch.services.batches import batches_list
 from voucher_batch.services.ports import LedgerPort
 
@@ -236,12 +236,14 @@ def test_the_fake_and_the_real_ledger_answer_alike(ledger: LedgerPort, tmp_path:
         assert (earlier.kind, earlier.amount, earlier.ref) == ("reclaim", 500, "T-2")
         assert earlier.business_date == AS_OF + timedelta(days=1)
         assert uow.quota_entry_by_ref("T-3") is None
-        shown = [(v.issuance_id, v.template_name, v.status, v.decided_on) for v in uow.vouchers()]
+        listed = uow.voucher_listing(VoucherQuery())
+        shown = [(v.issuance_id, v.template_name, v.status, v.decided_on) for v in listed]
         assert shown == [
             ("ISS-000001", "Starter Trial", "pending", None),
             ("ISS-000002", "Scale Pack", "rejected", AS_OF + timedelta(days=3)),
         ]
-        assert [v.issuance_id for v in uow.vouchers(status="pending")] == ["ISS-000001"]
+        pending = uow.voucher_listing(VoucherQuery(status="pending"))
+        assert [v.issuance_id for v in pending] == ["ISS-000001"]
         assert list(uow.issuances_under_review(None)) == ["ISS-000001"]
         assert uow.last_batch_id() == 3
         assert [(b.id, b.kind, b.file_name) for b in uow.batch_rows()] == [

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from ..domain.identity import identity_key
 from ..domain.model import (
@@ -26,7 +26,6 @@ from ..domain.quota import Balance, Totals
 from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
 from .common import chunks, current_issuances, latest_event_ids, template_from_row
-from .listings import VoucherRecord
 
 
 @dataclass(frozen=True)
@@ -128,46 +127,6 @@ class StateReads:
             )
             + 1
         )
-
-    def vouchers(
-        self,
-        status: str | None = None,
-        customer: str | None = None,
-        template_key: str | None = None,
-    ) -> list[VoucherRecord]:
-        i, e, tv = t.issuances, t.issuance_events, t.template_versions
-        query = current_issuances(
-            i,
-            tv.c.name.label("template_name"),
-            e.c.status,
-            e.c.decided_on,
-            e.c.valid_from,
-            e.c.valid_until,
-        ).order_by(i.c.id)
-        conditions = []
-        if status:
-            conditions.append(e.c.status == status)
-        if customer:
-            conditions.append(i.c.customer_uin == customer)
-        if template_key:
-            conditions.append(i.c.template_key == template_key)
-        if conditions:
-            query = query.where(and_(*conditions))
-        return [
-            VoucherRecord(
-                r["issuance_id"],
-                r["request_id"],
-                r["template_name"],
-                r["customer_uin"],
-                r["amount"],
-                r["status"],
-                r["requested_on"],
-                r["decided_on"],
-                r["valid_from"],
-                r["valid_until"],
-            )
-            for r in self.conn.execute(query).mappings()
-        ]
 
     def meta_value(self, key: str, create: Callable[[], str] | None = None) -> str | None:
         """A value kept in the ledger's meta table; `create` makes it once if missing."""
