@@ -23,11 +23,14 @@ import warnings
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import python_calamine
 
 from ...errors import InputFileError
 from ..sheets import INPUT_SHEETS, SheetSpec
+from .fast import Declined, scan_plain
 from .package import MAX_MEMBER_BYTES, MAX_TOTAL_BYTES, check_container, read_regular
 from .parts import (
     SheetEntry,
@@ -35,6 +38,7 @@ from .parts import (
     expected_rows,
     read_styles,
     shared_strings,
+    shared_strings_part,
     workbook_sheets,
 )
 from .raw import CELL_MAX_CHARS, RawBook, RawRow, RawSheet, plain_rows, read_sheet
@@ -131,11 +135,28 @@ def _read(
         matches = _match_sheets([e.name for e in entries], name, specs)
         _duplicate_extras(entries, extras, name)
         by_name = {e.name: e for e in entries}
-        strings = shared_strings(zf, name)
+        strings_part = shared_strings_part(zf, name)
         styles = read_styles(zf, name)
+        strings: list[str] | None = None
+        calamine: Any = None
 
-        def scan(entry: SheetEntry) -> SheetScan:
-            return scan_sheet(zf, entry, name, strings, styles, date1904)
+        def exact(entry: SheetEntry, progress: ReadProgress | None = None) -> SheetScan:
+            nonlocal strings
+            if strings is None:  # parsed only when a sheet needs the exact parser
+                strings = shared_strings(zf, name)
+            return scan_sheet(zf, entry, name, strings, styles, date1904, progress)
+
+        def book() -> Any:
+            nonlocal calamine
+            if calamine is None:
+                calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            return calamine
+
+        def scan(entry: SheetEntry, progress: ReadProgress | None = None) -> SheetScan:
+            fast = scan_plain(
+                zf, entry.part, entry.name, name, styles, date1904, strings_part, book, progress
+            )
+            return fast if fast is not None else exact(entry, progress)
 
         sheets: list[RawSheet] = []
         skipped: list[str] = []
@@ -153,10 +174,13 @@ def _read(
                 ours = frozenset(appended.get(title, ()))
                 if progress is not None:
                     progress.phase(f"reading {title}", expected_rows(zf, entry.part))
-                scanned = scan_sheet(zf, entry, name, strings, styles, date1904, progress)
-                sheets.append(read_sheet(scanned, title, spec, name, styles, ours))
+                try:
+                    sheet = read_sheet(scan(entry, progress), title, spec, name, styles, ours)
+                except Declined:
+                    sheet = read_sheet(exact(entry), title, spec, name, styles, ours)
+                sheets.append(sheet)
         found_extras = {
-            e.name: plain_rows(scan(e))
+            e.name: plain_rows(exact(e))
             for e in entries
             if e.name in extras and e.part in zf.NameToInfo
         }

@@ -117,21 +117,42 @@ def appended_columns(zf: zipfile.ZipFile, file_name: str) -> dict[str, set[int]]
     return found
 
 
-def shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
-    """The shared strings table, streamed: each entry is dropped from the tree once read,
-    and the count is limited (each one costs memory, whatever its size on disk)."""
+def _strings_part(zf: zipfile.ZipFile, file_name: str) -> str | None:
+    """The package member holding the shared strings table, if any; refused when it holds
+    more strings than the limit (each one costs memory, whatever its size on disk)."""
     check_part(zf, ARC_CONTENT_TYPES, file_name)
     manifest = Manifest.from_tree(SafeET.fromstring(zf.read(ARC_CONTENT_TYPES)))
     found = manifest.find(SHARED_STRINGS)
     if found is None:
-        return []
-    part = found.PartName.lstrip("/")
-    too_many = (
+        return None
+    part = str(found.PartName).lstrip("/")
+    if count_tags(zf, part, SI) > MAX_SHARED_STRINGS:  # a quick look before parsing
+        raise InputFileError(_too_many_strings(file_name, part))
+    return part
+
+
+def _too_many_strings(file_name: str, part: str) -> str:
+    return (
         f"{file_name}: refused, the shared strings part {part} holds more than "
         f"{MAX_SHARED_STRINGS:,} strings, the limit"
     )
-    if count_tags(zf, part, SI) > MAX_SHARED_STRINGS:  # a quick look before parsing
-        raise InputFileError(too_many)
+
+
+def shared_strings_part(zf: zipfile.ZipFile, file_name: str) -> bytes | None:
+    """The bytes of the shared strings table (checked against the limit), or None."""
+    part = _strings_part(zf, file_name)
+    if part is None or part not in zf.NameToInfo:
+        return None
+    return zf.read(part)
+
+
+def shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
+    """The shared strings table, streamed: each entry is dropped from the tree once read,
+    and the count is limited."""
+    part = _strings_part(zf, file_name)
+    if part is None:
+        return []
+    too_many = _too_many_strings(file_name, part)
     strings: list[str] = []
     with zf.open(part) as stream:
         for item in stream_children(stream, file_name, part):

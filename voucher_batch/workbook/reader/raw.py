@@ -183,14 +183,14 @@ def read_sheet(
         column = spec.match(text)
         if column is not None:
             mapping[column.name] = i
-    data_rows = sorted(r for r in scan.cells if r > header_row)
-    if len(data_rows) * len(columns) > MAX_GRID:
-        raise InputFileError(
-            f"{file_name}: sheet '{title}': {len(data_rows):,} rows of {len(columns):,} columns "
-            f"is more than the limit of {MAX_GRID:,} cells a sheet; split the workbook"
-        )
     uins = {pos for canonical, pos in mapping.items() if _is_uin(spec, canonical)}
-    rows = _data_rows(scan, data_rows, columns, uins, styles)
+    if scan.plain is not None:
+        rows, holding = scan.plain.raw_rows(header_row, columns, uins, styles)
+        _check_grid(holding, columns, title, file_name)
+    else:
+        data_rows = sorted(r for r in scan.cells if r > header_row)
+        _check_grid(len(data_rows), columns, title, file_name)
+        rows = _data_rows(scan, data_rows, columns, uins, styles)
     if scan.merged:
         _mark_merged(rows, scan.merged, header_row, columns)
     if scan.filtered is not None and spec.name == "Review":
@@ -201,6 +201,14 @@ def read_sheet(
             if top < raw.row <= bottom:
                 raw.hidden = False
     return RawSheet(title, spec, header_row, headers, columns, mapping, rows)
+
+
+def _check_grid(rows: int, columns: list[int], title: str, file_name: str) -> None:
+    if rows * len(columns) > MAX_GRID:
+        raise InputFileError(
+            f"{file_name}: sheet '{title}': {rows:,} rows of {len(columns):,} columns "
+            f"is more than the limit of {MAX_GRID:,} cells a sheet; split the workbook"
+        )
 
 
 def _data_rows(
@@ -239,15 +247,19 @@ def _cell_issue(cell: Cell, uin: bool, styles: Styles) -> CellProblem | None:
             Code.ERROR_VALUE, f"the cell holds the Excel error {value}; fix or clear it"
         )
     if uin and isinstance(value, int | float):
-        issue = _padded_uin(value, styles.number_format(cell.style)) or issue
+        issue = padded_uin(value, styles.number_format(cell.style)) or issue
     if isinstance(value, str) and len(value) > CELL_MAX_CHARS:
-        issue = CellProblem(
-            Code.TOO_LONG,
-            f"the cell holds {len(value):,} characters, more than the "
-            f"{CELL_MAX_CHARS:,} an Excel cell can hold; the decision workbook shows "
-            "it cut",
-        )
+        issue = too_long(value)
     return issue
+
+
+def too_long(value: str) -> CellProblem:
+    return CellProblem(
+        Code.TOO_LONG,
+        f"the cell holds {len(value):,} characters, more than the "
+        f"{CELL_MAX_CHARS:,} an Excel cell can hold; the decision workbook shows "
+        "it cut",
+    )
 
 
 def _mark_merged(
@@ -266,7 +278,7 @@ def _mark_merged(
             )
 
 
-def _padded_uin(value: int | float, number_format: str) -> CellProblem | None:
+def padded_uin(value: int | float, number_format: str) -> CellProblem | None:
     if isinstance(value, bool):
         return None
     if _ZERO_PADDED.match(number_format) and len(number_format) > len(str(int(value))):

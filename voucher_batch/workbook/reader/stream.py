@@ -78,6 +78,9 @@ class SheetScan:
     hidden: set[int] = field(default_factory=set)  # rows holding cells that are hidden
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min c, r, max c, r
     filtered: tuple[int, int] | None = None  # rows of an autofilter with an active filter
+    # a plain sheet read by calamine: `cells` then holds only the rows a header may be in,
+    # and this makes the rows under the header (see `fast.PlainRows`)
+    plain: Any = None
 
 
 def max_rows() -> int:
@@ -85,18 +88,21 @@ def max_rows() -> int:
 
 
 def _formula_issue(cell: Any) -> CellProblem | None:
-    """A formula with no computed value, or that points at another workbook."""
     formula = cell.find(_FORMULA)
     if formula is None:
         return None
-    text = formula.text or ""
+    value = cell.find(_VALUE)
+    return formula_issue(formula.text or "", value is not None and value.text is not None)
+
+
+def formula_issue(text: str, has_value: bool) -> CellProblem | None:
+    """A formula (its text) with no computed value, or that points at another workbook."""
     if "[" in text and "]" in text:
         return CellProblem(
             Code.EXTERNAL_FORMULA,
             f"the formula ={text} refers to another workbook; paste the value instead",
         )
-    value = cell.find(_VALUE)
-    if value is None or value.text is None:
+    if not has_value:
         return CellProblem(
             Code.FORMULA_WITHOUT_VALUE,
             f"the formula ={text} has no computed value; open and save the "

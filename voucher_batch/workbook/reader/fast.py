@@ -1,0 +1,458 @@
+"""The fast read of a plain sheet: values from python-calamine (Rust), and from a few
+searches over the sheet's XML what the values alone do not tell.
+
+A sheet is *plain* when its XML is the form Excel, LibreOffice and the usual libraries write
+for values: rows with a number, cells with a reference, an optional style and type, and a
+value or an inline string, nothing else (no formulas, error values, rich or phonetic text,
+escapes, typed dates, integers past 15 digits, whitespace a reader may trim). That is
+checked by searches that each run over the bytes once, in C, and keep nothing per cell;
+what they find then decides the few things calamine cannot know:
+
+- which rows are hidden (the `hidden` attribute of a row, for the cells it holds);
+- which cells have a date or duration style: their serials are converted exactly as the
+  exact parser does (a serial no date has is an error cell, refused as "not a date");
+- which numbers have a zero-padded style (a UIN shown with leading zeros);
+- the merged ranges (kept as ranges).
+
+Anything else -- or a sheet whose cells would make calamine's grid far larger than the cells
+that exist -- returns None and the sheet is read by the exact streaming parser
+(`stream.scan_sheet`), which keeps every reading rule for the rare file this path declines.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from xml.sax.saxutils import unescape as _unescape
+
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
+
+from ...domain.problems import Code
+from ..cells import CellProblem, clean_text
+from ..sheets import HEADER_SEARCH_ROWS
+from .parts import MAX_ROW_ELEMENTS, Styles
+from .raw import CELL_MAX_CHARS, RawRow, padded_uin, too_long
+from .stream import (
+    LAST_COLUMN,
+    LAST_ROW,
+    MAX_MERGED_RANGES,
+    PROGRESS_STEP,
+    Cell,
+    ReadProgress,
+    SheetScan,
+    bounds,
+    max_rows,
+)
+from .stream import formula_issue as _formula_issue
+
+# What a plain sheet's XML may hold. Each pattern starts with a literal, so a search runs at
+# the speed of a byte scan, and each looks for what is NOT plain: a match sends the sheet to
+# the exact parser.
+_ROOT = re.compile(
+    rb'^(?:<\?xml[^>]*\?>\s*)?<worksheet xmlns="http://schemas.openxmlformats.org/'
+    rb'spreadsheetml/2006/main"'
+)
+_SHEET_DATA = b"<sheetData>"
+_SHEET_DATA_END = b"</sheetData>"
+# a formula: its text, or a shared formula's reference to another cell's
+_FORMULA_ELEMENT = rb"(?:<f>[^<]*</f>|<f [^>]*?/>|<f [^>]*[^/]>[^<]*</f>)"
+_NOT_PLAIN = tuple(
+    re.compile(p)
+    for p in (
+        # a cell other than: reference, style, type; then a value, an inline string or nothing
+        rb'<c (?!r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,6}")?'
+        rb'(?: t="(?:s|n|b|str|inlineStr)")?(?: ?/>|>' + _FORMULA_ELEMENT + rb"?"
+        rb"(?:<v>[^<\s][^<]*</v>|<v ?/>|<v></v>"
+        rb'|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>))',
+        rb"<f[ >][^<]*&#",  # a formula with a character reference
+        rb"</c>(?!<c |</row>)",  # after a cell: a cell or the end of its row
+        rb"/>(?!<c |</row>|<row |<v>|</c>|$)",  # after an empty cell, row, formula or value
+        rb'<row (?!r="[1-9][0-9]{0,6}"[^<>/]*(?: ?/>|>(?:<c |</row>)))',  # a numbered row
+        rb"</row>(?!<row |$)",  # after a row: a row or the end of the sheet's data
+        # a value with spaces a reader may trim; an integer past what a float holds exactly;
+        # a whole number written as a decimal or with a positive exponent (read as decimals)
+        rb"<v>(?:[^<]*\s|-?[0-9]{16,}|-?[0-9]+\.0*|-?[0-9.]+[Ee]\+?[0-9]+)</v>",
+        rb"<t>(?:\s|[^<]*\s</t>)",  # text with edge spaces that calamine would trim
+        rb't="b"><v>(?![01]</v>)',  # a boolean other than 0 or 1
+        rb"_[xX][0-9A-Fa-f]{4}_",  # an escaped character (the readers unescape differently)
+        rb"&#(?:13|x[dD]);",  # a carriage return written as a character reference
+        rb"<row [^>]*xmlns",  # a row that changes the namespace of its cells
+    )
+)
+_STRINGS_NOT_PLAIN = (
+    re.compile(rb"_[xX][0-9A-Fa-f]{4}_"),
+    re.compile(rb"<(?:\w+:)?rPh\b"),
+    re.compile(rb"&#(?:13|x[dD]);"),
+    re.compile(rb"<(?:\w+:)?t>(?:\s|[^<]*\s</(?:\w+:)?t>)"),
+)
+_ROW_DIGITS = tuple(re.compile(rb'<c r="[A-Z]{1,3}([0-9]{%d})"' % n) for n in range(1, 8))
+_COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})')
+_HEAD_ROWS = 1_000  # rows whose cells give the columns a sheet is expected to span
+_HIDDEN_ROW = re.compile(
+    rb'<row r="[0-9]+"[^>]*? hidden="(?:1|[tT][rR][uU][eE])"[^>]*>(.*?)</row>', re.DOTALL
+)
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]+)"')
+_MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
+_MERGE_ANY = re.compile(rb"<(?:\w+:)?mergeCell\b")
+_FILTER = re.compile(rb"<(?:\w+:)?filterColumn\b")
+_SLACK_CELLS = 1_000_000  # empty cells calamine's grid may hold beyond 3 a cell that exists
+
+
+def _styled(styles: set[int]) -> re.Pattern[bytes] | None:
+    """Cells of one of `styles` holding a number: reference, style and the value's text."""
+    if not styles:
+        return None
+    ids = b"|".join(str(s).encode() for s in sorted(styles))
+    return re.compile(
+        rb'<c r="([A-Z]{1,3})([0-9]+)" s="('
+        + ids
+        + rb')"(?: t="n")?>'
+        + _FORMULA_ELEMENT
+        + rb"?(?:<v>([^<]*)</v>)?"
+    )
+
+
+# a formula cell: reference, the formula's text (either form) and its value, if any
+_FORMULA = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>(?:<f>([^<]*)</f>|<f [^>]*?/>|<f [^>]*[^/]>([^<]*)</f>)'
+    rb"(<v>[^<]+</v>)?"
+)
+
+
+_ZEROS = re.compile(r"^0{2,}$")
+
+
+def scan_plain(
+    zf: zipfile.ZipFile,
+    part: str,
+    sheet_name: str,
+    file_name: str,
+    styles: Styles,
+    date1904: bool,
+    strings_part: bytes | None,
+    calamine: Callable[[], Any],
+    progress: ReadProgress | None = None,
+) -> SheetScan | None:
+    """The sheet read by calamine when it is plain (see the module docstring), else None."""
+    if strings_part is not None and any(p.search(strings_part) for p in _STRINGS_NOT_PLAIN):
+        return None
+    data = zf.read(part)
+    body = _plain_body(data)
+    if body is None:
+        return None
+    start, end = body
+    rows = data.count(b"<row ", start, end)
+    cells = data.count(b"<c ", start, end)
+    if rows > max_rows() or _row_too_large(data, start, end):
+        return None  # the exact parser refuses it with its own words
+    scan = _tail(data, start, end, sheet_name, file_name)
+    if scan is None:
+        return None
+    extent = _extent(data, start, end)
+    if extent is None:
+        return scan  # no cells
+    (top, bottom), (left, right) = extent
+    if (bottom - top + 1) * (right - left + 1) > 3 * cells + _SLACK_CELLS:
+        return None  # sparse: calamine would fill the grid between the cells
+    for match in _HIDDEN_ROW.finditer(data, start, end):
+        scan.hidden.update(int(r) for r in _CELL_ROW.findall(match[1]))
+    special = _special_cells(data, start, end, styles, date1904)
+    del data
+    try:
+        sheet = calamine().get_sheet_by_name(sheet_name)
+        _header_cells(sheet, scan, special)
+    except Exception:  # calamine declines what it cannot read: the exact parser says why
+        return None
+    scan.plain = PlainRows(sheet, special, scan.hidden, progress)
+    return scan
+
+
+def _plain_body(data: bytes) -> tuple[int, int] | None:
+    """Where the rows of the sheet are (between <sheetData> and </sheetData>), when they
+    are plain. Positions, not a copy: the part may be hundreds of megabytes."""
+    if _ROOT.match(data) is None or data.count(_SHEET_DATA) != 1:
+        return None
+    start = data.find(_SHEET_DATA) + len(_SHEET_DATA)
+    end = data.find(_SHEET_DATA_END, start)
+    if end < 0 or data.count(_SHEET_DATA_END) != 1:
+        return None
+    if end > start and not data.startswith(b"<row ", start):
+        return None
+    if any(p.search(data, start, end) for p in _NOT_PLAIN):
+        return None
+    return start, end
+
+
+def _row_too_large(data: bytes, start: int, end: int) -> bool:
+    """Whether a row may hold more elements than the exact parser accepts (it then says so)."""
+    if data.count(b"<", start, end) <= MAX_ROW_ELEMENTS:
+        return False
+    # every element takes 4 bytes or more: a row shorter than this cannot hold too many
+    limit, at = 4 * MAX_ROW_ELEMENTS, start
+    while at < end:
+        nxt = data.find(b"<row ", at + 1, end)
+        nxt = end if nxt < 0 else nxt
+        if nxt - at > limit:
+            return True
+        at = nxt
+    return False
+
+
+def _extent(data: bytes, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first and last row, and the first and last column, of the cells that exist;
+    None when there is no cell. Rows by the number of their digits, fewest first for the
+    first row, most first for the last: each search is one scan, and finds few cells."""
+    lowest = next(
+        (
+            min(map(int, p.findall(data, start, end)))
+            for p in _ROW_DIGITS
+            if p.search(data, start, end)
+        ),
+        None,
+    )
+    if lowest is None:
+        return None
+    highest = next(
+        max(map(int, p.findall(data, start, end)))
+        for p in reversed(_ROW_DIGITS)
+        if p.search(data, start, end)
+    )
+    if highest > LAST_ROW:
+        return None
+    # the last column: that of the first rows' cells when no cell lies beyond it (one
+    # search), else the last of every cell's column
+    head = start
+    for _ in range(_HEAD_ROWS):
+        head = data.find(b"<row ", head + 1, end)
+        if head < 0:
+            head = end
+            break
+    letters = {c.decode() for c in _COLUMNS.findall(data, start, head)}
+    last = max(letters, key=lambda c: (len(c), c), default="A")
+    if re.compile(_beyond(last)).search(data, start, end) is not None:
+        letters = {c.decode() for c in _COLUMNS.findall(data, start, end)}
+        last = max(letters, key=lambda c: (len(c), c))
+    if column_index_from_string(last) > LAST_COLUMN:
+        return None
+    return (lowest, highest), (1, column_index_from_string(last))
+
+
+def _beyond(letters: str) -> bytes:
+    """A pattern for a cell whose column comes after `letters` (A < Z < AA < XFD)."""
+    options = [rb"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+    for i, ch in enumerate(letters):
+        if ch < "Z":
+            rest = len(letters) - i - 1
+            later = b"[" + bytes([ord(ch) + 1]) + b"-Z]" + (b"[A-Z]{%d}" % rest if rest else b"")
+            options.append(letters[:i].encode() + later)
+    if not options:
+        return b"(?!)"
+    return b'<c r="(?:' + b"|".join(options) + b")[0-9]"
+
+
+def _tail(data: bytes, start: int, end: int, title: str, file_name: str) -> SheetScan | None:
+    """The merged ranges; None when an autofilter filters (the exact parser reads which
+    rows it spans) or the merges are many or not plain. Looked for around the rows (the
+    rows' form leaves no room for them inside)."""
+    if _FILTER.search(data, 0, start) or _FILTER.search(data, end):
+        return None
+    merges = _MERGE.findall(data, 0, start) + _MERGE.findall(data, end)
+    tags = len(_MERGE_ANY.findall(data, 0, start)) + len(_MERGE_ANY.findall(data, end))
+    if len(merges) > MAX_MERGED_RANGES or len(merges) != tags:
+        return None
+    scan = SheetScan()
+    scan.merged = [bounds(ref.decode(), title, file_name) for ref in merges]
+    return scan
+
+
+def unescape_xml(text: str) -> str:
+    """The text of an element as an XML parser gives it (the five predefined entities)."""
+    return _unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text
+
+
+_KEEP = object()  # a marked cell whose value is calamine's
+
+
+class _Special:
+    """Cells whose value or problem calamine cannot give as the exact parser does, by (row,
+    column): `marked` gives a value to use instead (or `_KEEP`) and the cell's problem;
+    `styles` the style of the cells whose style matters."""
+
+    def __init__(self) -> None:
+        self.marked: dict[tuple[int, int], tuple[object, CellProblem | None]] = {}
+        self.styles: dict[tuple[int, int], int] = {}
+
+
+def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: bool) -> _Special:
+    special = _Special()
+    marked = special.marked
+    if data.find(b"<f", start, end) >= 0:
+        for letters, row, text, shared, value in _FORMULA.findall(data, start, end):
+            issue = _formula_issue(unescape_xml((text or shared).decode()), bool(value))
+            if issue is not None:
+                marked[(int(row), column_index_from_string(letters.decode()))] = (_KEEP, issue)
+    epoch = CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH
+    dated = _styled(set(styles.date_formats))
+    if dated is not None:
+        converted: dict[tuple[bytes, int], tuple[object, CellProblem | None]] = {}
+        for letters, row, style, text in dated.findall(data, start, end):
+            key = (int(row), column_index_from_string(letters.decode()))
+            sid = int(style)
+            special.styles[key] = sid
+            if not text:
+                continue
+            done = converted.get((text, sid))
+            if done is None:
+                done = converted[(text, sid)] = _date_value(
+                    text.decode(), epoch, sid in styles.timedelta_formats
+                )
+            # a date's own problem wins over its formula's, as in the exact parser
+            marked[key] = (done[0], done[1] or marked.get(key, (None, None))[1])
+    padded = {
+        i for i in range(len(styles.cell_styles)) if _ZEROS.match(styles.number_format(i))
+    } - set(styles.date_formats)
+    zeros = _styled(padded)
+    if zeros is not None:
+        for letters, row, style, _ in zeros.findall(data, start, end):
+            special.styles[(int(row), column_index_from_string(letters.decode()))] = int(style)
+    return special
+
+
+def _date_value(text: str, epoch: datetime, duration: bool) -> tuple[object, CellProblem | None]:
+    """A serial under a date or duration style, as the exact parser reads it."""
+    number: float | int = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+    try:
+        return from_excel(number, epoch, timedelta=duration), None
+    except (OverflowError, ValueError):
+        return (
+            "#VALUE!",
+            CellProblem(
+                Code.NOT_A_DATE,
+                f"the number {text} is formatted as a date, but no date has that number; "
+                "type the date as YYYY-MM-DD",
+            ),
+        )
+
+
+_TEMPORAL = (date, datetime, time, timedelta)
+
+
+class Declined(Exception):
+    """calamine read a date where the styles say there is none (its idea of a date format
+    differs from Excel's): the sheet is read again by the exact parser."""
+
+
+def _header_cells(sheet: Any, scan: SheetScan, special: _Special) -> None:
+    """The cells of the rows where a header may be, as the exact parser keeps them."""
+    top, left = sheet.start
+    for i, values in enumerate(sheet.iter_rows()):
+        r = top + i + 1
+        if r > HEADER_SEARCH_ROWS:
+            break
+        row: dict[int, Cell] = {}
+        for j, value in enumerate(values):
+            c = left + j + 1
+            value, issue = _value(value, r, c, special)
+            if value is not None or issue is not None:
+                error = issue is not None and issue.code is Code.NOT_A_DATE
+                row[c] = Cell(value, error, special.styles.get((r, c), 0), issue)
+        if row:
+            scan.cells[r] = row
+
+
+def _value(value: object, r: int, c: int, special: _Special) -> tuple[object, CellProblem | None]:
+    """One of calamine's values as the exact parser reads the cell: its value and problem."""
+    kind = type(value)
+    override, issue = special.marked.get((r, c), (_KEEP, None))
+    if kind is str:
+        return (value or None), issue
+    if kind is bool:
+        return value, issue
+    if override is not _KEEP:
+        return override, issue
+    if isinstance(value, float):
+        return (int(value) if value.is_integer() else value), issue
+    if isinstance(value, _TEMPORAL):
+        raise Declined
+    return value, issue
+
+
+@dataclass
+class PlainRows:
+    """The rows under the header of a plain sheet, made into raw rows in one pass over
+    calamine's rows, only the headed columns looked at."""
+
+    sheet: Any
+    special: _Special
+    hidden: set[int]
+    progress: ReadProgress | None = None
+
+    # long on purpose: the per-row loop runs for every row of a sheet; its common cases
+    # stay inline (no call per cell)
+    def raw_rows(
+        self, header_row: int, columns: list[int], uins: set[int], styles: Styles
+    ) -> tuple[list[RawRow], int]:
+        """The non-blank rows under `header_row` and how many rows hold any cell."""
+        top, left = self.sheet.start
+        special, hidden, progress = self.special, self.hidden, self.progress
+        picks = [(pos, col - left - 1, col) for pos, col in enumerate(columns) if col > left]
+        width = len(columns)
+        rows: list[RawRow] = []
+        holding = 0
+        marked = special.marked
+        for i, cells in enumerate(self.sheet.iter_rows()):
+            r = top + i + 1
+            if progress is not None and (i + 1) % PROGRESS_STEP == 0:
+                progress.advance(PROGRESS_STEP)
+            if r <= header_row:
+                continue
+            if not any(cells) and not any(v == 0 or v is False for v in cells):
+                continue  # an empty row of the grid: no cell exists there
+            holding += 1
+            values: list[object] = [None] * width
+            issues: dict[int, CellProblem] = {}
+            blank = True
+            n = len(cells)
+            for pos, j, col in picks:
+                if j >= n:
+                    continue
+                value = cells[j]
+                kind = type(value)
+                issue = None
+                if marked and (r, col) in marked:
+                    value, issue = _value(value, r, col, special)
+                    if value is None and issue is None:
+                        continue
+                elif kind is str:
+                    if not value:
+                        continue
+                elif kind is float:
+                    if value.is_integer():
+                        value = int(value)
+                elif kind is not bool and isinstance(value, _TEMPORAL):
+                    raise Declined
+                if pos in uins and type(value) in (int, float):
+                    style = special.styles.get((r, col))
+                    if style is not None:
+                        number_format = styles.number_format(style)
+                        issue = padded_uin(value, number_format) or issue
+                if type(value) is str:
+                    if len(value) > CELL_MAX_CHARS:
+                        issue = too_long(value)
+                    if blank and clean_text(value):
+                        blank = False
+                elif value is not None:
+                    blank = False
+                if issue is not None:
+                    issues[pos] = issue
+                values[pos] = value
+            if not blank or issues:
+                rows.append(RawRow(r, values, r in hidden, issues))
+        if progress is not None:
+            progress.advance(self.sheet.height % PROGRESS_STEP)
+        return rows, holding
