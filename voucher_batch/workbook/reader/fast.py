@@ -21,6 +21,7 @@ that exist -- returns None and the sheet is read by the exact streaming parser
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from collections.abc import Callable
@@ -61,14 +62,21 @@ _SHEET_DATA = b"<sheetData>"
 _SHEET_DATA_END = b"</sheetData>"
 # a formula: its text, or a shared formula's reference to another cell's
 _FORMULA_ELEMENT = rb"(?:<f>[^<]*</f>|<f [^>]*?/>|<f [^>]*[^/]>[^<]*</f>)"
+# a value: text that starts with no space, or none
+_VALUE = rb"<v>[^<\s][^<]*</v>|<v ?/>|<v></v>"
 _NOT_PLAIN = tuple(
     re.compile(p)
     for p in (
         # a cell other than: reference, style, type; then a value, an inline string or nothing
         rb'<c (?!r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,6}")?'
-        rb'(?: t="(?:s|n|b|str|inlineStr)")?(?: ?/>|>' + _FORMULA_ELEMENT + rb"?"
-        rb"(?:<v>[^<\s][^<]*</v>|<v ?/>|<v></v>"
-        rb'|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>))',
+        rb'(?: t="(?:s|n|b|str|inlineStr)")?(?: ?/>|>(?:' + _VALUE + rb"|<is><t"
+        rb'(?: xml:space="preserve")?>[^<]*</t></is>|'
+        + _FORMULA_ELEMENT
+        + rb"(?:"
+        + _VALUE
+        + rb")?|"
+        + _VALUE
+        + rb")?</c>))",
         rb"<f[ >][^<]*&#",  # a formula with a character reference
         rb"</c>(?!<c |</row>)",  # after a cell: a cell or the end of its row
         rb"/>(?!<c |</row>|<row |<v>|</c>|$)",  # after an empty cell, row, formula or value
@@ -77,7 +85,7 @@ _NOT_PLAIN = tuple(
         # a value with spaces a reader may trim; an integer past what a float holds exactly;
         # a whole number written as a decimal or with a positive exponent (read as decimals)
         rb"<v>(?:[^<]*\s|-?[0-9]{16,}|-?[0-9]+\.0*|-?[0-9.]+[Ee]\+?[0-9]+)</v>",
-        rb"<t>(?:\s|[^<]*\s</t>)",  # text with edge spaces that calamine would trim
+        rb"<t>(?:\s|[^<]*+(?<=\s)</t>)",  # text with edge spaces that calamine would trim
         rb't="b"><v>(?![01]</v>)',  # a boolean other than 0 or 1
         rb"_[xX][0-9A-Fa-f]{4}_",  # an escaped character (the readers unescape differently)
         rb"&#(?:13|x[dD]);",  # a carriage return written as a character reference
@@ -153,12 +161,13 @@ def scan_plain(
     scan = _tail(data, start, end, sheet_name, file_name)
     if scan is None:
         return None
-    extent = _extent(data, start, end)
-    if extent is None:
-        return scan  # no cells
-    (top, bottom), (left, right) = extent
-    if (bottom - top + 1) * (right - left + 1) > 3 * cells + _SLACK_CELLS:
-        return None  # sparse: calamine would fill the grid between the cells
+    if cells == 0:
+        return scan
+    bottom, right = _extent(data, start, end)
+    if bottom > LAST_ROW or right > LAST_COLUMN:
+        return None  # outside the sheet: the exact parser says where
+    if bottom * right > 3 * cells + _SLACK_CELLS:
+        return None  # sparse: calamine would fill the grid between the cells (from A1, or less)
     for match in _HIDDEN_ROW.finditer(data, start, end):
         scan.hidden.update(int(r) for r in _CELL_ROW.findall(match[1]))
     special = _special_cells(data, start, end, styles, date1904)
@@ -189,11 +198,18 @@ def _plain_body(data: bytes) -> tuple[int, int] | None:
 
 
 def _row_too_large(data: bytes, start: int, end: int) -> bool:
-    """Whether a row may hold more elements than the exact parser accepts (it then says so)."""
+    """Whether a row may hold more elements than the exact parser accepts (it then says so).
+    Every element takes 4 bytes or more: when each stretch of half that many bytes holds
+    the start of a row, no row is long enough; else rows are measured one by one."""
     if data.count(b"<", start, end) <= MAX_ROW_ELEMENTS:
         return False
-    # every element takes 4 bytes or more: a row shorter than this cannot hold too many
-    limit, at = 4 * MAX_ROW_ELEMENTS, start
+    limit = 4 * MAX_ROW_ELEMENTS
+    at = start
+    while at < end and data.find(b"<row ", at, at + limit // 2) >= 0:
+        at += limit // 2
+    if at >= end:
+        return False
+    at = start
     while at < end:
         nxt = data.find(b"<row ", at + 1, end)
         nxt = end if nxt < 0 else nxt
@@ -203,27 +219,16 @@ def _row_too_large(data: bytes, start: int, end: int) -> bool:
     return False
 
 
-def _extent(data: bytes, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The first and last row, and the first and last column, of the cells that exist;
-    None when there is no cell. Rows by the number of their digits, fewest first for the
-    first row, most first for the last: each search is one scan, and finds few cells."""
-    lowest = next(
-        (
-            min(map(int, p.findall(data, start, end)))
-            for p in _ROW_DIGITS
-            if p.search(data, start, end)
-        ),
-        None,
-    )
-    if lowest is None:
-        return None
+def _extent(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """The last row and the last column of the cells that exist (there is one). Rows by
+    the number of their digits, most first: each look is one scan, and finds few cells."""
     highest = next(
-        max(map(int, p.findall(data, start, end)))
-        for p in reversed(_ROW_DIGITS)
-        if p.search(data, start, end)
+        max(map(int, found))
+        for found in (p.findall(data, start, end) for p in reversed(_ROW_DIGITS))
+        if found
     )
     if highest > LAST_ROW:
-        return None
+        return highest, 1
     # the last column: that of the first rows' cells when no cell lies beyond it (one
     # search), else the last of every cell's column
     head = start
@@ -237,9 +242,7 @@ def _extent(data: bytes, start: int, end: int) -> tuple[tuple[int, int], tuple[i
     if re.compile(_beyond(last)).search(data, start, end) is not None:
         letters = {c.decode() for c in _COLUMNS.findall(data, start, end)}
         last = max(letters, key=lambda c: (len(c), c))
-    if column_index_from_string(last) > LAST_COLUMN:
-        return None
-    return (lowest, highest), (1, column_index_from_string(last))
+    return highest, column_index_from_string(last)
 
 
 def _beyond(letters: str) -> bytes:
@@ -288,6 +291,11 @@ class _Special:
         self.styles: dict[tuple[int, int], int] = {}
 
 
+@functools.lru_cache(maxsize=20_000)
+def column_of(letters: bytes) -> int:
+    return int(column_index_from_string(letters.decode()))
+
+
 def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: bool) -> _Special:
     special = _Special()
     marked = special.marked
@@ -295,13 +303,13 @@ def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: 
         for letters, row, text, shared, value in _FORMULA.findall(data, start, end):
             issue = _formula_issue(unescape_xml((text or shared).decode()), bool(value))
             if issue is not None:
-                marked[(int(row), column_index_from_string(letters.decode()))] = (_KEEP, issue)
+                marked[(int(row), column_of(letters))] = (_KEEP, issue)
     epoch = CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH
     dated = _styled(set(styles.date_formats))
     if dated is not None:
         converted: dict[tuple[bytes, int], tuple[object, CellProblem | None]] = {}
         for letters, row, style, text in dated.findall(data, start, end):
-            key = (int(row), column_index_from_string(letters.decode()))
+            key = (int(row), column_of(letters))
             sid = int(style)
             special.styles[key] = sid
             if not text:
@@ -319,7 +327,7 @@ def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: 
     zeros = _styled(padded)
     if zeros is not None:
         for letters, row, style, _ in zeros.findall(data, start, end):
-            special.styles[(int(row), column_index_from_string(letters.decode()))] = int(style)
+            special.styles[(int(row), column_of(letters))] = int(style)
     return special
 
 
