@@ -23,6 +23,7 @@ from ..domain.quota import Balance
 from ..domain.vocabulary import NotRecorded, flat_counts
 from ..ledger import BatchInfo
 from . import after_commit
+from .collection import collection_paused
 from .context import Context, prepare_outputs
 from .keeping import keep_batch
 from .ports import UnitOfWorkPort
@@ -103,6 +104,13 @@ def run(
     ctx: Context, path: Path, out_dir: Path, plan: Plan[Rows, Outcome], progress: Progress
 ) -> Run[Rows, Outcome]:
     """Every stage of a batch, in order; see the module docstring."""
+    with collection_paused():
+        return _run(ctx, path, out_dir, plan, progress)
+
+
+def _run(
+    ctx: Context, path: Path, out_dir: Path, plan: Plan[Rows, Outcome], progress: Progress
+) -> Run[Rows, Outcome]:
     out_dir = prepare_outputs(ctx, out_dir)
     check_batch_names(out_dir, path.stem)
     book = read(path, plan, progress)
