@@ -11,7 +11,12 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 
+from ..domain.choices import CHOICES, choice_key
+from ..domain.fields import canonical_period
+from ..domain.identity import unsafe_character
+from ..domain.model import collapse_spaces
 from ..domain.problems import Code
+from .sheets import CHOICE, DATE, UIN, WHOLE
 
 
 class CellProblem(Exception):
@@ -171,4 +176,34 @@ def read_uin(value: object) -> str:
             )
     if not _UIN.match(text):
         raise CellProblem(Code.BAD_UIN, f"'{text}' is not a UIN (5-20 digits)")
+    return text
+
+
+# Identities (R15): compared as people mean them, refused with invisible control characters.
+IDENTITY_COLUMNS = frozenset({"Request ID", "Requested By", "Reviewer"})
+
+
+def read_cell(column: str, kind: str, value: object) -> object:
+    """The typed value of a non-blank cell of the contract column `column`, of kind `kind`."""
+    if kind == WHOLE:
+        return read_whole(value)
+    if kind == DATE:
+        return read_date(value)
+    if kind == UIN:
+        return read_uin(value)
+    text = read_text(value)
+    if column in IDENTITY_COLUMNS:
+        unsafe = unsafe_character(text)
+        if unsafe is not None:
+            raise CellProblem(
+                Code.UNSAFE_CHARACTER,
+                f"contains the control or bidirectional character {unsafe}; identifiers must be "
+                "plain text (R15)",
+            )
+    if kind == CHOICE:
+        return CHOICES[column].get(choice_key(text), text)
+    if column == "Template Name":
+        return collapse_spaces(text)
+    if column == "Validity Period":
+        return canonical_period(text)
     return text

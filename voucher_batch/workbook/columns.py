@@ -1,0 +1,136 @@
+"""Typing a whole column at once: the cells already of their column's kind, in one pass.
+
+`check_sheet` takes the raw values of each contract column once and types here the cells
+that need no judgement: in a whole-number column the ints (and integral floats, and short
+digit text) that a spreadsheet number holds exactly; in a date column the date cells at
+midnight; in a UIN column digit text and exact integral numbers of 5-20 digits; in a text
+column the text (for an identifier, plain ASCII without control characters); and in a
+column whose text is mapped (choices, template names, validity periods) each distinct text
+once, through `cells.read_cell` itself. Every other cell (blank, an unexpected type,
+anything that may be refused) comes back as `SLOW` and goes through the per-cell reading of
+`cells.py`, which alone words problems. For each cell it takes, a fast path gives exactly
+what `cells.read_cell` gives; `tests/unit/test_column_reading.py` holds the two together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Final
+
+from .cells import IDENTITY_COLUMNS, CellProblem, clean_text, is_blank, read_cell
+from .sheets import CHOICE, DATE, UIN, WHOLE
+
+
+class _Slow:
+    def __repr__(self) -> str:
+        return "SLOW"
+
+
+SLOW: Final = _Slow()  # a cell the per-cell path must read
+
+# what a numeric cell (a double) holds exactly, as in `cells.read_whole` and `cells.read_uin`
+_EXACT = 2**53
+_MIDNIGHT = time()
+# digit text no longer than this is below the amount limit (2**63 - 1) of `cells.read_whole`
+_SHORT_DIGITS = 18
+# text columns whose text is mapped after reading: read once per distinct text
+_MAPPED_TEXT = frozenset({"Template Name", "Validity Period"})
+
+
+def fast_column(column: str, kind: str, values: Sequence[object], blank: object) -> list[object]:
+    """The typed value of each of `values` (the cells of `column`, of kind `kind`), or
+    `SLOW`; `blank` is what an empty cell (None) becomes, `SLOW` when it is a problem."""
+    if kind == WHOLE:
+        return _whole(values, blank)
+    if kind == DATE:
+        return _date(values, blank)
+    if kind == UIN:
+        return _uin(values, blank)
+    if kind == CHOICE or column in _MAPPED_TEXT:
+        return _by_distinct_text(column, kind, values, blank)
+    return _text(values, blank, identity=column in IDENTITY_COLUMNS)
+
+
+def _whole(values: Sequence[object], blank: object) -> list[object]:
+    return [
+        v
+        if type(v) is int and -_EXACT <= v <= _EXACT
+        else int(v)
+        if type(v) is float and v.is_integer() and -_EXACT <= v <= _EXACT
+        else int(v)
+        if type(v) is str and len(v) <= _SHORT_DIGITS and v.isascii() and v.isdigit()
+        else blank
+        if v is None
+        else SLOW
+        for v in values
+    ]
+
+
+def _date(values: Sequence[object], blank: object) -> list[object]:
+    return [
+        v.date()
+        if type(v) is datetime and v.time() == _MIDNIGHT
+        else v
+        if type(v) is date
+        else blank
+        if v is None
+        else SLOW
+        for v in values
+    ]
+
+
+def _uin(values: Sequence[object], blank: object) -> list[object]:
+    return [
+        v
+        if type(v) is str and 5 <= len(v) <= 20 and v.isascii() and v.isdigit()
+        else str(v)
+        if type(v) is int and 10_000 <= v < _EXACT
+        else str(int(v))
+        if type(v) is float and v.is_integer() and 10_000 <= v < _EXACT
+        else blank
+        if v is None
+        else SLOW
+        for v in values
+    ]
+
+
+def _text(values: Sequence[object], blank: object, identity: bool) -> list[object]:
+    """Text as `cells.read_text` cleans it. An identifier takes this path only in printable
+    ASCII, which holds no control or bidirectional character (R15); blank text is left to
+    the per-cell path, which knows whether the column requires a value."""
+    if identity:
+        typed = [
+            v.strip()
+            if type(v) is str and v.isascii() and v.isprintable()
+            else blank
+            if v is None
+            else SLOW
+            for v in values
+        ]
+    else:
+        typed = [
+            (v.strip() if v.isascii() else clean_text(v))
+            if type(v) is str
+            else blank
+            if v is None
+            else SLOW
+            for v in values
+        ]
+    return [SLOW if t == "" else t for t in typed]
+
+
+def _by_distinct_text(
+    column: str, kind: str, values: Sequence[object], blank: object
+) -> list[object]:
+    """Each distinct text read once by `cells.read_cell`; the text it refuses, blank text
+    and other values are left to the per-cell path."""
+    table: dict[str, object] = {}
+    for text in {v for v in values if type(v) is str}:
+        if is_blank(text):
+            continue
+        try:
+            table[text] = read_cell(column, kind, text)
+        except CellProblem:
+            continue
+    return [table.get(v, SLOW) if type(v) is str else blank if v is None else SLOW for v in values]
