@@ -13,7 +13,9 @@ plus its problems.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -55,7 +57,25 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
     """Read, type and check every row of `sheet`; problems are collected, never raised."""
     if not sheet.rows:
         return []
-    return _check_rows(sheet)
+    with _no_cycle_collection():
+        return _check_rows(sheet)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The collector of reference cycles paused while a sheet's rows are built.
+
+    Building a CheckedRow a row allocates a few containers a row, none in a cycle; each
+    allocation burst makes the collector walk every live object again, the raw sheet
+    included, which cost more than the checks themselves (about 0.25 s of 0.5 s at 100,000
+    rows). Nothing is left uncollected: the pause ends with the sheet."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
