@@ -4,12 +4,12 @@
 that need no judgement: in a whole-number column the ints (and integral floats, and short
 digit text) that a spreadsheet number holds exactly; in a date column the date cells at
 midnight; in a UIN column digit text and exact integral numbers of 5-20 digits; in a text
-column the text (for an identifier, plain ASCII without control characters); and in a
-column whose text is mapped (choices, template names, validity periods) each distinct text
-once, through `cells.read_cell` itself. Every other cell (blank, an unexpected type,
-anything that may be refused) comes back as `SLOW` and goes through the per-cell reading of
-`cells.py`, which alone words problems. For each cell it takes, a fast path gives exactly
-what `cells.read_cell` gives; `tests/unit/test_column_reading.py` holds the two together.
+column the text (an identifier only when it is printable); and in a column whose text is
+mapped (choices, template names, validity periods) each distinct text once, through
+`cells.read_cell` itself. Every other cell (blank, of an unexpected type, anything that may
+be refused) comes back as `SLOW` and goes through the per-cell reading of `cells.py`, which
+alone words problems. For each cell it takes, a fast path gives exactly what
+`cells.read_cell` gives; `tests/unit/test_column_reading.py` holds the two together.
 """
 
 from __future__ import annotations
@@ -96,16 +96,13 @@ def _uin(values: Sequence[object], blank: object) -> list[object]:
 
 
 def _text(values: Sequence[object], blank: object, identity: bool) -> list[object]:
-    """Text as `cells.read_text` cleans it. An identifier takes this path only in printable
-    ASCII, which holds no control or bidirectional character (R15); blank text is left to
-    the per-cell path, which knows whether the column requires a value."""
+    """Text as `cells.read_text` cleans it. An identifier takes this path only when it is
+    printable: printable text holds no control, format (bidirectional, zero-width) or
+    non-breaking space character, so cleaning it is trimming it and R15 finds nothing to
+    refuse. Blank text is left to the per-cell path, which knows whether it is required."""
     if identity:
         typed = [
-            v.strip()
-            if type(v) is str and v.isascii() and v.isprintable()
-            else blank
-            if v is None
-            else SLOW
+            v.strip() if type(v) is str and v.isprintable() else blank if v is None else SLOW
             for v in values
         ]
     else:
