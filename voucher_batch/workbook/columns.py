@@ -101,20 +101,22 @@ def _text(values: Sequence[object], blank: object, identity: bool) -> list[objec
     non-breaking space character, so cleaning it is trimming it and R15 finds nothing to
     refuse. Blank text is left to the per-cell path, which knows whether it is required."""
     if identity:
-        typed = [
-            v.strip() if type(v) is str and v.isprintable() else blank if v is None else SLOW
-            for v in values
-        ]
-    else:
-        typed = [
-            (v.strip() if v.isascii() else clean_text(v))
-            if type(v) is str
+        return [
+            text
+            if type(v) is str and v.isprintable() and (text := v.strip())
             else blank
             if v is None
             else SLOW
             for v in values
         ]
-    return [SLOW if t == "" else t for t in typed]
+    return [
+        text
+        if type(v) is str and (text := v.strip() if v.isascii() else clean_text(v))
+        else blank
+        if v is None
+        else SLOW
+        for v in values
+    ]
 
 
 def _by_distinct_text(

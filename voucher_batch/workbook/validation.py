@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import attrgetter
 
 import pandas as pd
 import pandera.pandas as pa
@@ -34,11 +35,14 @@ from .sheets import WHOLE, ColumnSpec, SheetSpec
 __all__ = ["IDENTITY_COLUMNS", "CheckedRow", "check_sheet", "hidden_row"]
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     row: int
     values: dict[str, object]  # canonical column -> typed value (None when blank or refused)
     problems: list[Problem] = field(default_factory=list)
+
+
+_VALUES = attrgetter("values")
 
 
 def hidden_row(sheet: str, row: int) -> Problem:
@@ -123,7 +127,7 @@ def _raw_columns(rows: list[RawRow]) -> Sequence[Sequence[object]] | None:
     """The raw values of the sheet column by column, when every row holds every read
     column (as the reader gives them); None otherwise."""
     try:
-        return list(zip(*[raw.values for raw in rows], strict=True))
+        return list(zip(*map(_VALUES, rows), strict=True))
     except ValueError:
         return None
 
@@ -216,7 +220,7 @@ def _run_model(sheet: RawSheet, rows: list[CheckedRow], typed: list[list[object]
         # object Series keep Python values (pandas would infer a string dtype from arrays)
         dtype = "Int64" if column.kind == WHOLE else object
         data[column.name] = pd.Series(values, dtype=dtype)
-    frame = pd.DataFrame(data)  # indexed by position in `rows`
+    frame = pd.DataFrame(data, copy=False)  # indexed by position in `rows`
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
