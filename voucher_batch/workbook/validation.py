@@ -26,13 +26,10 @@ import pandera.pandas as pa
 from ..domain.choices import SINGLE_VALUED
 from ..domain.problems import Code, Problem
 from . import cells
-from .cells import IDENTITY_COLUMNS
 from .columns import SLOW, fast_column
 from .reader import RawRow, RawSheet
 from .sheet_models import MODELS, failure_message, rule_of
-from .sheets import WHOLE, ColumnSpec, SheetSpec
-
-__all__ = ["IDENTITY_COLUMNS", "CheckedRow", "check_sheet", "hidden_row"]
+from .sheets import WHOLE, ColumnSpec
 
 
 @dataclass(slots=True)
@@ -84,9 +81,9 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
-    spec: SheetSpec = sheet.spec
     rows = sheet.rows
-    # the problems of each row (by index in `rows`), in the order the row's cells are read
+    # the problems of each row (by index in `rows`), in the order the row's cells are read:
+    # hidden row, then each contract column, then the unknown columns, then the model
     problems: dict[int, list[Problem]] = {}
     flagged = [i for i, raw in enumerate(rows) if raw.hidden or raw.issues]
     for i in flagged:
@@ -95,14 +92,28 @@ def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
     with_issues = [i for i in flagged if rows[i].issues]
     raw_columns = _raw_columns(rows)
     typed = [
-        _typed_column(sheet, column, raw_columns, with_issues, problems) for column in spec.columns
+        _typed_column(sheet, column, raw_columns, with_issues, problems)
+        for column in sheet.spec.columns
     ]
+    _unknown_columns(sheet, with_issues, problems)
+    names = [column.name for column in sheet.spec.columns]
+    by_row = map(dict, map(zip, repeat(names), zip(*typed, strict=True)))
+    checked = list(map(CheckedRow, [raw.row for raw in rows], by_row))
+    for i, found in problems.items():
+        checked[i].problems.extend(found)
+    _run_model(sheet, checked, typed)
+    return checked
+
+
+def _unknown_columns(
+    sheet: RawSheet, with_issues: list[int], problems: dict[int, list[Problem]]
+) -> None:
+    """Unknown columns are otherwise ignored, but one the decision sheet cannot echo whole
+    is refused rather than cut silently."""
     known = set(sheet.mapping.values())
     for i in with_issues:
-        raw = rows[i]
+        raw = sheet.rows[i]
         for pos, issue in raw.issues.items():
-            # unknown columns are otherwise ignored, but one the decision sheet cannot echo
-            # whole is refused rather than cut silently
             if pos not in known and issue.code is Code.TOO_LONG:
                 key = sheet.column_key(pos)
                 problems.setdefault(i, []).append(
@@ -115,13 +126,6 @@ def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
                         f"{key}: {issue.message} (section 2)",
                     )
                 )
-    names = [column.name for column in spec.columns]
-    by_row = map(dict, map(zip, repeat(names), zip(*typed, strict=True)))
-    checked = list(map(CheckedRow, [raw.row for raw in rows], by_row))
-    for i, found in problems.items():
-        checked[i].problems.extend(found)
-    _run_model(sheet, checked, typed)
-    return checked
 
 
 def _raw_columns(rows: list[RawRow]) -> Sequence[Sequence[object]] | None:
