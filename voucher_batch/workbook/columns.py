@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from itertools import repeat
 from typing import Final
 
 from .cells import IDENTITY_COLUMNS, CellProblem, clean_text, is_blank, read_cell
@@ -122,14 +123,16 @@ def _text(values: Sequence[object], blank: object, identity: bool) -> list[objec
 def _by_distinct_text(
     column: str, kind: str, values: Sequence[object], blank: object
 ) -> list[object]:
-    """Each distinct text read once by `cells.read_cell`; the text it refuses, blank text
-    and other values are left to the per-cell path."""
-    table: dict[str, object] = {}
-    for text in {v for v in values if type(v) is str}:
-        if is_blank(text):
+    """Each distinct text read once by `cells.read_cell`, then looked up cell by cell; the
+    text it refuses, blank text and other values are left to the per-cell path. Only text
+    and None are keys, and no other value a cell holds (number, boolean, date) is equal to
+    a text, so no other value can take a text's reading."""
+    table: dict[object, object] = {None: blank}
+    for text in dict.fromkeys(values):
+        if type(text) is not str or is_blank(text):
             continue
         try:
             table[text] = read_cell(column, kind, text)
         except CellProblem:
             continue
-    return [table.get(v, SLOW) if type(v) is str else blank if v is None else SLOW for v in values]
+    return list(map(table.get, values, repeat(SLOW)))

@@ -14,10 +14,10 @@ plus its problems.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, count, repeat
 from operator import attrgetter
 
 import pandas as pd
@@ -39,7 +39,12 @@ class CheckedRow:
     problems: list[Problem] = field(default_factory=list)
 
 
-_VALUES = attrgetter("values")
+_ROW, _VALUES, _HIDDEN, _ISSUES = map(attrgetter, ("row", "values", "hidden", "issues"))
+
+
+def _where(flags: Iterable[object]) -> list[int]:
+    """The positions of the true flags."""
+    return list(compress(count(), flags))
 
 
 def hidden_row(sheet: str, row: int) -> Problem:
@@ -85,11 +90,9 @@ def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
     # the problems of each row (by index in `rows`), in the order the row's cells are read:
     # hidden row, then each contract column, then the unknown columns, then the model
     problems: dict[int, list[Problem]] = {}
-    flagged = [i for i, raw in enumerate(rows) if raw.hidden or raw.issues]
-    for i in flagged:
-        if rows[i].hidden:
-            problems[i] = [hidden_row(sheet.title, rows[i].row)]
-    with_issues = [i for i in flagged if rows[i].issues]
+    for i in _where(map(_HIDDEN, rows)):
+        problems[i] = [hidden_row(sheet.title, rows[i].row)]
+    with_issues = _where(map(_ISSUES, rows))
     raw_columns = _raw_columns(rows)
     typed = [
         _typed_column(sheet, column, raw_columns, with_issues, problems)
@@ -98,7 +101,7 @@ def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
     _unknown_columns(sheet, with_issues, problems)
     names = [column.name for column in sheet.spec.columns]
     by_row = map(dict, map(zip, repeat(names), zip(*typed, strict=True)))
-    checked = list(map(CheckedRow, [raw.row for raw in rows], by_row))
+    checked = list(map(CheckedRow, map(_ROW, rows), by_row))
     for i, found in problems.items():
         checked[i].problems.extend(found)
     _run_model(sheet, checked, typed)
@@ -220,8 +223,11 @@ def _run_model(sheet: RawSheet, rows: list[CheckedRow], typed: list[list[object]
     """Run the sheet's model over the typed columns (`typed`, one list a column of the
     spec, in the order of `rows`); each failure becomes a problem of its row."""
     model = MODELS[sheet.spec.name]
+    declared = model.to_schema().columns
     data: dict[str, pd.Series] = {}
     for column, values in zip(sheet.spec.columns, typed, strict=True):
+        if column.name not in declared:
+            continue
         # object Series keep Python values (pandas would infer a string dtype from arrays)
         dtype = "Int64" if column.kind == WHOLE else object
         data[column.name] = pd.Series(values, dtype=dtype)
