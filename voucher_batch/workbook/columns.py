@@ -19,7 +19,15 @@ from datetime import date, datetime, time
 from itertools import repeat
 from typing import Final
 
-from .cells import IDENTITY_COLUMNS, CellProblem, clean_text, is_blank, read_cell
+from .cells import (
+    EXACT_FLOAT,
+    IDENTITY_COLUMNS,
+    INT64_MAX,
+    CellProblem,
+    clean_text,
+    is_blank,
+    read_cell,
+)
 from .sheets import CHOICE, DATE, UIN, WHOLE
 
 
@@ -30,11 +38,9 @@ class _Slow:
 
 SLOW: Final = _Slow()  # a cell the per-cell path must read
 
-# what a numeric cell (a double) holds exactly, as in `cells.read_whole` and `cells.read_uin`
-_EXACT = 2**53
 _MIDNIGHT = time()
-# digit text no longer than this is below the amount limit (2**63 - 1) of `cells.read_whole`
-_SHORT_DIGITS = 18
+# digit text this short is within the amount limit of `cells.read_whole`
+_SHORT_DIGITS = len(str(INT64_MAX)) - 1
 # text columns whose text is mapped after reading: read once per distinct text
 _MAPPED_TEXT = frozenset({"Template Name", "Validity Period"})
 
@@ -54,11 +60,13 @@ def fast_column(column: str, kind: str, values: Sequence[object], blank: object)
 
 
 def _whole(values: Sequence[object], blank: object) -> list[object]:
+    """Ints and integral floats a double holds exactly (up to 2**53), and digit text short
+    enough to be within the amount limit."""
     return [
         v
-        if type(v) is int and -_EXACT <= v <= _EXACT
+        if type(v) is int and -EXACT_FLOAT <= v <= EXACT_FLOAT
         else int(v)
-        if type(v) is float and v.is_integer() and -_EXACT <= v <= _EXACT
+        if type(v) is float and v.is_integer() and -EXACT_FLOAT <= v <= EXACT_FLOAT
         else int(v)
         if type(v) is str and len(v) <= _SHORT_DIGITS and v.isascii() and v.isdigit()
         else blank
@@ -69,6 +77,7 @@ def _whole(values: Sequence[object], blank: object) -> list[object]:
 
 
 def _date(values: Sequence[object], blank: object) -> list[object]:
+    """Date cells at midnight, and dates."""
     return [
         v.date()
         if type(v) is datetime and v.time() == _MIDNIGHT
@@ -82,13 +91,15 @@ def _date(values: Sequence[object], blank: object) -> list[object]:
 
 
 def _uin(values: Sequence[object], blank: object) -> list[object]:
+    """Text of 5-20 ASCII digits; ints and integral floats of 5 digits or more that a
+    double holds exactly (below 2**53), written as their digits."""
     return [
         v
         if type(v) is str and 5 <= len(v) <= 20 and v.isascii() and v.isdigit()
         else str(v)
-        if type(v) is int and 10_000 <= v < _EXACT
+        if type(v) is int and 10_000 <= v < EXACT_FLOAT
         else str(int(v))
-        if type(v) is float and v.is_integer() and 10_000 <= v < _EXACT
+        if type(v) is float and v.is_integer() and 10_000 <= v < EXACT_FLOAT
         else blank
         if v is None
         else SLOW
