@@ -238,6 +238,10 @@ def test_the_common_cells_take_the_fast_path() -> None:
         assert fast_column(column.name, column.kind, [value], SLOW) != [SLOW], column.name
 
 
+def test_a_kind_without_a_reading_in_one_pass_is_read_cell_by_cell() -> None:
+    assert fast_column("Effective Time", "time", ["2027-03-04 10:00", None], None) == [SLOW] * 2
+
+
 @pytest.mark.parametrize("spec", SPECS.values(), ids=list(SPECS))
 def test_a_sheet_of_tricky_values_reads_as_cell_by_cell(spec: SheetSpec) -> None:
     width = len(spec.columns)

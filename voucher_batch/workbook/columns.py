@@ -28,7 +28,7 @@ from .cells import (
     is_blank,
     read_cell,
 )
-from .sheets import CHOICE, DATE, UIN, WHOLE
+from .sheets import CHOICE, DATE, TEXT, UIN, WHOLE
 
 
 class _Slow:
@@ -56,7 +56,9 @@ def fast_column(column: str, kind: str, values: Sequence[object], blank: object)
         return _uin(values, blank)
     if kind == CHOICE or column in _MAPPED_TEXT:
         return _by_distinct_text(column, kind, values, blank)
-    return _text(values, blank, identity=column in IDENTITY_COLUMNS)
+    if kind == TEXT:
+        return _text(values, blank, identity=column in IDENTITY_COLUMNS)
+    return [SLOW] * len(values)  # a kind without a reading in one pass: cell by cell
 
 
 def _whole(values: Sequence[object], blank: object) -> list[object]:
