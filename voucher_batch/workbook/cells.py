@@ -1,7 +1,9 @@
 """Reading one cell as the kind its column expects (contract section 2, reading rules).
 
-Each reader returns the value or raises `CellProblem` with a stable code. Nothing is
-rounded or guessed: `12.5`, `1.000`, `12k`, `03/04/2026` and `1.00012E+11` are refused.
+Each reader returns the value or raises `CellProblem` with a stable code; `read_cell`
+reads a cell as its contract column expects it (kind, identifier, choice, mapped text).
+Nothing is rounded or guessed: `12.5`, `1.000`, `12k`, `03/04/2026` and `1.00012E+11` are
+refused.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 
+from ..domain.choices import CHOICES, choice_key
+from ..domain.fields import canonical_period
+from ..domain.identity import unsafe_character
+from ..domain.model import collapse_spaces
 from ..domain.problems import Code
+from .sheets import CHOICE, DATE, UIN, WHOLE
 
 
 class CellProblem(Exception):
@@ -24,7 +31,7 @@ class CellProblem(Exception):
 _DROP = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _SPACES = re.compile(r"[\u00a0\u2007\u202f\u3000]")
 # float64 holds every integer up to 2**53 exactly; above that a numeric cell may have lost digits
-_EXACT_FLOAT = 2**53
+EXACT_FLOAT = 2**53
 
 
 def _ascii_digits(text: str) -> str:
@@ -88,7 +95,7 @@ def _read_whole(value: object) -> int:
         value = int(value)
     if isinstance(value, int):
         # a numeric cell is a double: beyond 2^53 its digits may not be what was typed
-        if abs(value) > _EXACT_FLOAT:
+        if abs(value) > EXACT_FLOAT:
             raise CellProblem(
                 Code.PRECISION_LOST,
                 f"the number {_shown(value)} is beyond what a spreadsheet number holds exactly "
@@ -149,14 +156,14 @@ def read_uin(value: object) -> str:
     if isinstance(value, float):
         if not (math.isfinite(value) and value.is_integer()):
             raise CellProblem(Code.BAD_UIN, f"{value!r} is not a UIN (5-20 digits)")
-        if abs(value) >= _EXACT_FLOAT:
+        if abs(value) >= EXACT_FLOAT:
             raise CellProblem(
                 Code.UIN_PRECISION_LOST,
                 f"the number {value:.15g} is too long to be stored exactly; enter the UIN as text",
             )
         value = int(value)
     if isinstance(value, int):
-        if abs(value) >= _EXACT_FLOAT:  # a numeric cell: a double that may have lost digits
+        if abs(value) >= EXACT_FLOAT:  # a numeric cell: a double that may have lost digits
             raise CellProblem(
                 Code.UIN_PRECISION_LOST,
                 f"the number {value} is too long to be stored exactly; enter the UIN as text",
@@ -171,4 +178,34 @@ def read_uin(value: object) -> str:
             )
     if not _UIN.match(text):
         raise CellProblem(Code.BAD_UIN, f"'{text}' is not a UIN (5-20 digits)")
+    return text
+
+
+# Identities (R15): compared as people mean them, refused with invisible control characters.
+IDENTITY_COLUMNS = frozenset({"Request ID", "Requested By", "Reviewer"})
+
+
+def read_cell(column: str, kind: str, value: object) -> object:
+    """The typed value of a non-blank cell of the contract column `column`, of kind `kind`."""
+    if kind == WHOLE:
+        return read_whole(value)
+    if kind == DATE:
+        return read_date(value)
+    if kind == UIN:
+        return read_uin(value)
+    text = read_text(value)
+    if column in IDENTITY_COLUMNS:
+        unsafe = unsafe_character(text)
+        if unsafe is not None:
+            raise CellProblem(
+                Code.UNSAFE_CHARACTER,
+                f"contains the control or bidirectional character {unsafe}; identifiers must be "
+                "plain text (R15)",
+            )
+    if kind == CHOICE:
+        return CHOICES[column].get(choice_key(text), text)
+    if column == "Template Name":
+        return collapse_spaces(text)
+    if column == "Validity Period":
+        return canonical_period(text)
     return text

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandas.api.types import infer_dtype
 from pandera.typing import Series
 
 from ..domain import fields
@@ -30,14 +32,38 @@ from ..domain.model import (
 from ..domain.problems import Code
 
 
-def _text_ok(rule: Callable[[str], bool]) -> Callable[[object], bool]:
-    """A domain rule on text, applied to a cell value (anything else is not text)."""
-    return lambda v: isinstance(v, str) and rule(v)
+def _lengths(column: pd.Series) -> pd.Series:
+    """The length of each value of a text column; -1 for a value that is not text."""
+    if infer_dtype(column, skipna=False) == "string":
+        lengths = np.fromiter(map(len, column.to_numpy()), dtype=np.int64, count=len(column))
+        return pd.Series(lengths, index=column.index)
+    return column.map(lambda v: len(v) if isinstance(v, str) else -1)
 
 
-def _isin(column: str) -> Callable[[object], bool]:
-    allowed = set(CHOICES[column].values())
-    return lambda v: v in allowed
+def _length_within(low: int, high: int) -> Callable[[pd.Series], pd.Series]:
+    """A length rule as a column operation: text of `low` to `high` characters."""
+    return lambda column: _lengths(column).between(low, high)
+
+
+def _each_distinct(rule: Callable[[str], bool]) -> Callable[[pd.Series], pd.Series]:
+    """A domain rule on text applied once per distinct value of a column (anything else is
+    not text); the columns it checks hold a few distinct values (names, periods)."""
+
+    def check(column: pd.Series) -> pd.Series:
+        verdicts = {v: isinstance(v, str) and rule(v) for v in column.unique()}
+        return column.map(verdicts).astype(bool)
+
+    return check
+
+
+def _isin(column: str) -> Callable[[pd.Series], pd.Series]:
+    allowed = sorted(set(CHOICES[column].values()))
+    return lambda values: values.isin(allowed)
+
+
+# The checks run on the cells that hold a value (pandera leaves out the nulls); each one is
+# a column operation, and agrees value for value with the domain rule it names
+# (tests/unit/test_column_reading.py).
 
 
 class CustomersModel(pa.DataFrameModel):
@@ -46,9 +72,9 @@ class CustomersModel(pa.DataFrameModel):
     uin: Series[object] = pa.Field(nullable=True, alias="Customer UIN")
     status: Series[object] = pa.Field(nullable=True, alias="Status")
 
-    @pa.check("Status", name=Code.CUSTOMER_STATUS.value, element_wise=True)
-    def _status(cls, v: object) -> bool:
-        return _isin("Status")(v)
+    @pa.check("Status", name=Code.CUSTOMER_STATUS.value)
+    def _status(cls, s: pd.Series) -> pd.Series:
+        return _isin("Status")(s)
 
     class Config:
         strict = False
@@ -68,45 +94,45 @@ class TemplatesModel(pa.DataFrameModel):
     validity_start: Series[object] = pa.Field(nullable=True, alias="Validity Start")
     description: Series[object] = pa.Field(nullable=True, alias="Description")
 
-    @pa.check("Template Name", name=Code.TEMPLATE_NAME.value, element_wise=True)
-    def _name(cls, v: object) -> bool:
-        return _text_ok(fields.template_name_ok)(v)
+    @pa.check("Template Name", name=Code.TEMPLATE_NAME.value)
+    def _name(cls, s: pd.Series) -> pd.Series:
+        return _each_distinct(fields.template_name_ok)(s)
 
-    @pa.check("Cost Bearer", name="only:Cost Bearer", element_wise=True)
-    def _bearer(cls, v: object) -> bool:
-        return v == COST_BEARER
+    @pa.check("Cost Bearer", name="only:Cost Bearer")
+    def _bearer(cls, s: pd.Series) -> pd.Series:
+        return s.eq(COST_BEARER)
 
-    @pa.check("Product Scope", name="only:Product Scope", element_wise=True)
-    def _scope(cls, v: object) -> bool:
-        return v == PRODUCT_SCOPE
+    @pa.check("Product Scope", name="only:Product Scope")
+    def _scope(cls, s: pd.Series) -> pd.Series:
+        return s.eq(PRODUCT_SCOPE)
 
-    @pa.check("Voucher Type", name="only:Voucher Type", element_wise=True)
-    def _type(cls, v: object) -> bool:
-        return v == VOUCHER_TYPE
+    @pa.check("Voucher Type", name="only:Voucher Type")
+    def _type(cls, s: pd.Series) -> pd.Series:
+        return s.eq(VOUCHER_TYPE)
 
-    @pa.check("Usage", name="choice:Usage", element_wise=True)
-    def _usage(cls, v: object) -> bool:
-        return _isin("Usage")(v)
+    @pa.check("Usage", name="choice:Usage")
+    def _usage(cls, s: pd.Series) -> pd.Series:
+        return _isin("Usage")(s)
 
-    @pa.check("Payment Mode", name="choice:Payment Mode", element_wise=True)
-    def _payment(cls, v: object) -> bool:
-        return _isin("Payment Mode")(v)
+    @pa.check("Payment Mode", name="choice:Payment Mode")
+    def _payment(cls, s: pd.Series) -> pd.Series:
+        return _isin("Payment Mode")(s)
 
-    @pa.check("Validity Start", name="choice:Validity Start", element_wise=True)
-    def _start(cls, v: object) -> bool:
-        return _isin("Validity Start")(v)
+    @pa.check("Validity Start", name="choice:Validity Start")
+    def _start(cls, s: pd.Series) -> pd.Series:
+        return _isin("Validity Start")(s)
 
-    @pa.check("Amount", name=Code.AMOUNT_RANGE.value, element_wise=True)
-    def _amount(cls, v: int) -> bool:
-        return fields.amount_in_range(v)
+    @pa.check("Amount", name=Code.AMOUNT_RANGE.value)
+    def _amount(cls, s: pd.Series) -> pd.Series:
+        return s.between(AMOUNT_MIN, AMOUNT_MAX)  # fields.amount_in_range
 
-    @pa.check("Validity Period", name=Code.VALIDITY_PERIOD.value, element_wise=True)
-    def _period(cls, v: object) -> bool:
-        return isinstance(v, str) and period_ok(v)
+    @pa.check("Validity Period", name=Code.VALIDITY_PERIOD.value)
+    def _period(cls, s: pd.Series) -> pd.Series:
+        return _each_distinct(period_ok)(s)
 
-    @pa.check("Description", name=Code.TOO_LONG.value, element_wise=True)
-    def _description(cls, v: object) -> bool:
-        return _text_ok(fields.description_ok)(v)
+    @pa.check("Description", name=Code.TOO_LONG.value)
+    def _description(cls, s: pd.Series) -> pd.Series:
+        return _length_within(0, DESCRIPTION_MAX)(s)  # fields.description_ok
 
     class Config:
         strict = False
@@ -119,17 +145,17 @@ class RequestsModel(pa.DataFrameModel):
     estimated_revenue: Series[pd.Int64Dtype] = pa.Field(nullable=True, alias="Estimated Revenue")
     reason: Series[object] = pa.Field(nullable=True, alias="Application Reason")
 
-    @pa.check("Request ID", name=Code.REQUEST_ID.value, element_wise=True)
-    def _request_id(cls, v: object) -> bool:
-        return _text_ok(fields.request_id_ok)(v)
+    @pa.check("Request ID", name=Code.REQUEST_ID.value)
+    def _request_id(cls, s: pd.Series) -> pd.Series:
+        return _length_within(1, REQUEST_ID_MAX)(s)  # fields.request_id_ok
 
-    @pa.check("Estimated Revenue", name=Code.NEGATIVE_REVENUE.value, element_wise=True)
-    def _revenue(cls, v: int) -> bool:
-        return fields.revenue_ok(v)
+    @pa.check("Estimated Revenue", name=Code.NEGATIVE_REVENUE.value)
+    def _revenue(cls, s: pd.Series) -> pd.Series:
+        return s.ge(0)  # fields.revenue_ok
 
-    @pa.check("Application Reason", name=Code.REASON_LENGTH.value, element_wise=True)
-    def _reason(cls, v: object) -> bool:
-        return _text_ok(fields.reason_ok)(v)
+    @pa.check("Application Reason", name=Code.REASON_LENGTH.value)
+    def _reason(cls, s: pd.Series) -> pd.Series:
+        return _length_within(1, REASON_MAX)(s)  # fields.reason_ok
 
     class Config:
         strict = False
@@ -141,13 +167,13 @@ class ReviewModel(pa.DataFrameModel):
     decision: Series[object] = pa.Field(nullable=True, alias="Decision")
     comment: Series[object] = pa.Field(nullable=True, alias="Review Comment")
 
-    @pa.check("Decision", name="choice:Decision", element_wise=True)
-    def _decision(cls, v: object) -> bool:
-        return _isin("Decision")(v)
+    @pa.check("Decision", name="choice:Decision")
+    def _decision(cls, s: pd.Series) -> pd.Series:
+        return _isin("Decision")(s)
 
-    @pa.check("Review Comment", name=Code.REASON_LENGTH.value, element_wise=True)
-    def _comment(cls, v: object) -> bool:
-        return _text_ok(fields.comment_ok)(v)
+    @pa.check("Review Comment", name=Code.REASON_LENGTH.value)
+    def _comment(cls, s: pd.Series) -> pd.Series:
+        return _length_within(0, REASON_MAX)(s)  # fields.comment_ok
 
     class Config:
         strict = False

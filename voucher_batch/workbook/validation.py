@@ -1,41 +1,48 @@
 """Checking the cells of each sheet: typed reading, then one pandera model per sheet.
 
-Stage one reads every cell as its column's kind (`cells.py`) and flags blank required
-cells. Stage two puts the typed columns in a DataFrame indexed by Excel row and runs the
-sheet's pandera model with `lazy=True`, so every failing cell of the sheet is found in one
-pass; each failure case maps back to (row, column) and a stable `Code` through the check's
-name. The result is one `CheckedRow` per input row: typed values plus its problems.
+Stage one types each contract column as its kind: the raw values of the column are taken
+once and the cells already of the right kind are typed in one pass (`columns.py`); the
+others (blank, refused, of an unexpected type) go through the per-cell reading of
+`cells.py`, which flags blank required cells and words every problem, so messages and
+codes do not depend on which path typed a cell. Stage two puts the typed columns in a
+DataFrame and runs the sheet's pandera model with `lazy=True`, so every failing cell of the
+sheet is found in one pass; each failure case maps back to (row, column) and a stable
+`Code` through the check's name. The result is one `CheckedRow` per input row: typed values
+plus its problems.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count, repeat
+from operator import attrgetter
 
 import pandas as pd
 import pandera.pandas as pa
 
-from ..domain.choices import CHOICES, SINGLE_VALUED, choice_key
-from ..domain.fields import canonical_period
-from ..domain.identity import unsafe_character
-from ..domain.model import (
-    collapse_spaces,
-)
+from ..domain.choices import SINGLE_VALUED
 from ..domain.problems import Code, Problem
 from . import cells
+from .columns import SLOW, fast_column
 from .reader import RawRow, RawSheet
 from .sheet_models import MODELS, failure_message, rule_of
-from .sheets import CHOICE, DATE, UIN, WHOLE, ColumnSpec, SheetSpec
+from .sheets import WHOLE, ColumnSpec
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     row: int
     values: dict[str, object]  # canonical column -> typed value (None when blank or refused)
     problems: list[Problem] = field(default_factory=list)
 
 
-# Identities (R15): compared as people mean them, refused with invisible control characters.
-IDENTITY_COLUMNS = frozenset({"Request ID", "Requested By", "Reviewer"})
+_ROW, _VALUES, _HIDDEN, _ISSUES = map(attrgetter, ("row", "values", "hidden", "issues"))
+
+
+def _where(flags: Iterable[object]) -> list[int]:
+    """The positions of the true flags."""
+    return list(compress(count(), flags))
 
 
 def hidden_row(sheet: str, row: int) -> Problem:
@@ -50,50 +57,48 @@ def hidden_row(sheet: str, row: int) -> Problem:
     )
 
 
-def _read_cell(sheet: RawSheet, spec_name: str, kind: str, raw: object) -> object:
-    if kind == WHOLE:
-        return cells.read_whole(raw)
-    if kind == DATE:
-        return cells.read_date(raw)
-    if kind == UIN:
-        return cells.read_uin(raw)
-    text = cells.read_text(raw)
-    if spec_name in IDENTITY_COLUMNS:
-        unsafe = unsafe_character(text)
-        if unsafe is not None:
-            raise cells.CellProblem(
-                Code.UNSAFE_CHARACTER,
-                f"contains the control or bidirectional character {unsafe}; identifiers must be "
-                "plain text (R15)",
-            )
-    if kind == CHOICE:
-        return CHOICES[spec_name].get(choice_key(text), text)
-    if spec_name == "Template Name":
-        return collapse_spaces(text)
-    if spec_name == "Validity Period":
-        return canonical_period(text)
-    return text
-
-
 def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
     """Read, type and check every row of `sheet`; problems are collected, never raised."""
-    spec: SheetSpec = sheet.spec
-    checked: list[CheckedRow] = []
+    if not sheet.rows:
+        return []
+    return _check_rows(sheet)  # the runner holds the collector off (services/collection.py)
+
+
+def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
+    rows = sheet.rows
+    # the problems of each row (by index in `rows`), in the order the row's cells are read:
+    # hidden row, then each contract column, then the unknown columns, then the model
+    problems: dict[int, list[Problem]] = {}
+    for i in _where(map(_HIDDEN, rows)):
+        problems[i] = [hidden_row(sheet.title, rows[i].row)]
+    with_issues = _where(map(_ISSUES, rows))
+    raw_columns = _raw_columns(rows)
+    typed = [
+        _typed_column(sheet, column, raw_columns, with_issues, problems)
+        for column in sheet.spec.columns
+    ]
+    _unknown_columns(sheet, with_issues, problems)
+    names = [column.name for column in sheet.spec.columns]
+    by_row = map(dict, map(zip, repeat(names), zip(*typed, strict=True)))
+    checked = list(map(CheckedRow, map(_ROW, rows), by_row))
+    for i, found in problems.items():
+        checked[i].problems.extend(found)
+    _run_model(sheet, checked, typed)
+    return checked
+
+
+def _unknown_columns(
+    sheet: RawSheet, with_issues: list[int], problems: dict[int, list[Problem]]
+) -> None:
+    """Unknown columns are otherwise ignored, but one the decision sheet cannot echo whole
+    is refused rather than cut silently."""
     known = set(sheet.mapping.values())
-    # where each contract column is, found once a sheet (not once a cell)
-    columns = [(column, sheet.position(column.name)) for column in spec.columns]
-    for raw in sheet.rows:
-        out = CheckedRow(raw.row, {})
-        if raw.hidden:
-            out.problems.append(hidden_row(sheet.title, raw.row))
-        for column, pos in columns:
-            out.values[column.name] = _check_cell(sheet, raw, column, pos, out.problems)
+    for i in with_issues:
+        raw = sheet.rows[i]
         for pos, issue in raw.issues.items():
-            # unknown columns are otherwise ignored, but one the decision sheet cannot echo
-            # whole is refused rather than cut silently
             if pos not in known and issue.code is Code.TOO_LONG:
                 key = sheet.column_key(pos)
-                out.problems.append(
+                problems.setdefault(i, []).append(
                     Problem(
                         sheet.title,
                         raw.row,
@@ -103,9 +108,45 @@ def check_sheet(sheet: RawSheet) -> list[CheckedRow]:
                         f"{key}: {issue.message} (section 2)",
                     )
                 )
-        checked.append(out)
-    _run_model(sheet, checked)
-    return checked
+
+
+def _raw_columns(rows: list[RawRow]) -> Sequence[Sequence[object]] | None:
+    """The raw values of the sheet column by column, when every row holds every read
+    column (as the reader gives them); None otherwise."""
+    try:
+        return list(zip(*map(_VALUES, rows), strict=True))
+    except ValueError:
+        return None
+
+
+def _typed_column(
+    sheet: RawSheet,
+    column: ColumnSpec,
+    raw_columns: Sequence[Sequence[object]] | None,
+    with_issues: list[int],
+    problems: dict[int, list[Problem]],
+) -> list[object]:
+    """The typed value of `column` in each row: the column in one pass, then the cells that
+    pass left (and those the reader flagged) one by one, adding their problems."""
+    rows = sheet.rows
+    pos = sheet.position(column.name)
+    values: Sequence[object]
+    if pos is None:
+        values = [None] * len(rows)
+    elif raw_columns is not None:
+        values = raw_columns[pos]
+    else:
+        values = [raw.values[pos] for raw in rows]
+    blank = SLOW if column.required and not column.blank_ok else SINGLE_VALUED.get(column.name)
+    typed = fast_column(column.name, column.kind, values, blank)
+    if pos is not None:
+        for i in with_issues:
+            if pos in rows[i].issues:
+                typed[i] = SLOW
+    for i, value in enumerate(typed):
+        if value is SLOW:
+            typed[i] = _check_cell(sheet, rows[i], column, pos, problems.setdefault(i, []))
+    return typed
 
 
 def _check_cell(
@@ -142,7 +183,7 @@ def _check_cell(
             )
         return SINGLE_VALUED.get(column.name)
     try:
-        return _read_cell(sheet, column.name, column.kind, value)
+        return cells.read_cell(column.name, column.kind, value)
     except cells.CellProblem as exc:
         problems.append(
             Problem(
@@ -157,28 +198,28 @@ def _check_cell(
         return None
 
 
-def _run_model(sheet: RawSheet, rows: list[CheckedRow]) -> None:
-    if not rows:
-        return
+def _run_model(sheet: RawSheet, rows: list[CheckedRow], typed: list[list[object]]) -> None:
+    """Run the sheet's model over the typed columns (`typed`, one list a column of the
+    spec, in the order of `rows`); each failure becomes a problem of its row."""
     model = MODELS[sheet.spec.name]
-    index = [r.row for r in rows]
+    declared = model.to_schema().columns
     data: dict[str, pd.Series] = {}
-    for column in sheet.spec.columns:
-        values = [r.values[column.name] for r in rows]
+    for column, values in zip(sheet.spec.columns, typed, strict=True):
+        if column.name not in declared:
+            continue
         # object Series keep Python values (pandas would infer a string dtype from arrays)
         dtype = "Int64" if column.kind == WHOLE else object
-        data[column.name] = pd.Series(values, dtype=dtype, index=index)
-    by_row = {r.row: r for r in rows}
-    frame = pd.DataFrame(data, index=index)
+        data[column.name] = pd.Series(values, dtype=dtype)
+    frame = pd.DataFrame(data, copy=False)  # indexed by position in `rows`
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         for case in cases.itertuples(index=False):
-            row_no = case.index
-            if row_no is None or pd.isna(row_no):
+            at = case.index
+            if at is None or pd.isna(at):
                 raise  # a schema-level failure is a bug in the model, not in the data
-            target = by_row[int(row_no)]
+            target = rows[int(at)]
             name = str(case.column)
             value = target.values[name]
             code, message = failure_message(str(case.check), name, value, sheet.spec.name)
