@@ -25,7 +25,7 @@ from ..domain.model import (
 from ..domain.quota import Balance, Totals
 from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
-from .common import chunks, current_issuances, latest_event_ids, template_from_row
+from .common import chunks, latest_event_ids, template_from_row
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,25 @@ class StateReads:
         where spellings of one key were recorded before R15, the first recorded wins."""
         keys = sorted({identity_key(rid) for rid in request_ids})
         i, e = t.issuances, t.issuance_events
+        # each found issuance's current status, its latest entry, by the (issuance, id) index:
+        # no chunk walks every status entry of the ledger
+        status = (
+            select(e.c.status)
+            .where(e.c.issuance == i.c.id)
+            .order_by(e.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         found: dict[str, ExistingRequest] = {}
         for chunk in chunks(keys):
             rows = self.conn.execute(
-                current_issuances(i, e.c.status)
+                select(i, status.label("status"))
                 .where(i.c.request_key.in_(chunk))
                 .order_by(i.c.id.desc())
             ).mappings()
             for r in rows:
+                if r["status"] is None:  # no status entry: not an issuance yet
+                    continue
                 content = RequestContent(
                     r["template_key"],
                     r["customer_uin"],
