@@ -71,12 +71,21 @@ def test_the_row_encoding_is_the_text_of_one_json_encoder() -> None:
     class Number(IntEnum):
         ONE = 1
 
+    class Moment(datetime):  # as a reader's own time stamp type may be
+        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+            return super().isoformat(" ")
+
+    class Ratio(float):
+        pass
+
     reference = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     values: list[object] = [
         *VALUES,
         math.nan,
         Word.A,
         Number.ONE,
+        Moment(2026, 11, 2, 9, 30),
+        Ratio(0.5),
         "\x00\x1f\x7f\u2028\u2029 \\ / \t",
         "审核员 😀",
         [],

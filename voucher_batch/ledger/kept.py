@@ -16,7 +16,7 @@ type.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -112,31 +112,29 @@ def decode_value(value: Any) -> object:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-_encode_text = json.encoder.encode_basestring  # what `_dumps` writes a str with
+
+
+def _encode_tagged(value: object) -> str:
+    return _dumps(encode_value(value))
+
+
+# The JSON `_encode_tagged` writes, for the exact types a workbook's cells hold, written
+# directly: the text of a float's repr and of an isoformat needs no escaping.
+_CELL_JSON: dict[type, Callable[[Any], str]] = {
+    str: json.encoder.encode_basestring,  # what `_dumps` writes a str with
+    int: int.__repr__,
+    type(None): lambda _: "null",
+    float: lambda v: f'{{"f":"{v!r}"}}',
+    datetime: lambda v: f'{{"dt":"{v.isoformat()}"}}',
+    date: lambda v: f'{{"d":"{v.isoformat()}"}}',
+}
 
 
 def encode_values(values: Sequence[object]) -> str:
-    """The JSON array of `values`, each as `encode_value` gives it; the very text
-    `_dumps([encode_value(v) for v in values])` is. Text, whole numbers and None, most of a
-    row, are written by the encoder's own parts without starting the encoder for each row."""
-    parts = []
-    for v in values:
-        kind = type(v)
-        if kind is str:
-            parts.append(_encode_text(v))  # type: ignore[arg-type]
-        elif kind is int:
-            parts.append(int.__repr__(v))
-        elif v is None:
-            parts.append("null")
-        else:
-            tagged = encode_value(v)
-            if type(tagged) is dict and len(tagged) == 1:
-                [(tag, text)] = tagged.items()
-                if type(text) is str:  # {"d":"2026-11-02"}: a tag and its text
-                    parts.append(f'{{"{tag}":{_encode_text(text)}}}')
-                    continue
-            parts.append(_dumps(tagged))
-    return "[" + ",".join(parts) + "]"
+    """The JSON array of `values`, each as `encode_value` gives it: the very text of
+    `_dumps([encode_value(v) for v in values])`, written without starting the encoder for
+    each row where the value's type is one of `_CELL_JSON`."""
+    return "[" + ",".join([_CELL_JSON.get(type(v), _encode_tagged)(v) for v in values]) + "]"
 
 
 def decode_values(text: str) -> list[object]:
