@@ -12,6 +12,7 @@ columns have client-side defaults, goes through SQLAlchemy's executemany.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -91,7 +92,11 @@ def _tuples(
         v if v is None or (c := _processor(conn, table, k)) is None else c(v)
         for k, v in same.items()
     )
-    convert = [(i, c) for i, k in enumerate(keys) if (c := _processor(conn, table, k)) is not None]
+    convert = [
+        (i, _dates_once(c))
+        for i, k in enumerate(keys)
+        if (c := _processor(conn, table, k)) is not None
+    ]
     if not convert:
         return [row + tail for row in rows] if tail else list(rows)
     out = []
@@ -103,6 +108,23 @@ def _tuples(
         values.extend(tail)
         out.append(tuple(values))
     return out
+
+
+def _dates_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, run once per distinct date: a batch's rows share a few dozen dates. Only
+    values of the exact type `date` are remembered: their text depends on the date alone,
+    whereas two equal datetimes may be written differently (the same instant in two zones)."""
+    done: dict[date, Any] = {}
+
+    def once(value: Any) -> Any:
+        if type(value) is not date:
+            return convert(value)
+        text = done.get(value)
+        if text is None:
+            text = done[value] = convert(value)
+        return text
+
+    return once
 
 
 def _copy(
