@@ -134,12 +134,8 @@ def _take(view: LedgerView, issuance: Issuance, content: RequestContent, request
     """What the rows after see once `issuance` is accepted: its amount pending, its template
     used, its Request ID (as compared: `request_key`) submitted with its `content`, the day
     limits and the ledger's totals moved."""
-    amount, balance, template, totals = (
-        issuance.amount,
-        view.balance,
-        issuance.template,
-        view.totals,
-    )
+    amount, balance, template = issuance.amount, view.balance, issuance.template
+    totals = view.totals
     view.balance = Balance(
         balance.quota, balance.pending + amount, balance.approved, balance.rejected
     )

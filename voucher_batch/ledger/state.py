@@ -97,8 +97,8 @@ class StateReads:
         where spellings of one key were recorded before R15, the first recorded wins."""
         keys = sorted({identity_key(rid) for rid in request_ids})
         i, e = t.issuances, t.issuance_events
-        # each found issuance's current status, its latest entry, by the (issuance, id) index:
-        # no chunk walks every status entry of the ledger
+        # each found issuance's current status, its latest entry, by the (issuance, id) index,
+        # not by grouping every status entry of the ledger
         status = (
             select(e.c.status)
             .where(e.c.issuance == i.c.id)
