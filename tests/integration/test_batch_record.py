@@ -4,10 +4,12 @@ resends told apart from conflicts by their content."""
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.workbooks import LATER, customer, request, template, write_workbook
 from voucher_batch import services
@@ -15,6 +17,8 @@ from voucher_batch.domain.model import IssuanceStatus, RequestContent
 from voucher_batch.domain.review import NewDecision
 from voucher_batch.domain.vocabulary import RequestDecision
 from voucher_batch.ledger import BatchInfo, Ledger
+from voucher_batch.ledger.kept import KeptBatch
+from voucher_batch.services import runner
 
 AS_OF = date(2026, 11, 2)
 
@@ -102,3 +106,33 @@ def test_a_resend_is_told_from_a_conflict_by_its_content(ledger_url: str, tmp_pa
         RequestDecision.PENDING_APPROVAL,
     ]
     assert services.quota_show(c).pending == 3000
+
+
+def test_the_cycle_collector_is_back_on_however_the_stage_ends(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    """Deciding and recording run with Python's cycle collector held off; it is on again
+    after a recorded batch and after one that failed, and stays off if it was off."""
+    c = _ctx(ledger_url)
+    assert gc.isenabled()
+    seen: list[bool] = []
+
+    def decide(uow: object) -> runner.Decision[None]:
+        seen.append(gc.isenabled())
+        raise RuntimeError("a decision that fails")
+
+    def keep(decision: runner.Decision[None]) -> KeptBatch:
+        raise AssertionError("nothing to keep: the decision failed")
+
+    with pytest.raises(RuntimeError):
+        runner.decide_and_record(c, "ingest", "x.xlsx", "0" * 64, decide, keep)
+    assert seen == [False] and gc.isenabled()
+    _ingest(c, tmp_path / "a.xlsx", [request("R-1")])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError):
+            runner.decide_and_record(c, "ingest", "x.xlsx", "0" * 64, decide, keep)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
