@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from voucher_batch.ledger import Ledger
 from voucher_batch.ledger import schema as t
-from voucher_batch.ledger.bulk import insert_rows
+from voucher_batch.ledger.bulk import insert_rows, insert_tuples
 
 
 def _batch(conn: object, n: int) -> None:
@@ -93,3 +93,103 @@ def test_a_refused_row_raises_as_sqlalchemy_raises_it(ledger_url: str) -> None:
         with pytest.raises(IntegrityError):
             insert_rows(conn, t.customer_versions, rows)
         conn.rollback()
+
+
+def test_shared_values_are_stored_as_on_every_row(ledger_url: str) -> None:
+    """`insert_tuples` with the batch and its time stamp given once (`same`) stores what
+    SQLAlchemy's INSERT stores with them written on every row."""
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    keys = ("status", "bound_since", "uin", "name")  # not the table's order
+    stamp = datetime(2026, 11, 2, 9, 30, 5, 123, tzinfo=UTC)
+    with ledger.engine.begin() as conn:
+        _batch(conn, 1)
+        _batch(conn, 2)
+        conn.execute(  # SQLAlchemy's way: every row names its batch and time stamp
+            t.customer_versions.insert(),
+            [{**row, "recorded_at": stamp} for row in _customers(1)],
+        )
+        insert_tuples(  # the bulk way: named once
+            conn,
+            t.customer_versions,
+            keys,
+            [tuple(row[k] for k in keys) for row in _customers(2)],
+            same={"recorded_at": stamp, "batch_id": 2},
+        )
+        cv = t.customer_versions
+        read = select(*[cv.c[k] for k in keys], cv.c.recorded_at).order_by(cv.c.id)
+        stored = {
+            b: [tuple(r) for r in conn.execute(read.where(cv.c.batch_id == b))] for b in (1, 2)
+        }
+        if conn.dialect.name == "sqlite":  # and the very text stored
+            raw = {
+                b: conn.exec_driver_sql(
+                    "SELECT bound_since, recorded_at FROM customer_versions WHERE batch_id = ?"
+                    " ORDER BY id",
+                    (b,),
+                ).all()
+                for b in (1, 2)
+            }
+            assert raw[1] == raw[2]
+        conn.rollback()
+    assert stored[1] == stored[2] and len(stored[1]) == 5
+
+
+def test_tuples_of_the_wrong_length_are_refused(tmp_path: object) -> None:
+    ledger = Ledger(f"{tmp_path}/ledger.sqlite3")
+    ledger.init()
+    with ledger.engine.begin() as conn, pytest.raises(ValueError, match="different columns"):
+        insert_tuples(conn, t.customer_versions, ("uin", "name"), [("1", "a"), ("2",)])
+    with ledger.engine.begin() as conn, pytest.raises(ValueError, match="a column twice"):
+        insert_tuples(conn, t.customer_versions, ("uin",), [("1",)], same={"uin": "2"})
+
+
+def test_repeated_dates_and_equal_instants_are_each_stored_as_sqlalchemy_stores_them(
+    ledger_url: str,
+) -> None:
+    """Dates are converted once per distinct date; equal time stamps in other zones are not
+    taken for one another."""
+    from datetime import timedelta, timezone
+
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    utc = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    east = utc.astimezone(timezone(timedelta(hours=8)))  # the same instant, written otherwise
+    rows = [
+        {
+            "uin": f"1000123400{i:02d}",
+            "name": f"Customer {i}",
+            "bound_since": date(2025, 1, 1 + i % 3),
+            "status": "bound",
+            "batch_id": 1 + i % 2,
+            "recorded_at": (utc, east)[i % 2],
+        }
+        for i in range(12)
+    ]
+    with ledger.engine.begin() as conn:
+        _batch(conn, 1)
+        _batch(conn, 2)
+        _batch(conn, 3)
+        _batch(conn, 4)
+        conn.execute(t.customer_versions.insert(), rows)  # SQLAlchemy's way
+        insert_rows(  # the bulk way, as batches 3 and 4
+            conn, t.customer_versions, [{**row, "batch_id": row["batch_id"] + 2} for row in rows]
+        )
+        cv = t.customer_versions
+        read = select(cv.c.uin, cv.c.bound_since, cv.c.recorded_at).order_by(cv.c.id)
+        stored = {
+            b: [tuple(r) for r in conn.execute(read.where(cv.c.batch_id == b))]
+            for b in (1, 2, 3, 4)
+        }
+        if conn.dialect.name == "sqlite":
+            raw = {
+                b: conn.exec_driver_sql(
+                    "SELECT bound_since, recorded_at FROM customer_versions WHERE batch_id = ?"
+                    " ORDER BY id",
+                    (b,),
+                ).all()
+                for b in (1, 2, 3, 4)
+            }
+            assert raw[1] == raw[3] and raw[2] == raw[4]
+        conn.rollback()
+    assert stored[1] == stored[3] and stored[2] == stored[4] and len(stored[1]) == 6

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voucher_batch.domain.identity import identity_key, unsafe_character, unsafe_identity_message
 
@@ -80,3 +82,27 @@ def test_printable_shows_control_and_bidi_characters_as_escapes() -> None:
     shown = printable("REQ\u202e1\n\x1b[31m")
     assert shown == "REQ\\u202e1\\u000a\\u001b[31m"
     assert shown.isprintable()
+
+
+def _identity_key_by_the_rule(text: str) -> str:
+    """R15 spelled out step by step, with no shortcut for ASCII text."""
+    import re
+    import unicodedata
+
+    from voucher_batch.domain.identity import _IGNORABLE
+
+    text = unicodedata.normalize("NFKC", text).translate(_IGNORABLE)
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_the_ascii_shortcut_gives_the_key_of_the_rule(text: str) -> None:
+    assert identity_key(text) == _identity_key_by_the_rule(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["REQ-001", "  Req \t 001\n", "a\x1cb\x1fc", "\x0b\x0cREQ\r", "MiXeD  CaSe"]
+)
+def test_ascii_white_space_and_case_follow_the_rule(text: str) -> None:
+    assert identity_key(text) == _identity_key_by_the_rule(text)

@@ -55,3 +55,40 @@ def test_the_encoding_is_standard_json() -> None:
 
     text = encode_values([*VALUES, math.nan])
     json.loads(text, parse_constant=lambda name: pytest.fail(f"non-standard JSON {name}"))
+
+
+def test_the_row_encoding_is_the_text_of_one_json_encoder() -> None:
+    """`encode_values` writes text, whole numbers and None itself: the stored text must stay
+    what the JSON encoder writes for the same tagged values, so kept rows read back alike."""
+    import json
+    from enum import IntEnum, StrEnum
+
+    from voucher_batch.ledger.kept import encode_value
+
+    class Word(StrEnum):
+        A = "a\u00e9\n"
+
+    class Number(IntEnum):
+        ONE = 1
+
+    class Moment(datetime):  # as a reader's own time stamp type may be
+        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+            return super().isoformat(" ")
+
+    class Ratio(float):
+        pass
+
+    reference = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    values: list[object] = [
+        *VALUES,
+        math.nan,
+        Word.A,
+        Number.ONE,
+        Moment(2026, 11, 2, 9, 30),
+        Ratio(0.5),
+        "\x00\x1f\x7f\u2028\u2029 \\ / \t",
+        "审核员 😀",
+        [],
+    ]
+    for row in ([], [None], values, values[::-1]):
+        assert encode_values(row) == reference.encode([encode_value(v) for v in row])

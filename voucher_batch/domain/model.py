@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Usage(StrEnum):
@@ -97,6 +98,7 @@ def collapse_spaces(text: str) -> str:
     return _SPACES.sub(" ", text.strip())
 
 
+@lru_cache(maxsize=4096)  # a batch names a few templates on every one of its rows
 def name_key(name: str) -> str:
     """How template names are compared: spaces collapsed, case-insensitive (R4, R7)."""
     return collapse_spaces(name).casefold()

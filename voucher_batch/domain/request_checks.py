@@ -51,6 +51,12 @@ class RequestCase:
     content: RequestContent | None = None
     existing: ExistingRequest | None = None
     state: TemplateState | None = None
+    # the row's Request ID as compared (R15), worked out once; from the row when not given
+    request_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.request_key is None and self.row.request_id is not None:
+            object.__setattr__(self, "request_key", identity_key(self.row.request_id))
 
     def problem(self, column: str, value: object, code: Code, message: str) -> Problem:
         return Problem(self.row.sheet, self.row.row, column, value, code, message)
@@ -61,10 +67,10 @@ RequestCheck = Callable[[RequestCase], list[Problem]]
 
 def duplicate_in_file(case: RequestCase) -> list[Problem]:
     """R9: a Request ID used on an earlier row of the same sheet."""
-    row = case.row
-    if row.request_id is None:
+    row, key = case.row, case.request_key
+    if key is None:
         return []
-    first = case.first_row.get(identity_key(row.request_id), row.row)
+    first = case.first_row.get(key, row.row)
     if first == row.row:
         return []
     return [

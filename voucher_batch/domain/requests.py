@@ -6,14 +6,13 @@ row sees the quota it took.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from .batch import BatchContext, BatchOutcome, LedgerView, RequestRow, RowDecision
 from .identity import identity_key
 from .issuance import Issuance
 from .model import ExistingRequest, IssuanceStatus, RequestContent, TemplateState, name_key
 from .problems import Problem
-from .quota import Balance
+from .quota import Balance, Totals
 from .request_checks import (
     FIT_CHECKS,
     IDENTITY_CHECKS,
@@ -29,28 +28,30 @@ from .vocabulary import RequestDecision
 def _request_case(
     row: RequestRow, view: LedgerView, ctx: BatchContext, first_row: dict[str, int]
 ) -> RequestCase:
+    request_key = identity_key(row.request_id) if row.request_id is not None else None
+    template_key = name_key(row.template_name) if row.template_name is not None else None
     content = None
     if (
         not row.problems
-        and row.template_name is not None
+        and template_key is not None
         and row.customer_uin is not None
         and row.estimated_revenue is not None
         and row.estimated_conversion_date is not None
         and row.reason is not None
     ):
         content = RequestContent(
-            name_key(row.template_name),
+            template_key,
             row.customer_uin,
             row.estimated_revenue,
             row.estimated_conversion_date,
             row.reason,
             row.requested_by or ctx.operator,
         )
-    existing = view.requests.get(identity_key(row.request_id)) if row.request_id else None
-    state = (
-        view.templates.get(name_key(row.template_name)) if row.template_name is not None else None
+    existing = (
+        view.requests.get(request_key) if request_key is not None and row.request_id else None
     )
-    return RequestCase(row, view, ctx, first_row, content, existing, state)
+    state = view.templates.get(template_key) if template_key is not None else None
+    return RequestCase(row, view, ctx, first_row, content, existing, state, request_key)
 
 
 def _decide_request(
@@ -66,8 +67,8 @@ def _decide_request(
 
     if problems := every_problem(IDENTITY_CHECKS, case):
         return refused([*row.problems, *problems])
-    if row.request_id is not None:
-        case.first_row[identity_key(row.request_id)] = row.row
+    if case.request_key is not None:
+        case.first_row[case.request_key] = row.row
     # R9: a Request ID already recorded is judged only against what it recorded
     if case.existing is not None and case.content is not None:
         if problems := same_as_submitted(case):
@@ -89,9 +90,10 @@ def _decide_request(
         return refused(problems, amount)
     if problems := first_problems(FIT_CHECKS, case):
         return refused(problems, amount)
-    assert row.request_id is not None  # guaranteed by the cell checks
+    # guaranteed by the cell checks
+    assert row.request_id is not None and case.request_key is not None
     issuance = _new_issuance(case, row.request_id, state, content, next_issuance_id())
-    _take(view, issuance)
+    _take(view, issuance, content, case.request_key)
     out.issuances.append(issuance)
     return RowDecision(
         row.sheet,
@@ -128,24 +130,27 @@ def _new_issuance(
     )
 
 
-def _take(view: LedgerView, issuance: Issuance) -> None:
+def _take(view: LedgerView, issuance: Issuance, content: RequestContent, request_key: str) -> None:
     """What the rows after see once `issuance` is accepted: its amount pending, its template
-    used, its Request ID submitted, the day limits and the ledger's totals moved."""
+    used, its Request ID (as compared: `request_key`) submitted with its `content`, the day
+    limits and the ledger's totals moved."""
     amount, balance, template = issuance.amount, view.balance, issuance.template
+    totals = view.totals
     view.balance = Balance(
         balance.quota, balance.pending + amount, balance.approved, balance.rejected
     )
     issued = view.templates[template.key].issued_count
     view.templates[template.key] = TemplateState(template, issued + 1)
-    view.requests[identity_key(issuance.request_id)] = ExistingRequest(
-        issuance.request_id, issuance.issuance_id, issuance.content, amount, issuance.status
+    view.requests[request_key] = ExistingRequest(
+        issuance.request_id, issuance.issuance_id, content, amount, issuance.status
     )
     if view.limit is not None:
         view.limit = view.limit.after(amount)
-    view.totals = replace(
-        view.totals,
-        requested=view.totals.requested + amount,
-        revenue=view.totals.revenue + issuance.estimated_revenue,
+    view.totals = Totals(
+        totals.granted,
+        totals.reclaimed,
+        totals.requested + amount,
+        totals.revenue + issuance.estimated_revenue,
     )
 
 

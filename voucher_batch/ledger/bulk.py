@@ -11,7 +11,8 @@ columns have client-side defaults, goes through SQLAlchemy's executemany.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -26,39 +27,108 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, obje
     for row in rows:
         if len(row) != len(keys) or any(k not in row for k in keys):
             raise ValueError(f"rows for {table.name} name different columns")
-    unnamed_defaults = any(c.default is not None for c in table.c if c.key not in keys)
+    insert_tuples(conn, table, keys, [tuple(row[k] for k in keys) for row in rows])
+
+
+def insert_tuples(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    rows: Sequence[tuple[object, ...]],
+    same: Mapping[str, object] | None = None,
+) -> None:
+    """INSERT `rows` (tuples of the columns `keys`, in that order) into `table`, in one go;
+    `same` holds the columns whose value is the same on every row (the batch, its time
+    stamp), converted once."""
+    if not rows:
+        return
+    same = dict(same or {})
+    for row in rows:
+        if len(row) != len(keys):
+            raise ValueError(f"rows for {table.name} name different columns")
+    columns = [*keys, *same]
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"rows for {table.name} name a column twice")
+    unnamed_defaults = any(c.default is not None for c in table.c if c.key not in columns)
     dialect = conn.dialect
     if unnamed_defaults or (dialect.name, dialect.driver) not in (
         ("sqlite", "pysqlite"),
         ("postgresql", "psycopg"),
     ):
-        conn.execute(table.insert(), list(rows))
+        conn.execute(
+            table.insert(),
+            [dict(zip(columns, (*row, *same.values()), strict=True)) for row in rows],
+        )
         return
-    params = _tuples(conn, table, keys, rows)
+    params = _tuples(conn, table, keys, rows, same)
     if dialect.name == "sqlite":
-        statement = str(table.insert().compile(dialect=dialect, column_keys=keys))
-        conn.exec_driver_sql(statement, list(params))
+        # named in the order the tuples hold them (a compiled INSERT follows the table's)
+        quote = dialect.identifier_preparer.quote
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        conn.exec_driver_sql(statement, params)
     else:
-        _copy(conn, table, keys, params)
+        _copy(conn, table, columns, params)
+
+
+def _processor(conn: Connection, table: Table, key: str) -> Callable[[Any], Any] | None:
+    """The bind processor SQLAlchemy would apply to values of the column `key`."""
+    impl = table.c[key].type.dialect_impl(conn.dialect)
+    return impl.bind_processor(conn.dialect)
 
 
 def _tuples(
-    conn: Connection, table: Table, keys: list[str], rows: Sequence[Mapping[str, object]]
-) -> Iterator[tuple[object, ...]]:
-    convert: list[Callable[[Any], Any] | None] = [
-        table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for k in keys
-    ]
-    if all(c is None for c in convert):
-        return (tuple(row[k] for k in keys) for row in rows)
-    pairs = list(zip(keys, convert, strict=True))
-    return (
-        tuple(row[k] if c is None or row[k] is None else c(row[k]) for k, c in pairs)
-        for row in rows
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    rows: Sequence[tuple[object, ...]],
+    same: Mapping[str, object],
+) -> list[tuple[object, ...]]:
+    """The driver's parameters: each row's values converted as SQLAlchemy converts them,
+    then the values every row shares, converted once."""
+    tail = tuple(
+        v if v is None or (c := _processor(conn, table, k)) is None else c(v)
+        for k, v in same.items()
     )
+    convert = [
+        (i, _dates_once(c))
+        for i, k in enumerate(keys)
+        if (c := _processor(conn, table, k)) is not None
+    ]
+    if not convert:
+        return [row + tail for row in rows] if tail else list(rows)
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, c in convert:
+            if values[i] is not None:
+                values[i] = c(values[i])
+        values.extend(tail)
+        out.append(tuple(values))
+    return out
+
+
+def _dates_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, run once per distinct date: a batch's rows share a few dozen dates. Only
+    values of the exact type `date` are remembered: their text depends on the date alone,
+    whereas two equal datetimes may be written differently (the same instant in two zones)."""
+    done: dict[date, Any] = {}
+
+    def once(value: Any) -> Any:
+        if type(value) is not date:
+            return convert(value)
+        text = done.get(value)
+        if text is None:
+            text = done[value] = convert(value)
+        return text
+
+    return once
 
 
 def _copy(
-    conn: Connection, table: Table, keys: list[str], params: Iterator[tuple[object, ...]]
+    conn: Connection, table: Table, keys: Sequence[str], params: Sequence[tuple[object, ...]]
 ) -> None:
     """PostgreSQL's COPY FROM STDIN on the connection's own (psycopg) transaction; a
     driver error is raised as SQLAlchemy raises it, so callers translate it as usual."""

@@ -16,7 +16,7 @@ type.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy import Connection, func, select
 from ..domain.quota import Balance
 from ..domain.vocabulary import count_key
 from . import schema as t
-from .bulk import insert_rows
+from .bulk import insert_tuples
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,30 @@ def decode_value(value: Any) -> object:
     raise ValueError(f"unknown kept value tag {tag!r}")
 
 
-_PLAIN = (str, int, bool, type(None))  # exact types JSON keeps as they are
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 
+def _encode_tagged(value: object) -> str:
+    return _dumps(encode_value(value))
+
+
+# The JSON `_encode_tagged` writes, for the exact types a workbook's cells hold, written
+# directly: the text of a float's repr and of an isoformat needs no escaping.
+_CELL_JSON: dict[type, Callable[[Any], str]] = {
+    str: json.encoder.encode_basestring,  # what `_dumps` writes a str with
+    int: int.__repr__,
+    type(None): lambda _: "null",
+    float: lambda v: f'{{"f":"{v!r}"}}',
+    datetime: lambda v: f'{{"dt":"{v.isoformat()}"}}',
+    date: lambda v: f'{{"d":"{v.isoformat()}"}}',
+}
+
+
 def encode_values(values: Sequence[object]) -> str:
-    # the exact-type test is the fast path for the usual text and whole numbers
-    return _dumps([v if type(v) in _PLAIN else encode_value(v) for v in values])
+    """The JSON array of `values`, each as `encode_value` gives it: the very text of
+    `_dumps([encode_value(v) for v in values])`, written without starting the encoder for
+    each row where the value's type is one of `_CELL_JSON`."""
+    return "[" + ",".join([_CELL_JSON.get(type(v), _encode_tagged)(v) for v in values]) + "]"
 
 
 def decode_values(text: str) -> list[object]:
@@ -167,24 +184,41 @@ def insert_kept(conn: Connection, batch_id: int, kept: KeptBatch) -> None:
             ],
         )
     if kept.rows:
-        insert_rows(conn, t.batch_rows, [_row_params(batch_id, r) for r in kept.rows])
+        insert_tuples(
+            conn,
+            t.batch_rows,
+            _ROW_COLUMNS,
+            [_row_values(r) for r in kept.rows],
+            same={"batch_id": batch_id},
+        )
 
 
-def _row_params(batch_id: int, r: KeptRow) -> dict[str, object]:
-    return {
-        "batch_id": batch_id,
-        "sheet_no": r.sheet_no,
-        "excel_row": r.row,
-        "cells": encode_values(r.values),
-        "decision": r.decision,
-        "reason": r.reason,
-        "problems": _dumps([[p.column, p.code, p.message] for p in r.problems])
-        if r.problems
-        else "[]",
-        "issuance_id": r.issuance_id,
-        "amount": r.amount,
-        "remaining": r.remaining,
-    }
+# what `_row_values` gives, in order
+_ROW_COLUMNS = (
+    "sheet_no",
+    "excel_row",
+    "cells",
+    "decision",
+    "reason",
+    "problems",
+    "issuance_id",
+    "amount",
+    "remaining",
+)
+
+
+def _row_values(r: KeptRow) -> tuple[object, ...]:
+    return (
+        r.sheet_no,
+        r.row,
+        encode_values(r.values),
+        r.decision,
+        r.reason,
+        _dumps([[p.column, p.code, p.message] for p in r.problems]) if r.problems else "[]",
+        r.issuance_id,
+        r.amount,
+        r.remaining,
+    )
 
 
 def kept_after(conn: Connection) -> int | None:

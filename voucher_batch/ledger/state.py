@@ -7,11 +7,13 @@ A mixin of `UnitOfWork`: every batch makes these reads; the appends are in uow.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import ARRAY, Connection, Text, any_, bindparam, case, func, literal_column, select
 
 from ..domain.identity import identity_key
 from ..domain.model import (
@@ -25,7 +27,7 @@ from ..domain.model import (
 from ..domain.quota import Balance, Totals
 from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
-from .common import chunks, current_issuances, latest_event_ids, template_from_row
+from .common import chunks, latest_event_ids, template_from_row
 
 
 @dataclass(frozen=True)
@@ -95,30 +97,54 @@ class StateReads:
         where spellings of one key were recorded before R15, the first recorded wins."""
         keys = sorted({identity_key(rid) for rid in request_ids})
         i, e = t.issuances, t.issuance_events
+        # each found issuance's current status, its latest entry, by the (issuance, id) index,
+        # not by grouping every status entry of the ledger
+        status = (
+            select(e.c.status)
+            .where(e.c.issuance == i.c.id)
+            .order_by(e.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         found: dict[str, ExistingRequest] = {}
-        for chunk in chunks(keys):
-            rows = self.conn.execute(
-                current_issuances(i, e.c.status)
-                .where(i.c.request_key.in_(chunk))
-                .order_by(i.c.id.desc())
-            ).mappings()
-            for r in rows:
-                content = RequestContent(
-                    r["template_key"],
-                    r["customer_uin"],
-                    r["estimated_revenue"],
-                    r["estimated_conversion_date"],
-                    r["reason"],
-                    r["requested_by"],
-                )
-                found[identity_key(r["request_id"])] = ExistingRequest(
-                    r["request_id"],
-                    r["issuance_id"],
-                    content,
-                    r["amount"],
-                    IssuanceStatus(r["status"]),
+        columns = (
+            i.c.request_id,
+            i.c.issuance_id,
+            i.c.template_key,
+            i.c.customer_uin,
+            i.c.estimated_revenue,
+            i.c.estimated_conversion_date,
+            i.c.reason,
+            i.c.requested_by,
+            i.c.amount,
+            status.label("status"),
+        )
+        for one_of in self._one_of(i.c.request_key, keys):
+            rows = self.conn.execute(select(*columns).where(one_of).order_by(i.c.id.desc()))
+            for rid, iid, template_key, uin, revenue, when, reason, by, amount, current in rows:
+                if current is None:  # no status entry: not an issuance yet
+                    continue
+                content = RequestContent(template_key, uin, revenue, when, reason, by)
+                found[identity_key(rid)] = ExistingRequest(
+                    rid, iid, content, amount, IssuanceStatus(current)
                 )
         return found
+
+    def _one_of(self, column: Any, keys: list[str]) -> Iterator[Any]:
+        """Conditions `column IN keys`, together covering `keys`: one, with the keys as one
+        parameter (a JSON array on SQLite, an array on PostgreSQL), so a batch of any size
+        asks once; on another database, one per chunk of keys."""
+        if not keys:
+            return
+        dialect = self.conn.dialect.name
+        if dialect == "sqlite":
+            listed = func.json_each(bindparam("keys", json.dumps(keys), type_=Text))
+            yield column.in_(select(literal_column("value")).select_from(listed))
+        elif dialect == "postgresql":
+            yield column == any_(bindparam("keys", keys, type_=ARRAY(Text)))
+        else:
+            for chunk in chunks(keys):
+                yield column.in_(chunk)
 
     def next_issuance_number(self) -> int:
         return (

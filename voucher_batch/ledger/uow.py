@@ -27,7 +27,7 @@ from ..domain.model import (
 )
 from ..domain.review import NewDecision
 from . import schema as t
-from .bulk import insert_rows
+from .bulk import insert_rows, insert_tuples
 from .kept import KeptBatch, insert_kept
 from .listings import ListingReads
 from .reads import HistoryReads
@@ -133,7 +133,7 @@ class UnitOfWork(StateReads, HistoryReads, ListingReads):
         self, info: BatchInfo, issuances: Sequence[Issuance], recorded: dict[str, object]
     ) -> None:
         """The new issuances, each against its template's latest version, and their first
-        status entry, pending."""
+        status entry, pending: one multi-row INSERT each, over tuples built in one pass."""
         tv = t.template_versions
         version_ids = dict(
             self.conn.execute(
@@ -142,21 +142,20 @@ class UnitOfWork(StateReads, HistoryReads, ListingReads):
                 .group_by(tv.c.key)
             ).all()
         )
-        rows = [
-            {
-                **_issuance_row(n, info, version_ids[n.template.key]),
-                **recorded,
-            }
-            for n in issuances
-        ]
-        insert_rows(self.conn, t.issuances, rows)
-        insert_rows(
+        ids = [int(n.issuance_id.split("-")[1]) for n in issuances]
+        insert_tuples(
+            self.conn,
+            t.issuances,
+            _ISSUANCE_COLUMNS,
+            [_issuance_values(pk, n, version_ids) for pk, n in zip(ids, issuances, strict=True)],
+            same={"operator": info.operator, "requested_on": info.business_date, **recorded},
+        )
+        insert_tuples(
             self.conn,
             t.issuance_events,
-            [
-                {"issuance": r["id"], "status": IssuanceStatus.PENDING.value, **recorded}
-                for r in rows
-            ],
+            ("issuance",),
+            [(pk,) for pk in ids],
+            same={"status": IssuanceStatus.PENDING.value, **recorded},
         )
 
     def record_reviews(self, info: BatchInfo, decisions: Sequence[NewDecision]) -> int:
@@ -215,20 +214,36 @@ def _customer_row(c: Customer) -> dict[str, object]:
     }
 
 
-def _issuance_row(n: Issuance, info: BatchInfo, version_id: int) -> dict[str, object]:
-    return {
-        "id": int(n.issuance_id.split("-")[1]),
-        "issuance_id": n.issuance_id,
-        "request_id": n.request_id,
-        "request_key": identity_key(n.request_id),
-        "template_version_id": version_id,
-        "template_key": n.template.key,
-        "customer_uin": n.content.customer_uin,
-        "amount": n.amount,
-        "estimated_revenue": n.content.estimated_revenue,
-        "estimated_conversion_date": n.content.estimated_conversion_date,
-        "reason": n.content.reason,
-        "requested_by": n.content.requested_by,
-        "operator": info.operator,
-        "requested_on": info.business_date,
-    }
+# what `_issuance_values` gives, in order; the operator and business date are the batch's
+_ISSUANCE_COLUMNS = (
+    "id",
+    "issuance_id",
+    "request_id",
+    "request_key",
+    "template_version_id",
+    "template_key",
+    "customer_uin",
+    "amount",
+    "estimated_revenue",
+    "estimated_conversion_date",
+    "reason",
+    "requested_by",
+)
+
+
+def _issuance_values(pk: int, n: Issuance, version_ids: dict[str, int]) -> tuple[object, ...]:
+    key = n.template.key
+    return (
+        pk,
+        n.issuance_id,
+        n.request_id,
+        identity_key(n.request_id),
+        version_ids[key],
+        key,
+        n.customer_uin,
+        n.amount,
+        n.estimated_revenue,
+        n.estimated_conversion_date,
+        n.reason,
+        n.requested_by,
+    )
