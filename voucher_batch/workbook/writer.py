@@ -162,7 +162,6 @@ class _RowFormats:
     real: list[Any]  # finite floats, by column
     day: Any  # a datetime at midnight
     moment: Any  # a datetime with a time of day
-    tinted: bool
 
 
 def _row_formats(fmts: _Formats, column_formats: list[str | None], tinted: bool) -> _RowFormats:
@@ -172,7 +171,6 @@ def _row_formats(fmts: _Formats, column_formats: list[str | None], tinted: bool)
         real=[fmts.get(f, tinted) for f in column_formats],
         day=fmts.get(DATE_FORMAT, tinted),
         moment=fmts.get(DATETIME_FORMAT, tinted),
-        tinted=tinted,
     )
 
 
