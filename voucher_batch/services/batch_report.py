@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,7 +72,7 @@ def report_title(label: str) -> str:
     return TITLES.get(label, "Batch report")
 
 
-def reason_counts(decisions: list[Decided]) -> list[ReasonCount]:
+def reason_counts(decisions: Sequence[Decided]) -> list[ReasonCount]:
     """Refused rows by the kind of their problems, most frequent first: a row refused for two
     kinds of reason counts under each, once."""
     rows: Counter[str] = Counter()
@@ -91,16 +91,16 @@ def reason_counts(decisions: list[Decided]) -> list[ReasonCount]:
     ]
 
 
-def sheet_section(sheet: RawSheet, decided: Mapping[int, Decided]) -> SheetSection:
-    """One sheet's part of the report."""
+def sheet_section(sheet: RawSheet, in_order: Sequence[Decided]) -> SheetSection:
+    """One sheet's part of the report; `in_order` holds the decision of each row."""
     key_pos = sheet.position(KEY_COLUMN.get(sheet.spec.name, ""))
     refused: list[ListedRow] = []
     accepted: list[ListedRow] = []
-    refused_total = accepted_total = 0
-    in_order = [decided[raw.row] for raw in sheet.rows]
+    refused_rows: list[Decided] = []
+    accepted_total = 0
     for raw, d in zip(sheet.rows, in_order, strict=True):
         if d.refused:
-            refused_total += 1
+            refused_rows.append(d)
             if len(refused) >= LIST_LIMIT:
                 continue
         else:
@@ -120,9 +120,9 @@ def sheet_section(sheet: RawSheet, decided: Mapping[int, Decided]) -> SheetSecti
         title=sheet.title,
         name=sheet.spec.name,
         anchor=anchor(sheet.title),
-        reasons=reason_counts(in_order),
+        reasons=reason_counts(refused_rows),
         refused=refused,
-        refused_total=refused_total,
+        refused_total=len(refused_rows),
         accepted=accepted,
         accepted_total=accepted_total,
         has_issuance_ids=any(r.issuance_id for r in accepted),

@@ -52,24 +52,25 @@ _EXTRA = {
 ErrorRow = tuple[list[object], str]  # an Errors row and the decision-sheet cell it links to
 
 
-def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, list[ErrorRow]]:
+def _decision_table(sheet: RawSheet, in_order: Sequence[Any]) -> tuple[Table, list[ErrorRow]]:
+    """The decision sheet of one input sheet; `in_order` holds the decision of each row."""
     extra = _EXTRA.get(sheet.spec.name, ["Row", "Decision", "Reason"])
     headers = [str(h) for h in sheet.headers] + extra
-    table = Table(
-        sheet.title,
-        headers,
-        [],
-        [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1),
-        appended_from=len(sheet.headers),
-    )
+    requests = sheet.spec.name == "Requests"
+    rows: list[list[object]] = []
+    highlight: list[bool] = []
+    comments: dict[tuple[int, int], str] = {}
     errors: list[ErrorRow] = []
-    for i, raw in enumerate(sheet.rows):
-        d = decisions[raw.row]
-        values: list[object] = [*list(raw.values), raw.row, d.decision, d.reason]
-        if sheet.spec.name == "Requests":
-            values += [d.issuance_id, d.amount, d.remaining]
-        table.rows.append(values)
-        table.highlight.append(d.refused)
+    for i, (raw, d) in enumerate(zip(sheet.rows, in_order, strict=True)):
+        if requests:
+            rows.append(
+                [*raw.values, raw.row, d.decision, d.reason, d.issuance_id, d.amount, d.remaining]
+            )
+        else:
+            rows.append([*raw.values, raw.row, d.decision, d.reason])
+        highlight.append(d.refused)
+        if not d.problems:
+            continue
         notes: dict[int, list[str]] = {}
         for p in d.problems:
             pos = sheet.position(p.column) if p.column else None
@@ -86,7 +87,16 @@ def _decision_table(sheet: RawSheet, decisions: dict[int, Any]) -> tuple[Table, 
             # the decision sheet keeps the input's columns first, its rows in order from row 2
             errors.append((row, cell_location(sheet.title, pos, i + 2)))
         for pos, messages in notes.items():
-            table.comments[(i, pos)] = "\n".join(messages)
+            comments[(i, pos)] = "\n".join(messages)
+    table = Table(
+        sheet.title,
+        headers,
+        rows,
+        [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1),
+        highlight,
+        comments,
+        appended_from=len(sheet.headers),
+    )
     return table, errors
 
 
@@ -159,10 +169,11 @@ def build_batch_outputs(
     sections: list[SheetSection] = []
     for sheet in sheets:
         decided = by_sheet.get(sheet.title, {})
-        table, sheet_errors = _decision_table(sheet, decided)
+        in_order = [decided[raw.row] for raw in sheet.rows]
+        table, sheet_errors = _decision_table(sheet, in_order)
         tables.append(table)
         errors.extend(sheet_errors)
-        sections.append(sheet_section(sheet, decided))
+        sections.append(sheet_section(sheet, in_order))
     cell_col = 2  # `Cell` links to the cell on the decision sheet
     tables.append(
         Table(

@@ -153,13 +153,37 @@ def _width(value: object) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
-def _column_formats(fmts: _Formats, num_format: str | None, tinted: bool) -> dict[type, Any]:
-    """The format of each plain value type in one column (as `write_value` chooses them)."""
-    return {
-        str: fmts.get(None, tinted),
-        int: fmts.get(num_format or AMOUNT_FORMAT, tinted),
-        float: fmts.get(num_format, tinted),
-    }
+@dataclass(frozen=True)
+class _RowFormats:
+    """The formats of a row's plain values (as `write_value` chooses them), tinted or not."""
+
+    text: Any  # text, and blank cells of a tinted row
+    whole: list[Any]  # whole numbers, by column
+    real: list[Any]  # finite floats, by column
+    day: Any  # a datetime at midnight
+    moment: Any  # a datetime with a time of day
+
+
+def _row_formats(fmts: _Formats, column_formats: list[str | None], tinted: bool) -> _RowFormats:
+    return _RowFormats(
+        text=fmts.get(None, tinted),
+        whole=[fmts.get(f or AMOUNT_FORMAT, tinted) for f in column_formats],
+        real=[fmts.get(f, tinted) for f in column_formats],
+        day=fmts.get(DATE_FORMAT, tinted),
+        moment=fmts.get(DATETIME_FORMAT, tinted),
+    )
+
+
+WIDTH_ROWS = 500  # rows whose values set the column widths
+
+
+def _widths(headers: list[str], rows: Sequence[list[object]]) -> list[int]:
+    widths = [max(8, min(MAX_WIDTH, len(h) + 2)) for h in headers]
+    n = len(widths)
+    for row in itertools.islice(rows, WIDTH_ROWS):
+        for c, value in enumerate(row[:n]):
+            widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
+    return widths
 
 
 def _comment(ws: Worksheet, r_c: tuple[int, int], text: str) -> None:
@@ -179,23 +203,21 @@ def write_table(
 ) -> None:
     """One sheet, written row by row (the workbook may stream rows to disk as it goes).
 
-    Text, whole numbers and finite floats, nearly all of a decision table, are written by
-    their column's precomputed format; any other value, or a cell with a format of its own
-    (`cell_formats`), goes through `write_value`. `advance` hears the rows written."""
+    Text, whole numbers, finite floats, datetimes and blanks, nearly all of a decision
+    table, are written inline with their column's precomputed format; any other value, and
+    every cell of a row that has a cell with a format of its own (`cell_formats`) or more
+    cells than headers, goes through `write_value`, which chooses the same formats.
+    `advance` hears the rows written."""
     ws = book.add_worksheet(table.title)
-    widths = [max(8, min(MAX_WIDTH, len(h) + 2)) for h in table.headers]
+    width = len(table.headers)
     for c, header in enumerate(table.headers):
         ws.write_string(0, c, header, fmts.header)
-    formats = table.formats or [None] * len(table.headers)
-    plain = [
-        [
-            _column_formats(fmts, formats[c] if c < len(formats) else None, tinted)
-            for c in range(len(table.headers))
-        ]
-        for tinted in (False, True)
-    ]
-    write_string, write_number = ws.write_string, ws.write_number
-    width = len(table.headers)
+    formats = table.formats or [None] * width
+    column_formats = [formats[c] if c < len(formats) else None for c in range(width)]
+    by_tint = (_row_formats(fmts, column_formats, False), _row_formats(fmts, column_formats, True))
+    own: dict[int, dict[int, str]] = {}  # row -> column -> the cell's own format
+    for (i, c), num_format in table.cell_formats.items():
+        own.setdefault(i, {})[c] = num_format
     notes: dict[int, list[tuple[int, int]]] = {}
     for r_c in sorted(table.comments):
         notes.setdefault(r_c[0], []).append(r_c)
@@ -205,36 +227,57 @@ def write_table(
     linked: dict[int, list[int]] = {}
     for r, c in itertools.islice(sorted(table.links), MAX_LINKS):
         linked.setdefault(r, []).append(c)
+    after_row = notes.keys() | linked.keys()
+    write_string, write_number = ws.write_string, ws.write_number
+    write_datetime, write_blank = ws.write_datetime, ws.write_blank
+    midnight, isfinite = time(), math.isfinite
+    highlight = table.highlight
     for i, row in enumerate(table.rows):
-        tinted = bool(table.highlight and table.highlight[i])
-        by_column = plain[tinted]
+        tinted = bool(highlight and highlight[i])
         r = i + 1
-        for c, value in enumerate(row):
-            own = table.cell_formats.get((i, c)) if table.cell_formats else None
-            fmt = by_column[c] if c < width and own is None else None
-            if fmt is not None and type(value) is str and value:
-                text = value if len(value) <= CELL_MAX_CHARS else fit_cell(value)
-                write_string(r, c, text, fmt[str])
-            elif fmt is not None and type(value) is int and abs(value) < EXACT_LIMIT:
-                write_number(r, c, value, fmt[int])
-            elif fmt is not None and type(value) is float and math.isfinite(value):
-                write_number(r, c, value, fmt[float])
-            else:
+        if i in own or len(row) > width:
+            mine = own.get(i, {})
+            for c, value in enumerate(row):
                 column_format = formats[c] if c < len(formats) else None
-                write_value(ws, r, c, value, fmts, own or column_format, tinted)
-            if i < 500 and c < len(widths):
-                widths[c] = max(widths[c], min(MAX_WIDTH, _width(value) + 2))
-        for r_c in notes.get(i, ()):  # before the row is flushed: earlier rows are closed
-            _comment(ws, r_c, table.comments[r_c])
-        for c in linked.get(i, ()):
-            ws.write_url(r, c, f"internal:{table.links[(i, c)]}", fmts.link, string=str(row[c]))
+                write_value(ws, r, c, value, fmts, mine.get(c) or column_format, tinted)
+        else:
+            f = by_tint[tinted]
+            for c, value in enumerate(row):
+                if type(value) is str:
+                    if value:
+                        text = value if len(value) <= CELL_MAX_CHARS else fit_cell(value)
+                        write_string(r, c, text, f.text)
+                    elif tinted:
+                        write_blank(r, c, None, f.text)
+                elif type(value) is int and -EXACT_LIMIT < value < EXACT_LIMIT:
+                    write_number(r, c, value, f.whole[c])
+                elif type(value) is datetime:
+                    write_datetime(r, c, value, f.day if value.time() == midnight else f.moment)
+                elif type(value) is float and isfinite(value):
+                    write_number(r, c, value, f.real[c])
+                elif value is None:
+                    if tinted:
+                        write_blank(r, c, None, f.text)
+                elif isinstance(value, str):  # a str subclass, such as a decision's enum member
+                    if value == "":
+                        if tinted:
+                            write_blank(r, c, None, f.text)
+                    else:
+                        write_string(r, c, fit_cell(str(value)), f.text)
+                else:
+                    write_value(ws, r, c, value, fmts, column_formats[c], tinted)
+        if i in after_row:  # before the row is flushed: earlier rows are closed
+            for r_c in notes.get(i, ()):
+                _comment(ws, r_c, table.comments[r_c])
+            for c in linked.get(i, ()):
+                ws.write_url(r, c, f"internal:{table.links[(i, c)]}", fmts.link, string=str(row[c]))
         if advance is not None and (i + 1) % ROWS_STEP == 0:
             advance(ROWS_STEP)
     if advance is not None and len(table.rows) % ROWS_STEP:
         advance(len(table.rows) % ROWS_STEP)
     for r_c in sorted(k for k in table.comments if k[0] >= len(table.rows)):
         _comment(ws, r_c, table.comments[r_c])
-    for c, w in enumerate(widths):
+    for c, w in enumerate(_widths(table.headers, table.rows)):
         ws.set_column(c, c, w)
     ws.freeze_panes(1, 0)
     if table.printable:
