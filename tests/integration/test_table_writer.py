@@ -8,15 +8,11 @@ column's format, so the same rows written both ways must give the same sheet, by
 from __future__ import annotations
 
 import enum
-import gc
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from voucher_batch.services.writing import collector_paused
 from voucher_batch.workbook.writer import CELL_MAX_CHARS, EXACT_LIMIT, Table, write_workbook
 
 
@@ -81,18 +77,3 @@ def test_plain_rows_are_written_as_write_value_writes_them(tmp_path: Path) -> No
         tmp_path / "by-cell.xlsx", [table({(i, 0): "" for i in range(len(rows))})]
     )
     assert _sheet_parts(inline) == _sheet_parts(by_cell)
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_the_collector_is_held_off_and_then_restored(enabled: bool) -> None:
-    was = gc.isenabled()
-    try:
-        if not enabled:
-            gc.disable()
-        with pytest.raises(RuntimeError), collector_paused():
-            assert not gc.isenabled()
-            raise RuntimeError("a failure while writing")
-        assert gc.isenabled() is enabled
-    finally:
-        if was:
-            gc.enable()

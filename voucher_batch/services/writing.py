@@ -4,9 +4,7 @@ commit, and after it any failure says the batch WAS recorded (R17, R18).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +12,7 @@ from .. import checkpoints
 from ..domain.vocabulary import NotRecorded
 from ..errors import OutputError, OutputsNotWrittenError, VoucherBatchError
 from . import after_commit
+from .collection import collection_paused
 from .progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
@@ -50,23 +49,6 @@ def check_batch_names(out_dir: Path, stem: str) -> None:
     pick_pair(out_dir, names, counted("", f"-batch-{LONGEST_BATCH_ID}"))
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off while a batch's outputs are built and written.
-
-    What they allocate (the decision tables, the workbook's rows) holds no cycles and is
-    freed by reference counting; a full collection would instead walk every object of the
-    run still alive (the rows as read, the decisions), and at 100,000 rows one costs more
-    than building every table of the outputs."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 # long on purpose: the steps that write a batch's two files, in the order they run, and the
 # one failure path that tells a recorded batch (R18) from one that recorded nothing
 def write_batch_files(
@@ -95,7 +77,7 @@ def write_batch_files(
     try:
         if batch_id is not None:
             checkpoints.reached("committed")
-        with collector_paused():
+        with collection_paused():  # also when a kept batch is rebuilt (batches show)
             outputs = build_batch_outputs(facts, sheets, decisions)
             progress.phase("writing outputs", outputs.rows)
 
