@@ -162,4 +162,6 @@ class Decided:
 
     @property
     def reason(self) -> str:
+        if not self.problems:  # most rows: asked once a row when the outputs are built
+            return ""
         return "; ".join(p.message for p in self.problems)
