@@ -247,6 +247,9 @@ def test_formulas_are_read_fast_with_their_values_and_problems(
             b'<c r="G3" t="inlineStr"><is><t>ops</t></is></c>',
             b'<c r="G3" t="str"><f t="shared" si="0"/><v>ops.lead</v></c>',
         )
+        d = d.replace(
+            b"</sheetData>", b'<row r="9"><c r="G9"><f>1+1</f><v></v></c></row></sheetData>'
+        )
         return d.replace(b"<v>46001</v>", b"<f>TODAY()</f><v>46001</v>")
 
     edited = _edit_sheet(source, tmp_path / "formulas.xlsx", edit)
@@ -255,6 +258,7 @@ def test_formulas_are_read_fast_with_their_values_and_problems(
     quick, _ = _read(edited, monkeypatch, use_fast=True)
     problems = {p[0] for row in quick[0][0][5] for p in row[4].values()}
     assert {Code.FORMULA_WITHOUT_VALUE, Code.EXTERNAL_FORMULA} <= problems
+    assert 9 in {row[0] for row in quick[0][0][5]}  # a row holding only a formula without value
 
 
 def test_a_date_calamine_sees_where_the_styles_see_none_is_read_exactly(

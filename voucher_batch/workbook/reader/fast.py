@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -355,17 +355,32 @@ class Declined(Exception):
     differs from Excel's): the sheet is read again by the exact parser."""
 
 
+def _rows(sheet: Any, special: _Special) -> Iterator[tuple[int, list[object]]]:
+    """calamine's rows by row number, in order, with the rows calamine leaves out because
+    their only cells are marked (a formula without a value) as rows of no value."""
+    top = sheet.start[0]
+    bottom = top + sheet.height
+    outside = sorted({r for r, _ in special.marked if not top < r <= bottom})
+    yield from ((r, []) for r in outside if r <= top)
+    for i, values in enumerate(sheet.iter_rows()):
+        yield top + i + 1, values
+    yield from ((r, []) for r in outside if r > bottom)
+
+
 def _header_cells(sheet: Any, scan: SheetScan, special: _Special) -> None:
     """The cells of the rows where a header may be, as the exact parser keeps them."""
-    top, left = sheet.start
-    for i, values in enumerate(sheet.iter_rows()):
-        r = top + i + 1
+    left = sheet.start[1]
+    marked = special.marked
+    for r, values in _rows(sheet, special):
         if r > HEADER_SEARCH_ROWS:
             break
+        found = {left + j + 1: value for j, value in enumerate(values)}
+        for mr, mc in marked:
+            if mr == r and mc not in found:
+                found[mc] = ""  # a marked cell outside calamine's grid
         row: dict[int, Cell] = {}
-        for j, value in enumerate(values):
-            c = left + j + 1
-            value, issue = _value(value, r, c, special)
+        for c, raw in sorted(found.items()):
+            value, issue = _value(raw, r, c, special)
             if value is not None or issue is not None:
                 error = issue is not None and issue.code is Code.NOT_A_DATE
                 row[c] = Cell(value, error, special.styles.get((r, c), 0), issue)
@@ -406,20 +421,21 @@ class PlainRows:
         self, header_row: int, columns: list[int], uins: set[int], styles: Styles
     ) -> tuple[list[RawRow], int]:
         """The non-blank rows under `header_row` and how many rows hold any cell."""
-        top, left = self.sheet.start
+        left = self.sheet.start[1]
         special, hidden, progress = self.special, self.hidden, self.progress
-        picks = [(pos, col - left - 1, col) for pos, col in enumerate(columns) if col > left]
+        picks = [(pos, col - left - 1, col) for pos, col in enumerate(columns)]
         width = len(columns)
         rows: list[RawRow] = []
         holding = 0
         marked = special.marked
-        for i, cells in enumerate(self.sheet.iter_rows()):
-            r = top + i + 1
-            if progress is not None and (i + 1) % PROGRESS_STEP == 0:
+        marked_rows = {r for r, _ in marked}  # rows of a formula without a value, say
+        count = 0
+        for count, (r, cells) in enumerate(_rows(self.sheet, special), start=1):
+            if progress is not None and count % PROGRESS_STEP == 0:
                 progress.advance(PROGRESS_STEP)
             if r <= header_row:
                 continue
-            if not any(cells) and not any(v == 0 or v is False for v in cells):
+            if not any(cells) and r not in marked_rows and all(v == "" for v in cells):
                 continue  # an empty row of the grid: no cell exists there
             holding += 1
             values: list[object] = [None] * width
@@ -427,9 +443,12 @@ class PlainRows:
             blank = True
             n = len(cells)
             for pos, j, col in picks:
-                if j >= n:
+                if 0 <= j < n:
+                    value = cells[j]
+                elif marked and (r, col) in marked:
+                    value = ""  # a marked cell outside calamine's grid
+                else:
                     continue
-                value = cells[j]
                 kind = type(value)
                 issue = None
                 if marked and (r, col) in marked:
@@ -462,5 +481,5 @@ class PlainRows:
             if not blank or issues:
                 rows.append(RawRow(r, values, r in hidden, issues))
         if progress is not None:
-            progress.advance(self.sheet.height % PROGRESS_STEP)
+            progress.advance(count % PROGRESS_STEP)
         return rows, holding
