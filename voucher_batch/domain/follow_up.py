@@ -24,13 +24,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 WINDOWS = (30, 60, 90)
 FINAL = frozenset({"Used", "Expired", "Invalidated"})
 
 
-@dataclass(frozen=True)
-class VoucherFact:
+class VoucherFact(NamedTuple):
+    """An approved issuance and what the console last said of its voucher (one per approved
+    issuance: a named tuple, made several times faster than a frozen dataclass)."""
+
     issuance_id: str
     template: str
     usage: str

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from ..domain.issuance import Issuance
-from ..domain.model import IssuanceStatus, PaymentMode, Usage
+from ..domain.model import IssuanceStatus, PaymentMode, Template, Usage
 from ..domain.report import IssuanceFact, QuotaMove
 from ..domain.verify_records import (
     BatchEntry,
@@ -133,9 +133,13 @@ class HistoryReads:
         else:
             queries = (query.where(i.c.issuance_id.in_(c)) for c in chunks(sorted(set(ids))))
         found: dict[str, Issuance] = {}
+        templates: dict[int, Template] = {}  # by version: few versions, many issuances
         for chunk_query in queries:
             for r in self.conn.execute(chunk_query).mappings():
-                template = template_from_row({c.name: r[f"t_{c.name}"] for c in tv.c})
+                template = templates.get(r["t_id"])
+                if template is None:
+                    template = template_from_row({c.name: r[f"t_{c.name}"] for c in tv.c})
+                    templates[r["t_id"]] = template
                 found[r["issuance_id"]] = Issuance(
                     issuance_id=r["issuance_id"],
                     amount=r["amount"],
@@ -177,22 +181,37 @@ class HistoryReads:
                 e.c.valid_until,
             )
         )
+        # one per issuance of the ledger: the labels are looked up once per code
+        usages = {u.value: u.label for u in Usage}
+        modes = {m.value: m.label for m in PaymentMode}
         facts = [
             IssuanceFact(
-                r.issuance_id,
-                r.name,
-                Usage(r.usage).label,
-                PaymentMode(r.payment_mode).label,
-                r.customer_uin,
-                names.get(r.customer_uin, ""),
-                r.amount,
-                r.estimated_revenue,
-                r.requested_on,
-                r.status,
-                r.decided_on,
-                r.valid_until,
+                issuance_id,
+                name,
+                usages[usage],
+                modes[mode],
+                uin,
+                names.get(uin, ""),
+                amount,
+                revenue,
+                requested_on,
+                status,
+                decided_on,
+                valid_until,
             )
-            for r in rows
+            for (
+                issuance_id,
+                name,
+                usage,
+                mode,
+                uin,
+                amount,
+                revenue,
+                requested_on,
+                status,
+                decided_on,
+                valid_until,
+            ) in rows
         ]
         return moves, facts
 

@@ -27,7 +27,7 @@ ENV.filters["thousands"] = _thousands
 def render_html(template: str, path: Path, replace: bool = False, **context: Any) -> Path:
     """Render `template` to `path`, written under a temporary name and moved into place; an
     existing file at `path` is replaced only with `replace` (else FileExistsError)."""
-    html = ENV.get_template(template).render(**context)
-    with atomic_path(path, replace) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+    parts = ENV.get_template(template).generate(**context)  # written as rendered
+    with atomic_path(path, replace) as tmp, tmp.open("w", encoding="utf-8") as out:
+        out.writelines(parts)
     return path

@@ -77,7 +77,7 @@ class ReviewExport:
 
 def write_review_export(path: Path, export: ReviewExport) -> Path:
     with atomic_path(path) as tmp:
-        book = new_book(tmp)
+        book = new_book(tmp, constant_memory=True)  # rows go to disk as written
         _write_instructions(book)
         ws = book.add_worksheet(REVIEW.name)
         _write_title_and_headers(book, ws, export)

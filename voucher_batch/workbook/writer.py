@@ -194,7 +194,8 @@ def write_table(
         ]
         for tinted in (False, True)
     ]
-    write_string, write_number = ws.write_string, ws.write_number
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    midnight = time()
     width = len(table.headers)
     notes: dict[int, list[tuple[int, int]]] = {}
     for r_c in sorted(table.comments):
@@ -219,6 +220,9 @@ def write_table(
                 write_number(r, c, value, fmt[int])
             elif fmt is not None and type(value) is float and math.isfinite(value):
                 write_number(r, c, value, fmt[float])
+            elif fmt is not None and type(value) is date:  # as `write_value` writes a date
+                date_format = fmts.get(DATE_FORMAT, tinted)
+                write_datetime(r, c, datetime.combine(value, midnight), date_format)
             else:
                 column_format = formats[c] if c < len(formats) else None
                 write_value(ws, r, c, value, fmts, own or column_format, tinted)
