@@ -65,25 +65,25 @@ class QuotaHistoryEntry:
     operator: str
 
 
-def _latest_events(as_of: date | None) -> Any:
-    """issuance -> id of its status entry in force at the end of `as_of` (None: the latest)."""
-    e = t.issuance_events
-    query = select(func.max(e.c.id).label("event_id"), e.c.issuance).group_by(e.c.issuance)
+def _event_in_force(as_of: date | None) -> Any:
+    """The id of the issuance's status entry in force at the end of `as_of` (None: its
+    latest), correlated with the issuance of the outer query: the issuances are then read in
+    their own order, so a listing's first rows come before its last are found."""
+    x = t.issuance_events.alias("x")
+    query = select(func.max(x.c.id)).where(x.c.issuance == t.issuances.c.id)
     if as_of is not None:
-        query = query.where(or_(e.c.decided_on.is_(None), e.c.decided_on <= as_of))
-    return query.subquery()
+        query = query.where(or_(x.c.decided_on.is_(None), x.c.decided_on <= as_of))
+    return query.scalar_subquery()
 
 
 def _issuances_as_of(as_of: date | None, *columns: Any) -> Any:
     """SELECT `columns` over the issuances requested by `as_of`, each joined to its status
     entry then (`e`) and the template version it was issued from (`tv`)."""
     i, e, tv = t.issuances, t.issuance_events, t.template_versions
-    latest = _latest_events(as_of)
     query = (
         select(*columns)
         .select_from(i)
-        .join(latest, latest.c.issuance == i.c.id)
-        .join(e, e.c.id == latest.c.event_id)
+        .join(e, e.c.id == _event_in_force(as_of))
         .join(tv, tv.c.id == i.c.template_version_id)
     )
     return query if as_of is None else query.where(i.c.requested_on <= as_of)
