@@ -27,7 +27,8 @@ ENV.filters["thousands"] = _thousands
 def render_html(template: str, path: Path, replace: bool = False, **context: Any) -> Path:
     """Render `template` to `path`, written under a temporary name and moved into place; an
     existing file at `path` is replaced only with `replace` (else FileExistsError)."""
-    parts = ENV.get_template(template).generate(**context)  # written as rendered
+    stream = ENV.get_template(template).stream(**context)  # written as rendered,
+    stream.enable_buffering(1_000)  # a thousand pieces a write
     with atomic_path(path, replace) as tmp, tmp.open("w", encoding="utf-8") as out:
-        out.writelines(parts)
+        stream.dump(out)
     return path
