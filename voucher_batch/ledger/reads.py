@@ -71,33 +71,44 @@ class HistoryReads:
             i.c.recorded_at,
             i.c.requested_on,
         ).join(tv, tv.c.id == i.c.template_version_id)
-        return [
-            IssuanceEntry(
-                r.id,
-                r.issuance_id,
-                r.amount,
-                r.template_amount,
-                r.template_key,
-                r.batch_id,
-                r.recorded_at,
-                r.requested_on,
-            )
-            for r in self.conn.execute(query).all()
-        ]
+        # one per issuance: plain tuples, in the order of IssuanceEntry's fields
+        return [IssuanceEntry(*r) for r in self.conn.execute(query)]
 
     def _event_entries(self) -> list[EventEntry]:
+        e = t.issuance_events
+        query = select(
+            e.c.id,
+            e.c.issuance,
+            e.c.status,
+            e.c.batch_id,
+            e.c.recorded_at,
+            e.c.valid_from,
+            e.c.valid_until,
+            e.c.comment,
+            e.c.decided_on,
+        )
         return [
             EventEntry(
-                r.id,
-                r.issuance,
-                r.status,
-                r.batch_id,
-                r.recorded_at,
-                r.valid_from is not None and r.valid_until is not None,
-                bool(r.comment),
-                r.decided_on,
+                pk,
+                issuance,
+                status,
+                batch_id,
+                recorded_at,
+                valid_from is not None and valid_until is not None,
+                bool(comment),
+                decided_on,
             )
-            for r in self.conn.execute(select(t.issuance_events)).all()
+            for (
+                pk,
+                issuance,
+                status,
+                batch_id,
+                recorded_at,
+                valid_from,
+                valid_until,
+                comment,
+                decided_on,
+            ) in self.conn.execute(query)
         ]
 
     def _batch_entries(self) -> list[BatchEntry]:

@@ -29,6 +29,6 @@ def render_html(template: str, path: Path, replace: bool = False, **context: Any
     existing file at `path` is replaced only with `replace` (else FileExistsError)."""
     stream = ENV.get_template(template).stream(**context)  # written as rendered,
     stream.enable_buffering(1_000)  # a thousand pieces a write
-    with atomic_path(path, replace) as tmp, tmp.open("w", encoding="utf-8") as out:
-        stream.dump(out)
+    with atomic_path(path, replace) as tmp, tmp.open("wb") as out:
+        stream.dump(out, encoding="utf-8")
     return path
