@@ -599,15 +599,18 @@ def measure(argv: list[str], keep_output: bool = False) -> Run:
     )
 
 
-def tool(ledger: Path, *args: str) -> list[str]:
+def tool(ledger: Path, *args: str, dated: bool = True) -> list[str]:
+    """The command line; `dated` gives the business date (read-only commands then show the
+    ledger as of that day, which reads every entry: `quota show` and `vouchers list` are
+    measured as they stand, undated)."""
+    as_of = ["--as-of", AS_OF.isoformat()] if dated else []
     return [
         sys.executable,
         "-m",
         "voucher_batch",
         "--ledger",
         str(ledger),
-        "--as-of",
-        AS_OF.isoformat(),
+        *as_of,
         "--operator",
         "ops.lead",
         *args,
@@ -637,8 +640,13 @@ def run(ledger: Path, small: Path, work: Path, rows: int) -> list[tuple[str, str
     init = measure(tool(ledger, "init"), keep_output=True)
     measure(tool(small, "init"))
     out.append((f"init ({init.output.decode().split(': ', 1)[-1].strip()})", "", init, None))
-    out.append(("quota show", "", measure(tool(ledger, "quota", "show", "--json")), None))
-    listing = measure(tool(ledger, "vouchers", "list", "--json", "--status", "pending"))
+    out.append(
+        ("quota show", "", measure(tool(ledger, "quota", "show", "--json", dated=False)), None)
+    )
+    dated = measure(tool(ledger, "quota", "show", "--json"))
+    out.append((f"quota show --as-of {AS_OF.isoformat()}", "", dated, None))
+    listed = ("vouchers", "list", "--json", "--status", "pending")
+    listing = measure(tool(ledger, *listed, dated=False))
     out.append(
         (
             "vouchers list --json --status pending",
@@ -647,7 +655,7 @@ def run(ledger: Path, small: Path, work: Path, rows: int) -> list[tuple[str, str
             measure(floor("list", ledger, work)),
         )
     )
-    smaller = measure(tool(small, "vouchers", "list", "--json", "--status", "pending"))
+    smaller = measure(tool(small, *listed, dated=False))
     out.append(
         (f"vouchers list --json --status pending, {rows // 10:,} issuances", "", smaller, None)
     )

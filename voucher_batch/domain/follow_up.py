@@ -201,6 +201,7 @@ def follow_up(facts: Sequence[VoucherFact], cutoff: date) -> FollowUp:
     ]
     due = [f for f in approved if f.estimated_conversion_date <= cutoff]
     due.sort(key=lambda f: (f.used > 0, -f.estimated_revenue, f.estimated_conversion_date))
+    widest = _expiring(approved, cutoff, max(WINDOWS)).vouchers
     return FollowUp(
         cutoff=cutoff,
         approved=sum(f.amount for f in approved),
@@ -208,7 +209,9 @@ def follow_up(facts: Sequence[VoucherFact], cutoff: date) -> FollowUp:
         by_template=_utilisation(approved, "template"),
         by_customer=_utilisation(approved, "customer_uin"),
         by_usage=_utilisation(approved, "usage"),
-        expiring=[_expiring(approved, cutoff, w) for w in WINDOWS],
+        # the windows are nested: the widest one's vouchers are found once, the others
+        # are among them
+        expiring=[_expiring(widest, cutoff, w) for w in WINDOWS],
         expired_unused=sorted(expired, key=lambda f: (-f.amount, f.issuance_id)),
         conversion=due,
     )
