@@ -168,6 +168,7 @@ class HistoryReads:
                 )
         return found
 
+    # long on purpose: one query, each row unpacked by name into its fact, once per issuance
     def report_facts(self) -> tuple[list[QuotaMove], list[IssuanceFact]]:
         """Quota moves and issuances with their final status, for the monthly report."""
         q = t.quota_entries
