@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import NamedTuple
 
 WINDOWS = (30, 60, 90)
@@ -167,8 +168,10 @@ def _iso(day: date | None) -> str | None:
 def _utilisation(facts: Sequence[VoucherFact], field: str) -> list[Utilisation]:
     approved: dict[str, int] = defaultdict(int)
     used: dict[str, int] = defaultdict(int)
+    get = attrgetter(field)
     for f in facts:
-        key = str(getattr(f, field))
+        key = get(f)
+        key = key if type(key) is str else str(key)
         approved[key] += f.amount
         used[key] += f.used
     rows = [Utilisation(k, approved[k], used[k]) for k in approved]
@@ -177,13 +180,13 @@ def _utilisation(facts: Sequence[VoucherFact], field: str) -> list[Utilisation]:
 
 def _expiring(facts: Sequence[VoucherFact], cutoff: date, within: int) -> Expiring:
     end = cutoff + timedelta(days=within)
-    found = [
+    found = [  # the date first: most vouchers expire outside the window
         f
         for f in facts
-        if f.console_status not in FINAL
+        if (expiry := f.expiry) is not None
+        and cutoff < expiry <= end
+        and f.console_status not in FINAL
         and f.balance > 0
-        and f.expiry is not None
-        and cutoff < f.expiry <= end
     ]
     found.sort(key=lambda f: (f.expiry or end, f.issuance_id))
     by_customer: dict[str, int] = defaultdict(int)
