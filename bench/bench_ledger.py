@@ -17,7 +17,8 @@ child's. Floors, measured in the same run, each in a fresh process:
 
 - `review export`: the pending rows read with plain sqlite3 (one query, the template's name
   joined, the customers' names read once) and written by xlsxwriter in constant_memory mode,
-  the same 18 cells per row as the review sheet, the row check's HMAC included;
+  the same 18 cells per row as the review sheet (the row check's HMAC included, the
+  reviewer's blank cells unlocked) and the manifest's row per issuance;
 - `report monthly`: the report's facts (every issuance with its current status, template and
   customer) read with plain sqlite3, the report workbook's cells (the same values and types
   on the same sheets, taken from the tool's workbook beforehand) written by xlsxwriter in
@@ -435,6 +436,8 @@ def floor_review(ledger: Path, work: Path) -> None:
     amount = book.add_format({"num_format": "#,##0"})
     secret = b"k" * 32
     names = _names(db)
+    editable = book.add_format({"locked": False})
+    ids: list[str] = []
     for r, row in enumerate(db.execute(PENDING_ROWS), start=4):
         iid, rid, tname, uin, amt, rev, conv, reason, by, on = row
         conv_d, on_d = date.fromisoformat(conv), date.fromisoformat(on)
@@ -455,12 +458,14 @@ def floor_review(ledger: Path, work: Path) -> None:
         ws.write_string(r, 9, by)
         ws.write_datetime(r, 10, datetime.combine(on_d, datetime.min.time()), day)
         ws.write_number(r, 11, (AS_OF - on_d).days)
-        ws.write_blank(r, 12, None)
-        ws.write_blank(r, 13, None)
-        ws.write_blank(r, 14, None)
-        ws.write_blank(r, 15, None)
-        ws.write_blank(r, 16, None)
+        for c in range(12, 17):  # the reviewer's cells: blank, unlocked (a format each)
+            ws.write_blank(r, c, None, editable)
         ws.write_string(r, 17, check)
+        ids.append(iid)
+    manifest = book.add_worksheet("Manifest")  # one row per issuance, as the tool's
+    for r, iid in enumerate(ids):
+        manifest.write_string(r, 0, "issuance")
+        manifest.write_string(r, 1, iid)
     book.close()
     _durable(work / "floor-review.xlsx")
 
