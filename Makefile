@@ -70,8 +70,11 @@ clean:
 	rm -rf build reports/*.xlsx reports/*.html .pytest_cache .mypy_cache
 
 # BENCH_FULL=1 adds a full Excel sheet (1,048,575 request rows) to the ingest figures: long.
+# LEDGER_ROWS: issuances of the ledger the read commands are measured on.
+LEDGER_ROWS ?= 1000000
 bench: $(TOOLS)
 	$(BIN)/python -m bench.bench_ingest --docs docs/benchmarks.md $(BENCH_ROWS)
 	$(BIN)/python -m bench.bench_review $(REVIEW_ROWS)
 	$(BIN)/python -m bench.bench_report $(REPORT_ROWS)
 	$(BIN)/python -m bench.bench_checks $(CHECK_ROWS)
+	$(BIN)/python -m bench.bench_ledger --docs docs/benchmarks.md $(LEDGER_ROWS)

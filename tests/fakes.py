@@ -323,6 +323,9 @@ class FakeUnitOfWork:
                 )
         return out
 
+    def voucher_rows(self, query: VoucherQuery) -> Iterator[VoucherRecord]:
+        return iter(self.voucher_listing(query))
+
     def template_listing(self, as_of: date | None) -> list[TemplateState]:
         raise NotImplementedError("listings are tested on the real ledger")
 

@@ -13,9 +13,17 @@ from tests.integration.test_migrations import AS_OF, _first_schema_ledger
 from tests.workbooks import SheetData, write_workbook
 from voucher_batch import services
 from voucher_batch.ledger import Ledger, migrate
+from voucher_batch.ledger.schema import SCHEMA_VERSION
 from voucher_batch.services.vouchers import vouchers_sync
 
-NEW_TABLES = {"console_imports", "voucher_links", "voucher_snapshots", "voucher_deals"}
+# the tables migrations after 0005 add (0006: the console's; 0007: the balance per batch)
+NEW_TABLES = {
+    "console_imports",
+    "voucher_links",
+    "voucher_snapshots",
+    "voucher_deals",
+    "balance_moves",
+}
 
 
 def _dump(ledger: Ledger) -> dict[str, list[tuple[object, ...]]]:
@@ -46,7 +54,9 @@ def test_schema_5_ledger_upgrades_with_its_data_intact(ledger_url: str, tmp_path
     assert ledger.init() == f"upgraded from schema 0005 to {migrate.head_revision()}"
     after = _dump(ledger)
     before["meta"] = [r for r in before["meta"] if r[0] != "schema_version"]
-    assert [r for r in after["meta"] if r[0] == "schema_version"] == [("schema_version", "6")]
+    assert [r for r in after["meta"] if r[0] == "schema_version"] == [
+        ("schema_version", str(SCHEMA_VERSION))
+    ]
     after["meta"] = [r for r in after["meta"] if r[0] != "schema_version"]
     assert after == before
     ctx = services.Context(ledger, "ops.lead", AS_OF)

@@ -119,6 +119,8 @@ def test_ledger_made_before_migrations_is_stamped_then_upgraded(ledger_url: str)
         "DELETE FROM batches",
         "UPDATE template_versions SET amount = 1",
         "DELETE FROM issuances",
+        "UPDATE balance_moves SET pending = 0",
+        "DELETE FROM balance_moves",
     ],
 )
 def test_entries_are_append_only_in_the_database(ledger_url: str, statement: str) -> None:

@@ -4,7 +4,7 @@ as of the business date `--as-of` names."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date
 from typing import Any
 
@@ -207,13 +207,15 @@ def vouchers_list(
     Example:
       voucher-batch vouchers list --customer 100012340001 --requested-from 2026-11-01 --csv
     """
-    from ..services.follow_up import list_follow_up
-    from ..services.queries import vouchers_list as list_vouchers
+    from ..services.follow_up import follow_up_keys
+    from ..services.queries import VoucherRecord, vouchers_stream
 
     code, uin, template, requested, decided = voucher_filter_values(
         status, customer, template, requested_from, requested_to, decided_from, decided_to
     )
-    rows = list_vouchers(
+    console = console_status.capitalize() if console_status else None
+    extra = follow_up_keys(context_of(ctx), console, expires_within, given_as_of(ctx))
+    rows = vouchers_stream(
         context_of(ctx),
         code,
         uin,
@@ -222,9 +224,14 @@ def vouchers_list(
         decided=decided,
         as_of=given_as_of(ctx),
     )
-    console = console_status.capitalize() if console_status else None
-    extra = list_follow_up(context_of(ctx), rows, console, expires_within, given_as_of(ctx))
-    listed = [{**asdict(r), **extra[r.issuance_id]} for r in rows if r.issuance_id in extra]
+    # streamed: printed as read, however many issuances the ledger holds; the record's
+    # fields are the contract's keys, in order
+    keys = [f.name for f in fields(VoucherRecord)]
+    listed = (
+        {**{k: getattr(r, k) for k in keys}, **added}
+        for r in rows
+        if (added := extra(r)) is not None
+    )
     emit(listed, VOUCHER_COLUMNS, as_json, as_csv, "no vouchers")
 
 

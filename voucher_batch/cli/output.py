@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,6 +20,8 @@ import click
 
 from ..services.vocabulary import printable
 from .app import context_of, say
+
+CHUNK_ROWS = 1_000  # rows of a JSON or CSV listing printed at a time
 
 # a cell a spreadsheet would run as a formula starts with one of these (CSV injection)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,25 +54,24 @@ def given_as_of(ctx: click.Context) -> date | None:
 
 
 def emit(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     columns: Sequence[Column],
     as_json: bool,
     as_csv: bool,
     empty: str,
 ) -> None:
-    """Print `rows` (JSON values keyed as the contract says) in the format asked for."""
+    """Print `rows` (JSON values keyed as the contract says) in the format asked for. JSON
+    and CSV are printed as the rows come, in chunks, so a listing of any length starts at
+    once and holds only a chunk in memory; the table needs every row for its widths."""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     if as_json:
-        say(
-            json.dumps(
-                [{k: _json_value(v) for k, v in r.items()} for r in rows], ensure_ascii=False
-            )
-        )
+        _print_json(rows)
         return
     if as_csv:
         _print_csv(rows, columns)
         return
+    rows = list(rows)
     if not rows:
         say(empty, err=True)
         return
@@ -135,12 +136,30 @@ def _pad(text: str, width: int, right: bool) -> str:
     return fill + text if right else text + fill
 
 
-def _print_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> None:
+def _print_json(rows: Iterable[Mapping[str, Any]]) -> None:
+    """The same text as `json.dumps(list(rows), ensure_ascii=False)` and a newline, printed
+    a chunk at a time (the first row at once); control characters escaped as `say` does."""
+    parts = ["["]
+    for n, r in enumerate(rows):
+        item = json.dumps({k: _json_value(v) for k, v in r.items()}, ensure_ascii=False)
+        parts.append(item if n == 0 else ", " + item)
+        if n == 0 or len(parts) >= CHUNK_ROWS:
+            click.echo(printable("".join(parts)), nl=False)
+            parts.clear()
+    parts.append("]")
+    say("".join(parts))
+
+
+def _print_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.header for c in columns])
-    for r in rows:
+    for n, r in enumerate(rows):
         writer.writerow([_csv_cell(r[c.key], c) for c in columns])
+        if n % CHUNK_ROWS == 0:
+            click.echo(buffer.getvalue(), nl=False)
+            buffer.seek(0)
+            buffer.truncate()
     click.echo(buffer.getvalue(), nl=False)
 
 

@@ -56,17 +56,28 @@ def _reviews(
     facts: Sequence[IssuanceFact], first: date, last: date, cutoff: date, cal: BusinessCalendar
 ) -> _Reviews:
     out = _Reviews()
+    # business days are counted once per date (pair): a ledger has many requests a day
+    overdue: dict[date, bool] = {}
+    between: dict[tuple[date, date], int] = {}
     for f in facts:
         pending_at_cutoff = f.requested_on <= cutoff and (
             f.decided_on is None or f.decided_on > cutoff
         )
-        if pending_at_cutoff and cal.overdue(f.requested_on, cutoff):
-            out.overdue_count += 1
-            out.overdue_amount += f.amount
+        if pending_at_cutoff:
+            late = overdue.get(f.requested_on)
+            if late is None:
+                late = overdue[f.requested_on] = cal.overdue(f.requested_on, cutoff)
+            if late:
+                out.overdue_count += 1
+                out.overdue_amount += f.amount
         if f.decided_on is not None and first <= f.decided_on <= last:
             out.decided += 1
             out.approved += f.status == "approved"
-            out.days.append(cal.days_between(f.requested_on, f.decided_on))
+            pair = (f.requested_on, f.decided_on)
+            days = between.get(pair)
+            if days is None:
+                days = between[pair] = cal.days_between(*pair)
+            out.days.append(days)
     return out
 
 

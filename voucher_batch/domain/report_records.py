@@ -17,11 +17,12 @@ class QuotaMove:
     amount: int
 
 
-@dataclass(frozen=True)
-class IssuanceFact:
+class IssuanceFact(NamedTuple):
     """An issuance as the monthly figures count it: flattened with its customer's name and
     its template's labels, and its final status and dates (a projection of `Issuance`
-    joined with what the report shows beside it)."""
+    joined with what the report shows beside it). A named tuple: a report reads one per
+    issuance of the ledger, and a tuple is made several times faster than a frozen
+    dataclass."""
 
     issuance_id: str
     template: str

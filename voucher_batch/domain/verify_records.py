@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from .quota import Balance
 
@@ -57,10 +58,10 @@ class QuotaEntry:
     business_date: date | None = None
 
 
-@dataclass(frozen=True)
-class IssuanceEntry:
+class IssuanceEntry(NamedTuple):
     """An issuance as a ledger row (its key, batch and time stamp beside its template's
-    amount): the bookkeeping `verify` replays, which the `Issuance` entity does not carry."""
+    amount): the bookkeeping `verify` replays, which the `Issuance` entity does not carry.
+    A named tuple, like `EventEntry`: verify reads one per issuance of the ledger."""
 
     id: int
     issuance_id: str
@@ -72,8 +73,7 @@ class IssuanceEntry:
     requested_on: date | None = None
 
 
-@dataclass(frozen=True)
-class EventEntry:
+class EventEntry(NamedTuple):
     id: int
     issuance: int
     status: str

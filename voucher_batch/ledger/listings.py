@@ -9,6 +9,7 @@ template versions recorded by batches dated on or before D.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,8 @@ from ..domain.quota import Balance
 from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
 from .common import template_from_row
+
+LISTING_CHUNK = 2_000  # rows fetched at a time by a streamed listing
 
 
 @dataclass(frozen=True)
@@ -62,25 +65,25 @@ class QuotaHistoryEntry:
     operator: str
 
 
-def _latest_events(as_of: date | None) -> Any:
-    """issuance -> id of its status entry in force at the end of `as_of` (None: the latest)."""
-    e = t.issuance_events
-    query = select(func.max(e.c.id).label("event_id"), e.c.issuance).group_by(e.c.issuance)
+def _event_in_force(as_of: date | None) -> Any:
+    """The id of the issuance's status entry in force at the end of `as_of` (None: its
+    latest), correlated with the issuance of the outer query: the issuances are then read in
+    their own order, so a listing's first rows come before its last are found."""
+    x = t.issuance_events.alias("x")
+    query = select(func.max(x.c.id)).where(x.c.issuance == t.issuances.c.id)
     if as_of is not None:
-        query = query.where(or_(e.c.decided_on.is_(None), e.c.decided_on <= as_of))
-    return query.subquery()
+        query = query.where(or_(x.c.decided_on.is_(None), x.c.decided_on <= as_of))
+    return query.scalar_subquery()
 
 
 def _issuances_as_of(as_of: date | None, *columns: Any) -> Any:
     """SELECT `columns` over the issuances requested by `as_of`, each joined to its status
     entry then (`e`) and the template version it was issued from (`tv`)."""
     i, e, tv = t.issuances, t.issuance_events, t.template_versions
-    latest = _latest_events(as_of)
     query = (
         select(*columns)
         .select_from(i)
-        .join(latest, latest.c.issuance == i.c.id)
-        .join(e, e.c.id == latest.c.event_id)
+        .join(e, e.c.id == _event_in_force(as_of))
         .join(tv, tv.c.id == i.c.template_version_id)
     )
     return query if as_of is None else query.where(i.c.requested_on <= as_of)
@@ -117,6 +120,11 @@ class ListingReads:
 
     def voucher_listing(self, query: VoucherQuery) -> list[VoucherRecord]:
         """The issuances `query` asks for, with their status at the end of its `as_of`."""
+        return list(self.voucher_rows(query))
+
+    def voucher_rows(self, query: VoucherQuery) -> Iterator[VoucherRecord]:
+        """`voucher_listing` one row at a time, fetched in chunks: memory does not grow with
+        the ledger, and the first rows come before the last are read."""
         i, e, tv = t.issuances, t.issuance_events, t.template_versions
         select_ = _issuances_as_of(
             query.as_of,
@@ -144,8 +152,9 @@ class ListingReads:
             conditions.append(e.c.decided_on <= query.decided_to)
         if conditions:
             select_ = select_.where(and_(*conditions))
-        return [
-            VoucherRecord(
+        rows = self.conn.execution_options(yield_per=LISTING_CHUNK).execute(select_)
+        for r in rows.mappings():
+            yield VoucherRecord(
                 issuance_id=r["issuance_id"],
                 request_id=r["request_id"],
                 template_name=r["template_name"],
@@ -157,8 +166,6 @@ class ListingReads:
                 valid_from=r["valid_from"],
                 valid_until=r["valid_until"],
             )
-            for r in self.conn.execute(select_).mappings()
-        ]
 
     def template_listing(self, as_of: date | None) -> list[TemplateState]:
         """Each template as last recorded by `as_of`, counting the issuances requested by

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from ..domain.issuance import Issuance
-from ..domain.model import IssuanceStatus, PaymentMode, Usage
+from ..domain.model import IssuanceStatus, PaymentMode, Template, Usage
 from ..domain.report import IssuanceFact, QuotaMove
 from ..domain.verify_records import (
     BatchEntry,
@@ -71,33 +71,44 @@ class HistoryReads:
             i.c.recorded_at,
             i.c.requested_on,
         ).join(tv, tv.c.id == i.c.template_version_id)
-        return [
-            IssuanceEntry(
-                r.id,
-                r.issuance_id,
-                r.amount,
-                r.template_amount,
-                r.template_key,
-                r.batch_id,
-                r.recorded_at,
-                r.requested_on,
-            )
-            for r in self.conn.execute(query).all()
-        ]
+        # one per issuance: plain tuples, in the order of IssuanceEntry's fields
+        return [IssuanceEntry(*r) for r in self.conn.execute(query)]
 
     def _event_entries(self) -> list[EventEntry]:
+        e = t.issuance_events
+        query = select(
+            e.c.id,
+            e.c.issuance,
+            e.c.status,
+            e.c.batch_id,
+            e.c.recorded_at,
+            e.c.valid_from,
+            e.c.valid_until,
+            e.c.comment,
+            e.c.decided_on,
+        )
         return [
             EventEntry(
-                r.id,
-                r.issuance,
-                r.status,
-                r.batch_id,
-                r.recorded_at,
-                r.valid_from is not None and r.valid_until is not None,
-                bool(r.comment),
-                r.decided_on,
+                pk,
+                issuance,
+                status,
+                batch_id,
+                recorded_at,
+                valid_from is not None and valid_until is not None,
+                bool(comment),
+                decided_on,
             )
-            for r in self.conn.execute(select(t.issuance_events)).all()
+            for (
+                pk,
+                issuance,
+                status,
+                batch_id,
+                recorded_at,
+                valid_from,
+                valid_until,
+                comment,
+                decided_on,
+            ) in self.conn.execute(query)
         ]
 
     def _batch_entries(self) -> list[BatchEntry]:
@@ -133,9 +144,13 @@ class HistoryReads:
         else:
             queries = (query.where(i.c.issuance_id.in_(c)) for c in chunks(sorted(set(ids))))
         found: dict[str, Issuance] = {}
+        templates: dict[int, Template] = {}  # by version: few versions, many issuances
         for chunk_query in queries:
             for r in self.conn.execute(chunk_query).mappings():
-                template = template_from_row({c.name: r[f"t_{c.name}"] for c in tv.c})
+                template = templates.get(r["t_id"])
+                if template is None:
+                    template = template_from_row({c.name: r[f"t_{c.name}"] for c in tv.c})
+                    templates[r["t_id"]] = template
                 found[r["issuance_id"]] = Issuance(
                     issuance_id=r["issuance_id"],
                     amount=r["amount"],
@@ -153,6 +168,7 @@ class HistoryReads:
                 )
         return found
 
+    # long on purpose: one query, each row unpacked by name into its fact, once per issuance
     def report_facts(self) -> tuple[list[QuotaMove], list[IssuanceFact]]:
         """Quota moves and issuances with their final status, for the monthly report."""
         q = t.quota_entries
@@ -177,22 +193,37 @@ class HistoryReads:
                 e.c.valid_until,
             )
         )
+        # one per issuance of the ledger: the labels are looked up once per code
+        usages = {u.value: u.label for u in Usage}
+        modes = {m.value: m.label for m in PaymentMode}
         facts = [
             IssuanceFact(
-                r.issuance_id,
-                r.name,
-                Usage(r.usage).label,
-                PaymentMode(r.payment_mode).label,
-                r.customer_uin,
-                names.get(r.customer_uin, ""),
-                r.amount,
-                r.estimated_revenue,
-                r.requested_on,
-                r.status,
-                r.decided_on,
-                r.valid_until,
+                issuance_id,
+                name,
+                usages[usage],
+                modes[mode],
+                uin,
+                names.get(uin, ""),
+                amount,
+                revenue,
+                requested_on,
+                status,
+                decided_on,
+                valid_until,
             )
-            for r in rows
+            for (
+                issuance_id,
+                name,
+                usage,
+                mode,
+                uin,
+                amount,
+                revenue,
+                requested_on,
+                status,
+                decided_on,
+                valid_until,
+            ) in rows
         ]
         return moves, facts
 

@@ -8,6 +8,9 @@ Current state is derived from the entries: a customer or template is its latest 
 issuance's status is its latest event, the quota is the sum of grants minus reclaims. Each
 entry keeps its business date (`--as-of`) and the real time it was recorded.
 
+Since schema 7 the balance's pending, approved and rejected amounts are also kept as each
+batch moved them (`balance_moves`), so reading the balance does not read every issuance.
+
 Since schema 4 each batch also keeps what it decided (`batch_facts`, `batch_sheets`,
 `batch_rows`: every row read, typed, with its decision and problems), so its decision
 workbook and report can be rebuilt (R17).
@@ -30,7 +33,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 6  # raised by every migration that changes the tables or their rules
+SCHEMA_VERSION = 7  # raised by every migration that changes the tables or their rules
 SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # the Alembic revision of this schema
 
 metadata = MetaData()
@@ -136,6 +139,19 @@ issuance_events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_issuance_events_issuance", issuance_events.c.issuance, issuance_events.c.id)
+
+# ---- the balance as batches moved it (schema 7) ---------------------------------------------
+# One row per batch that appended status entries: the amounts it moved into (+) and out of
+# (-) pending, approved and rejected. Their sums are the balance (R2) without reading every
+# issuance; `ledger verify` recomputes it from the entries.
+balance_moves = Table(
+    "balance_moves",
+    metadata,
+    Column("batch_id", ForeignKey("batches.id"), primary_key=True),
+    Column("pending", BigInteger, nullable=False),
+    Column("approved", BigInteger, nullable=False),
+    Column("rejected", BigInteger, nullable=False),
+)
 
 # ---- what each batch decided (schema 4) ---------------------------------------------------
 # Batches recorded before schema 4 have none of these; `meta` key KEPT_AFTER_KEY holds the

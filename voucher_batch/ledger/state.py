@@ -27,7 +27,7 @@ from ..domain.model import (
 from ..domain.quota import Balance, Totals
 from ..domain.vocabulary import QuotaChangeKind
 from . import schema as t
-from .common import chunks, latest_event_ids, template_from_row
+from .common import chunks, template_from_row
 
 
 @dataclass(frozen=True)
@@ -44,26 +44,25 @@ class StateReads:
     conn: Connection
 
     def balance(self) -> Balance:
-        grants = self.conn.execute(
+        """The quota (grants minus reclaims) and the amounts pending, approved and rejected,
+        as the batches moved them (`balance_moves`: one row per batch, not per issuance)."""
+        q, m = t.quota_entries, t.balance_moves
+        by_kind = dict(
+            self.conn.execute(
+                select(q.c.kind, func.coalesce(func.sum(q.c.amount), 0)).group_by(q.c.kind)
+            ).all()
+        )
+        pending, approved, rejected = self.conn.execute(
             select(
-                t.quota_entries.c.kind, func.coalesce(func.sum(t.quota_entries.c.amount), 0)
-            ).group_by(t.quota_entries.c.kind)
-        ).all()
-        by_kind = {kind: int(total) for kind, total in grants}
-        latest = latest_event_ids()
-        status_rows = self.conn.execute(
-            select(t.issuance_events.c.status, func.sum(t.issuances.c.amount))
-            .select_from(latest)
-            .join(t.issuance_events, t.issuance_events.c.id == latest.c.event_id)
-            .join(t.issuances, t.issuances.c.id == latest.c.issuance)
-            .group_by(t.issuance_events.c.status)
-        ).all()
-        by_status = {status: int(total or 0) for status, total in status_rows}
+                *(func.coalesce(func.sum(c), 0) for c in (m.c.pending, m.c.approved, m.c.rejected))
+            )
+        ).one()
         return Balance(
-            quota=by_kind.get(QuotaChangeKind.GRANT, 0) - by_kind.get(QuotaChangeKind.RECLAIM, 0),
-            pending=by_status.get("pending", 0),
-            approved=by_status.get("approved", 0),
-            rejected=by_status.get("rejected", 0),
+            quota=int(by_kind.get(QuotaChangeKind.GRANT, 0))
+            - int(by_kind.get(QuotaChangeKind.RECLAIM, 0)),
+            pending=int(pending),
+            approved=int(approved),
+            rejected=int(rejected),
         )
 
     def customers(self) -> dict[str, Customer]:

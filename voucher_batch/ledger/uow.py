@@ -28,6 +28,7 @@ from ..domain.model import (
 from ..domain.review import NewDecision
 from . import schema as t
 from .bulk import insert_rows, insert_tuples
+from .common import chunks
 from .kept import KeptBatch, insert_kept
 from .listings import ListingReads
 from .reads import HistoryReads
@@ -127,6 +128,8 @@ class UnitOfWork(StateReads, HistoryReads, ListingReads):
             )
         if outcome.issuances:
             self._add_issuances(info, outcome.issuances, recorded)
+            added = sum(n.amount for n in outcome.issuances)
+            self._add_balance_move(batch_id, added, 0, 0)
         return batch_id
 
     def _add_issuances(
@@ -158,18 +161,28 @@ class UnitOfWork(StateReads, HistoryReads, ListingReads):
             same={"status": IssuanceStatus.PENDING.value, **recorded},
         )
 
+    def _add_balance_move(self, batch_id: int, pending: int, approved: int, rejected: int) -> None:
+        """What the batch moved into and out of pending, approved and rejected (schema 7)."""
+        self.conn.execute(
+            t.balance_moves.insert().values(
+                batch_id=batch_id, pending=pending, approved=approved, rejected=rejected
+            )
+        )
+
     def record_reviews(self, info: BatchInfo, decisions: Sequence[NewDecision]) -> int:
         """Append a review batch and one status entry per decision; returns the batch id."""
         stamp = now()
         batch_id = self._add_batch(info, stamp)
         if decisions:
-            pks = dict(
-                self.conn.execute(
-                    select(t.issuances.c.issuance_id, t.issuances.c.id).where(
-                        t.issuances.c.issuance_id.in_([d.issuance_id for d in decisions])
-                    )
-                ).all()
-            )
+            i = t.issuances
+            found = {
+                r.issuance_id: (r.id, int(r.amount))
+                for part in chunks([d.issuance_id for d in decisions])
+                for r in self.conn.execute(
+                    select(i.c.issuance_id, i.c.id, i.c.amount).where(i.c.issuance_id.in_(part))
+                )
+            }
+            pks = {issuance_id: pk for issuance_id, (pk, _) in found.items()}
             insert_rows(
                 self.conn,
                 t.issuance_events,
@@ -188,6 +201,11 @@ class UnitOfWork(StateReads, HistoryReads, ListingReads):
                     for d in decisions
                 ],
             )
+            moved = {status: 0 for status in IssuanceStatus}
+            for d in decisions:
+                moved[d.status] += found[d.issuance_id][1]
+            approved, rejected = moved[IssuanceStatus.APPROVED], moved[IssuanceStatus.REJECTED]
+            self._add_balance_move(batch_id, -(approved + rejected), approved, rejected)
         return batch_id
 
 

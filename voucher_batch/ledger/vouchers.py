@@ -185,27 +185,39 @@ class VoucherStore:
             .order_by(i.c.id)
         )
         snaps, used = self.latest_snapshots(until=until), self.deal_totals(until)
+        usages = {u.value: u.label for u in Usage}  # one per approved issuance: looked up once
         facts = []
-        for r in self.conn.execute(query):
-            snap = snaps.get(r.voucher_id) if r.voucher_id else None
+        for (
+            issuance_id,
+            template,
+            usage,
+            uin,
+            amount,
+            revenue,
+            converts_on,
+            decided_on,
+            valid_until,
+            voucher_id,
+        ) in self.conn.execute(query):
+            snap = snaps.get(voucher_id) if voucher_id else None
             facts.append(
                 VoucherFact(
-                    issuance_id=r.issuance_id,
-                    template=r.name,
-                    usage=Usage(r.usage).label,
-                    customer_uin=r.customer_uin,
-                    customer_name=names.get(r.customer_uin, ""),
-                    amount=int(r.amount),
-                    estimated_revenue=int(r.estimated_revenue),
-                    estimated_conversion_date=r.estimated_conversion_date,
-                    decided_on=r.decided_on,
-                    valid_until=r.valid_until,
-                    voucher_id=r.voucher_id,
-                    console_status=snap.status.value if snap else None,
-                    total=snap.total if snap else None,
-                    remaining=snap.remaining if snap else None,
-                    expires_on=snap.expires_on if snap else None,
-                    deals_used=used.get(r.voucher_id, 0) if r.voucher_id else 0,
+                    issuance_id,
+                    template,
+                    usages[usage],
+                    uin,
+                    names.get(uin, ""),
+                    int(amount),
+                    int(revenue),
+                    converts_on,
+                    decided_on,
+                    valid_until,
+                    voucher_id,
+                    snap.status.value if snap else None,  # console_status
+                    snap.total if snap else None,
+                    snap.remaining if snap else None,
+                    snap.expires_on if snap else None,
+                    used.get(voucher_id, 0) if voucher_id else 0,  # deals_used
                 )
             )
         return facts

@@ -3,7 +3,7 @@ after-approval figures and sheets of the monthly report (`domain.follow_up`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -14,44 +14,45 @@ from ..workbook.writer import Table
 from .context import Context
 
 
-def list_follow_up(
+def follow_up_keys(
     ctx: Context,
-    rows: Sequence[VoucherRecord],
     console_status: str | None = None,
     expires_within: int | None = None,
     as_of: date | None = None,
-) -> dict[str, dict[str, object]]:
-    """issuance id -> the keys `vouchers list` adds (`voucher_id`, `console_status`,
-    `used_amount`, `remaining_amount`, `expires_on`), for the issuances of `rows` that pass
-    the filters. `used_amount` is TotalAmount - RemainingAmount of the voucher's latest sync;
+) -> Callable[[VoucherRecord], dict[str, object] | None]:
+    """For one row of `vouchers list`: the keys it adds (`voucher_id`, `console_status`,
+    `used_amount`, `remaining_amount`, `expires_on`), or None when the row does not pass the
+    filters. `used_amount` is TotalAmount - RemainingAmount of the voucher's latest sync;
     `expires_on` is the console's expiry date, else the ledger's valid-until date.
     `expires_within` N keeps vouchers still usable (approved, not Used, Expired or
     Invalidated) whose expiry falls within N days from the as-of date. With `as_of`, the
-    console as synced by the end of that business date."""
+    console as synced by the end of that business date. The linked vouchers are read once,
+    here; rows are then taken one at a time (a listing may be streamed)."""
     with ctx.ledger.unit_of_work() as uow:
         states = store_of(uow).states(until=as_of)
-    out: dict[str, dict[str, object]] = {}
-    for r in rows:
+
+    def keys(r: VoucherRecord) -> dict[str, object] | None:
         s = states.get(r.issuance_id)
         status = s.console_status if s else None
         expires = (s.expires_on if s else None) or r.valid_until
         if console_status is not None and status != console_status:
-            continue
+            return None
         if expires_within is not None and not _expires_within(
             r, status, expires, ctx, expires_within
         ):
-            continue
+            return None
         used = (
             s.total - s.remaining if s and s.total is not None and s.remaining is not None else None
         )
-        out[r.issuance_id] = {
+        return {
             "voucher_id": s.voucher_id if s else None,
             "console_status": status,
             "used_amount": used,
             "remaining_amount": s.remaining if s else None,
             "expires_on": expires.isoformat() if expires else None,
         }
-    return out
+
+    return keys
 
 
 def _expires_within(

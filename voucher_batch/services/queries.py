@@ -3,13 +3,15 @@ date, the labels people read for their codes, and `ledger verify`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from ..domain.model import name_key
 from ..domain.verify import verify
 from ..domain.verify_records import Finding, FindingCode, Report
-from ..ledger import QuotaHistoryEntry, VoucherQuery, VoucherRecord
+from ..ledger import QuotaHistoryEntry, VoucherQuery
+from ..ledger import VoucherRecord as VoucherRecord  # the command line names its fields
 from .context import Context
 
 
@@ -82,7 +84,37 @@ def vouchers_list(
 ) -> list[VoucherRecord]:
     """Issuances with their status at the end of `as_of` (None: as they stand), requested and
     decided within the given (from, to) dates, both inclusive (None: open)."""
-    query = VoucherQuery(
+    query = _voucher_query(status, customer, template, requested, decided, as_of)
+    with ctx.ledger.unit_of_work() as uow:
+        return uow.voucher_listing(query)
+
+
+def vouchers_stream(
+    ctx: Context,
+    status: str | None = None,
+    customer: str | None = None,
+    template: str | None = None,
+    *,
+    requested: tuple[date | None, date | None] = (None, None),
+    decided: tuple[date | None, date | None] = (None, None),
+    as_of: date | None = None,
+) -> Iterator[VoucherRecord]:
+    """`vouchers_list` row by row, read in chunks inside one read transaction that stays open
+    until the last row is taken (or the iterator is closed): for listings of any size."""
+    query = _voucher_query(status, customer, template, requested, decided, as_of)
+    with ctx.ledger.unit_of_work() as uow:
+        yield from uow.voucher_rows(query)
+
+
+def _voucher_query(
+    status: str | None,
+    customer: str | None,
+    template: str | None,
+    requested: tuple[date | None, date | None],
+    decided: tuple[date | None, date | None],
+    as_of: date | None,
+) -> VoucherQuery:
+    return VoucherQuery(
         status=status,
         customer=customer,
         template_key=name_key(template) if template else None,
@@ -92,8 +124,6 @@ def vouchers_list(
         decided_to=decided[1],
         as_of=as_of,
     )
-    with ctx.ledger.unit_of_work() as uow:
-        return uow.voucher_listing(query)
 
 
 def customers_list(ctx: Context, as_of: date | None = None) -> list[CustomerListing]:

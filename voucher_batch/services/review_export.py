@@ -66,8 +66,11 @@ def review_export(
     generated = datetime.now(UTC).replace(microsecond=0)
     export_id = f"EXP-{ctx.business_date:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
     as_of = ctx.business_date
-    rows = [_export_row(i, names, cal.days_between(i.requested_on, as_of), secret) for i in pending]
-    overdue = [cal.overdue(i.requested_on, as_of) for i in pending]
+    # business days counted once per request date: many pending requests share a date
+    days = {d: cal.days_between(d, as_of) for d in {i.requested_on for i in pending}}
+    late = {d: cal.overdue(d, as_of) for d in days}
+    rows = [_export_row(i, names, days[i.requested_on], secret) for i in pending]
+    overdue = [late[i.requested_on] for i in pending]
     ids = [i.issuance_id for i in pending]
     progress.phase("writing the review workbook", len(rows))
     export = ReviewExport(

@@ -12,7 +12,7 @@ a very hidden `Manifest` sheet carries the export's signed manifest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from xlsxwriter.format import Format
@@ -22,7 +22,15 @@ from xlsxwriter.worksheet import Worksheet
 from ..atomic import atomic_path
 from ..domain.choices import labels
 from .sheets import EDITABLE_REVIEW_COLUMNS, REVIEW
-from .writer import AMOUNT_FORMAT, DATE_FORMAT, new_book, write_cell
+from .writer import (
+    AMOUNT_FORMAT,
+    CELL_MAX_CHARS,
+    DATE_FORMAT,
+    EXACT_LIMIT,
+    fit_cell,
+    new_book,
+    write_cell,
+)
 
 HEADER_ROW = 3  # 0-based: two lines of title and note, a blank line, then the header
 OVERDUE_FILL = "#FFF4CE"
@@ -77,7 +85,7 @@ class ReviewExport:
 
 def write_review_export(path: Path, export: ReviewExport) -> Path:
     with atomic_path(path) as tmp:
-        book = new_book(tmp)
+        book = new_book(tmp, constant_memory=True)  # rows go to disk as written
         _write_instructions(book)
         ws = book.add_worksheet(REVIEW.name)
         _write_title_and_headers(book, ws, export)
@@ -155,18 +163,33 @@ def _write_rows(ws: Worksheet, export: ReviewExport, formats: dict[str, Format])
     editable = {headers.index(c) for c in EDITABLE_REVIEW_COLUMNS}
     waiting_col = headers.index("Business Days Waiting")
     kinds = [c.kind for c in REVIEW.columns]
+
+    def column_format(c: int, late: bool) -> Format:
+        if c in editable:
+            return formats["edit_date" if kinds[c] == "date" else "edit"]
+        if c == waiting_col and late:
+            return formats["waiting_overdue"]
+        base = {"whole number": "amount", "date": "date"}.get(kinds[c], "locked")
+        return formats[f"{base}_overdue" if late else base]
+
+    # each column's format, on time and overdue, chosen once; the usual text, whole numbers
+    # and dates are written as `write_cell` writes them, without its dispatch per cell
+    by_lateness = [[column_format(c, late) for c in range(len(headers))] for late in (False, True)]
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    midnight = time()
     for i, values in enumerate(export.rows):
         r = HEADER_ROW + 1 + i
-        late = export.overdue[i]
+        column_formats = by_lateness[export.overdue[i]]
         for c, value in enumerate(values):
-            if c in editable:
-                fmt = formats["edit_date" if kinds[c] == "date" else "edit"]
-            elif c == waiting_col and late:
-                fmt = formats["waiting_overdue"]
+            fmt = column_formats[c]
+            if type(value) is str and value:
+                write_string(r, c, value if len(value) <= CELL_MAX_CHARS else fit_cell(value), fmt)
+            elif type(value) is int and abs(value) < EXACT_LIMIT:
+                write_number(r, c, value, fmt)
+            elif type(value) is date:
+                write_datetime(r, c, datetime.combine(value, midnight), fmt)
             else:
-                base = {"whole number": "amount", "date": "date"}.get(kinds[c], "locked")
-                fmt = formats[f"{base}_overdue" if late else base]
-            write_cell(ws, r, c, value, fmt)
+                write_cell(ws, r, c, value, fmt)
 
 
 def _finish_review_sheet(ws: Worksheet, last: int) -> None:

@@ -253,6 +253,8 @@ def write_table(
                     write_number(r, c, value, f.whole[c])
                 elif type(value) is datetime:
                     write_datetime(r, c, value, f.day if value.time() == midnight else f.moment)
+                elif type(value) is date:  # as `write_value` writes a date
+                    write_datetime(r, c, datetime.combine(value, midnight), f.day)
                 elif type(value) is float and isfinite(value):
                     write_number(r, c, value, f.real[c])
                 elif value is None:
