@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import sqlite3
 import statistics
@@ -33,11 +32,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime
-from importlib import metadata
 from pathlib import Path
 
 import xlsxwriter
 
+from bench.docs import machine, write_section
 from voucher_batch.workbook.sheets import REQUESTS
 
 AS_OF = date(2026, 11, 2)
@@ -47,8 +46,6 @@ FULL_SHEET = 1_048_575
 SHEETS = ("Customers", "Templates", "Requests")
 APPENDED = ["Row", "Decision", "Reason", "Issuance ID", "Amount", "Remaining Quota"]
 LIBRARIES = ("python-calamine", "fastexcel", "xlsxwriter", "openpyxl", "pandas", "pandera")
-SECTION_START = "<!-- bench_ingest: start -->"
-SECTION_END = "<!-- bench_ingest: end -->"
 
 
 def make_input(path: Path, rows: int, prefix: str = "B-") -> None:
@@ -277,32 +274,6 @@ def tables(results: dict[int, dict[str, Figures]]) -> str:
     return "\n".join(lines) + "\n\nEach part, in the same run:\n\n" + "\n".join(parts)
 
 
-def machine() -> str:
-    versions = []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} (not installed)")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{date.today().isoformat()}, {os.cpu_count()} cores, load average {load} at the end, "
-        f"Python {platform.python_version()}, {', '.join(versions)}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
-
-
-def write_docs(path: Path, text: str) -> None:
-    body = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{SECTION_START}\n{text}\n{SECTION_END}"
-    if SECTION_START in body and SECTION_END in body:
-        head, rest = body.split(SECTION_START, 1)
-        body = head + section + rest.split(SECTION_END, 1)[1]
-    else:
-        body = body.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(body, encoding="utf-8")
-
-
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         step, source, work, rows = argv[1:5]
@@ -315,10 +286,10 @@ def main(argv: list[str]) -> None:
     if os.environ.get("BENCH_FULL") == "1" and FULL_SHEET not in sizes:
         sizes.append(FULL_SHEET)
     results = {rows: run(rows) for rows in sizes}
-    text = f"### Ingest: {machine()}\n\n{tables(results)}"
+    text = f"### Ingest: {machine(LIBRARIES)}\n\n{tables(results)}"
     print(text)
     if docs is not None:
-        write_docs(docs, text)
+        write_section(docs, "ingest", text)
 
 
 if __name__ == "__main__":

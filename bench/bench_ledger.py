@@ -41,7 +41,6 @@ import hmac
 import json
 import os
 import pickle
-import platform
 import resource
 import sqlite3
 import subprocess
@@ -51,13 +50,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
 from pathlib import Path
 
 import xlsxwriter
 
-SECTION_START = "<!-- bench_ledger: start -->"
-SECTION_END = "<!-- bench_ledger: end -->"
+from bench.docs import machine, write_section
+
 LIBRARIES = ("SQLAlchemy", "xlsxwriter", "openpyxl", "matplotlib")
 INGESTS = 20
 UNREVIEWED = 2  # the last ingests stay pending: N/10 of the issuances
@@ -720,32 +718,6 @@ def table(rows: int, results: list[tuple[str, str, Run, Run | None]]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    versions = []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} (not installed)")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{date.today().isoformat()}, {os.cpu_count()} cores, load average {load} at the end, "
-        f"Python {platform.python_version()}, {', '.join(versions)}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
-
-
-def write_docs(path: Path, text: str) -> None:
-    body = path.read_text(encoding="utf-8")
-    if SECTION_START not in body or SECTION_END not in body:
-        raise SystemExit(f"{path} has no {SECTION_START} ... {SECTION_END} section")
-    head, rest = body.split(SECTION_START, 1)
-    path.write_text(
-        f"{head}{SECTION_START}\n{text}\n{SECTION_END}{rest.split(SECTION_END, 1)[1]}",
-        encoding="utf-8",
-    )
-
-
 def _ledgers(folder: Path, rows: int) -> Iterator[Path]:
     for n in (rows, rows // 10):
         path = folder / f"ledger-{n}.sqlite3"
@@ -783,10 +755,10 @@ def main(argv: list[str]) -> None:
         ledger, small = _ledgers(folder, rows)
         with tempfile.TemporaryDirectory() as work:
             results = run(ledger, small, Path(work), rows)
-    text = f"### Ledger: {machine()}\n\n{table(rows, results)}"
+    text = f"### Ledger: {machine(LIBRARIES)}\n\n{table(rows, results)}"
     print(text)
     if docs is not None:
-        write_docs(docs, text)
+        write_section(docs, "ledger", text)
 
 
 if __name__ == "__main__":
