@@ -186,6 +186,20 @@ DECLINED = {
     "typed date": lambda d: d.replace(
         b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="d"><v>2027-01-01T00:00:00</v></c>'
     ),
+    "hidden spelled with spaces": lambda d: d.replace(b'<row r="3">', b'<row r="3" hidden = "1">'),
+    "hidden in single quotes": lambda d: d.replace(b'<row r="3">', b"<row r='3' hidden='1'>"),
+    "hidden in another attribute": lambda d: d.replace(
+        b'<row r="3">', b'<row r="3" ht=\' hidden="1"\'>'
+    ),
+    "hidden twice": lambda d: d.replace(b'<row r="3">', b'<row r="3" hidden="0" hidden="1">'),
+    "hidden row holding another row's cell": lambda d: d.replace(
+        b'<row r="3">', b'<row r="3" hidden="1"><c r="A4"/></row><row r="30">'
+    ),
+    "hidden row number twice": lambda d: d.replace(
+        b"</sheetData>", b'<row r="3" hidden="1"><c r="H3" s="1"/></row></sheetData>'
+    ),
+    "row attribute not well-formed": lambda d: d.replace(b'<row r="2">', b'<row r="2" ht=15>'),
+    "row number twice": lambda d: d.replace(b'<row r="3">', b'<row r="3" r="4">'),
     "filtering": lambda d: d.replace(
         b"</sheetData>",
         b'</sheetData><autoFilter ref="A1:G3"><filterColumn colId="0"><filters>'
@@ -305,3 +319,34 @@ def test_any_values_read_the_same_both_ways(
     path = tmp_path / "any.xlsx"
     path.write_bytes(buffer.getvalue())
     _same(path, monkeypatch)
+
+
+def test_an_empty_hidden_row_hides_no_other_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xlsxwriter (and Excel) write a hidden row without cells as <row .../>: the rows after
+    it are not hidden; Excel's own row attributes keep the sheet on the fast read."""
+    path = tmp_path / "hidden.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Requests")
+    ws.write_row(0, 0, REQUEST_HEADERS)
+    ws.set_row(1, None, None, {"hidden": True})
+    ws.write_row(2, 0, ["R-1", "Starter Trial", "100012340001", 12000, "2027-03-31", "w", "o"])
+    ws.write_row(3, 0, ["R-2", "Starter Trial", "100012340002", 12000, "2027-03-31", "w", "o"])
+    ws.set_row(3, None, None, {"hidden": True})
+    book.close()
+    assert b'hidden="1"/>' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert _same(path, monkeypatch) == [True]
+    quick, _ = _read(path, monkeypatch, use_fast=True)
+    assert [(row[0], row[3]) for row in quick[0][0][5]] == [(3, False), (4, True)]
+    excel = _edit_sheet(
+        path,
+        tmp_path / "excel.xlsx",
+        lambda d: d.replace(
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            b' xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"',
+        ).replace(b'spans="1:7">', b'spans="1:7" x14ac:dyDescent="0.25">'),
+    )
+    assert b"x14ac:dyDescent" in zipfile.ZipFile(excel).read("xl/worksheets/sheet1.xml")
+    assert _same(excel, monkeypatch) == [True]

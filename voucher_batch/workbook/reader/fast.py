@@ -64,6 +64,13 @@ _SHEET_DATA_END = b"</sheetData>"
 _FORMULA_ELEMENT = rb"(?:<f>[^<]*</f>|<f [^>]*?/>|<f [^>]*[^/]>[^<]*</f>)"
 # a value: text that starts with no space, or none
 _VALUE = rb"<v>[^<\s][^<]*</v>|<v ?/>|<v></v>"
+# an attribute of a row other than its number: no namespace declaration, no second
+# `hidden`, a value without references or control characters (the exact parser's XML
+# parser refuses what is not well-formed; calamine would read it)
+_ROW_ATTRIBUTE = (
+    rb' (?!r=|xmlns|hidden="[^"]*"[^>]* hidden=)[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?'
+    rb'="[^"<>&\x00-\x1f]*"'
+)
 _NOT_PLAIN = tuple(
     re.compile(p)
     for p in (
@@ -80,7 +87,8 @@ _NOT_PLAIN = tuple(
         rb"<f[ >][^<]*&#",  # a formula with a character reference
         rb"</c>(?!<c |</row>)",  # after a cell: a cell or the end of its row
         rb"/>(?!<c |</row>|<row |<v>|</c>|$)",  # after an empty cell, row, formula or value
-        rb'<row (?!r="[1-9][0-9]{0,6}"[^<>/]*(?: ?/>|>(?:<c |</row>)))',  # a numbered row
+        # a numbered row, its other attributes each written name="value" after one space
+        rb'<row (?!r="[1-9][0-9]{0,6}"(?:' + _ROW_ATTRIBUTE + rb")*(?: ?/>|>(?:<c |</row>)))",
         rb"</row>(?!<row |$)",  # after a row: a row or the end of the sheet's data
         # a value with spaces a reader may trim; an integer past what a float holds exactly;
         # a whole number written as a decimal or with a positive exponent (read as decimals)
@@ -89,7 +97,6 @@ _NOT_PLAIN = tuple(
         rb't="b"><v>(?![01]</v>)',  # a boolean other than 0 or 1
         rb"_[xX][0-9A-Fa-f]{4}_",  # an escaped character (the readers unescape differently)
         rb"&#(?:13|x[dD]);",  # a carriage return written as a character reference
-        rb"<row [^>]*xmlns",  # a row that changes the namespace of its cells
     )
 )
 _STRINGS_NOT_PLAIN = (
@@ -101,9 +108,12 @@ _STRINGS_NOT_PLAIN = (
 _ROW_DIGITS = tuple(re.compile(rb'<c r="[A-Z]{1,3}([0-9]{%d})"' % n) for n in range(1, 8))
 _COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})')
 _HEAD_ROWS = 1_000  # rows whose cells give the columns a sheet is expected to span
+# a hidden row that holds cells (not one written <row .../>): its number and its cells
 _HIDDEN_ROW = re.compile(
-    rb'<row r="[0-9]+"[^>]*? hidden="(?:1|[tT][rR][uU][eE])"[^>]*>(.*?)</row>', re.DOTALL
+    rb'<row r="([0-9]+)"[^>]*? hidden="(?:1|[tT][rR][uU][eE])"[^>]*(?<!/)>(.*?)</row>',
+    re.DOTALL,
 )
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]+)"')
 _MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
 _MERGE_ANY = re.compile(rb"<(?:\w+:)?mergeCell\b")
@@ -168,8 +178,8 @@ def scan_plain(
         return None  # outside the sheet: the exact parser says where
     if bottom * right > 3 * cells + _SLACK_CELLS:
         return None  # sparse: calamine would fill the grid between the cells (from A1, or less)
-    for match in _HIDDEN_ROW.finditer(data, start, end):
-        scan.hidden.update(int(r) for r in _CELL_ROW.findall(match[1]))
+    if not _hidden_rows(data, start, end, scan.hidden):
+        return None
     special = _special_cells(data, start, end, styles, date1904)
     del data
     try:
@@ -179,6 +189,23 @@ def scan_plain(
         return None
     scan.plain = PlainRows(sheet, special, scan.hidden, progress)
     return scan
+
+
+def _hidden_rows(data: bytes, start: int, end: int, hidden: set[int]) -> bool:
+    """Adds the hidden rows that hold cells to `hidden`; False when a hidden row holds a
+    cell of another row, or a row number comes twice or out of order (the exact parser
+    marks the rows of the cells it keeps, and which those are is then not plain)."""
+    for match in _HIDDEN_ROW.finditer(data, start, end):
+        rows = set(_CELL_ROW.findall(match[2]))
+        if rows - {match[1]}:
+            return False
+        if rows:
+            hidden.add(int(match[1]))
+    if hidden:
+        numbers = list(map(int, _ROW_NUMBER.findall(data, start, end)))
+        if any(a >= b for a, b in zip(numbers, numbers[1:])):
+            return False
+    return True
 
 
 def _plain_body(data: bytes) -> tuple[int, int] | None:
