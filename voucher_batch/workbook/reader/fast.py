@@ -22,6 +22,7 @@ that exist -- returns None and the sheet is read by the exact streaming parser
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -203,7 +204,7 @@ def _hidden_rows(data: bytes, start: int, end: int, hidden: set[int]) -> bool:
             hidden.add(int(match[1]))
     if hidden:
         numbers = list(map(int, _ROW_NUMBER.findall(data, start, end)))
-        if any(a >= b for a, b in zip(numbers, numbers[1:])):
+        if any(a >= b for a, b in itertools.pairwise(numbers)):
             return False
     return True
 
