@@ -200,6 +200,43 @@ DECLINED = {
     ),
     "row attribute not well-formed": lambda d: d.replace(b'<row r="2">', b'<row r="2" ht=15>'),
     "row number twice": lambda d: d.replace(b'<row r="3">', b'<row r="3" r="4">'),
+    "whole number written with a negative exponent": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>12E-0</v></c>'
+    ),
+    "decimal a float rounds to a whole number": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>12000.0000000000000001</v></c>'
+    ),
+    "number too small for a float": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>1E-400</v></c>'
+    ),
+    "infinity": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>inf</v></c>'
+    ),
+    "boolean true after a formula": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="b"><f>TRUE()</f><v>true</v></c>'
+    ),
+    "inline string of a number cell": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2"><is><t>12000</t></is></c>'
+    ),
+    "inline string of a text cell": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="str"><is><t>12000</t></is></c>'
+    ),
+    "control character": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="str"><v>12\x01000</v></c>'
+    ),
+    "character reference in a value": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>&#49;2</v></c>'
+    ),
+    "end of a CDATA section in text": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="str"><v>a]]>b</v></c>'
+    ),
+    "zero-padded style number": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" s="01" t="n"><v>12000</v></c>'
+    ),
+    "space written as a character reference": lambda d: d.replace(
+        b"<is><t>why</t></is>", b"<is><t>why&#32;</t></is>", 1
+    ),
+    "empty inline string": lambda d: d.replace(b"<is><t>why</t></is>", b"<is><t></t></is>", 1),
     "filtering": lambda d: d.replace(
         b"</sheetData>",
         b'</sheetData><autoFilter ref="A1:G3"><filterColumn colId="0"><filters>'
@@ -350,3 +387,28 @@ def test_an_empty_hidden_row_hides_no_other_row(
     )
     assert b"x14ac:dyDescent" in zipfile.ZipFile(excel).read("xl/worksheets/sheet1.xml")
     assert _same(excel, monkeypatch) == [True]
+
+
+def test_decimals_as_excel_writes_them_stay_on_the_fast_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """17 significant digits and small numbers with an exponent are read fast, as floats;
+    the number grammar declines only what a float may round to a whole number."""
+    source = _requests_book(
+        tmp_path / "source.xlsx",
+        [[f"R-{i}", "Starter Trial", "100012340001", 1, 2, "why", "ops"] for i in range(4)],
+    )
+    values = [b"0.30000000000000004", b"12.300000000000001", b"1.2345E-5", b"46477.5"]
+
+    def edit(d: bytes) -> bytes:
+        for i, value in enumerate(values, start=2):
+            d = d.replace(
+                b'<c r="D%d" t="n"><v>1</v></c>' % i, b'<c r="D%d" t="n"><v>%s</v></c>' % (i, value)
+            )
+        return d
+
+    edited = _edit_sheet(source, tmp_path / "decimals.xlsx", edit)
+    assert b"1.2345E-5" in zipfile.ZipFile(edited).read("xl/worksheets/sheet1.xml")
+    assert _same(edited, monkeypatch) == [True]
+    quick, _ = _read(edited, monkeypatch, use_fast=True)
+    assert [row[1][3] for row in quick[0][0][5]] == [float(v) for v in values]

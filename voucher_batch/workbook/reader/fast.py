@@ -3,8 +3,9 @@ searches over the sheet's XML what the values alone do not tell.
 
 A sheet is *plain* when its XML is the form Excel, LibreOffice and the usual libraries write
 for values: rows with a number, cells with a reference, an optional style and type, and a
-value or an inline string, nothing else (no formulas, error values, rich or phonetic text,
-escapes, typed dates, integers past 15 digits, whitespace a reader may trim). That is
+value of their type or an inline string, nothing else (no error values, rich or phonetic
+text, escapes, character references, control characters, typed dates, integers past 15
+digits, decimals a float rounds to a whole number, whitespace a reader may trim). That is
 checked by searches that each run over the bytes once, in C, and keep nothing per cell;
 what they find then decides the few things calamine cannot know:
 
@@ -63,8 +64,39 @@ _SHEET_DATA = b"<sheetData>"
 _SHEET_DATA_END = b"</sheetData>"
 # a formula: its text, or a shared formula's reference to another cell's
 _FORMULA_ELEMENT = rb"(?:<f>[^<]*</f>|<f [^>]*?/>|<f [^>]*[^/]>[^<]*</f>)"
-# a value: text that starts with no space, or none
-_VALUE = rb"<v>[^<\s][^<]*</v>|<v ?/>|<v></v>"
+# Text both readers give alike: no control character, character reference or `]]>` (the
+# exact parser's XML parser refuses or resolves them; calamine reads them as written).
+# (possessive: a long text is looked at once)
+_CHAR = rb"(?:[^<&\]\x00-\x08\x0b\x0c\x0e-\x1f]++|&(?:amp|lt|gt|quot|apos);|\](?!\]>))"
+_FORMULA_ATTRIBUTES = rb'(?: [A-Za-z]+="[^"<>&\x00-\x1f]*")+'
+_FORMULA_TEXT = (
+    rb"(?:<f>"
+    + _CHAR
+    + rb"*+</f>|<f"
+    + _FORMULA_ATTRIBUTES
+    + rb" ?/>|<f"
+    + _FORMULA_ATTRIBUTES
+    + rb">"
+    + _CHAR
+    + rb"*+</f>)?"
+)
+_NO_VALUE = rb"<v ?/>|<v></v>"
+_TEXT_VALUE = rb"<v>(?!\s)" + _CHAR + rb"++(?<!\s)</v>"  # no space a reader may trim
+# A number both readers read alike: an integer a float holds exactly; a decimal that no
+# float rounds to a whole number (the exact parser reads a decimal as a float, calamine's
+# whole floats are read as integers): with k digits before the point, its first 16 - k
+# decimals are not all zeros or all nines; a small number with a negative exponent.
+_DECIMAL = (
+    rb"(?:"
+    + b"|".join(rb"[0-9]{%d}\.(?!0{%d}|9{%d})" % (k, 16 - k, 16 - k) for k in range(1, 16))
+    + rb")(?=[0-9]{0,19}[1-9])[0-9]{1,20}"
+)
+_NUMBER = (
+    rb"-?(?:[0-9]{1,15}|" + _DECIMAL + rb"|[1-9](?:\.[0-9]{1,16})?[Ee]-0*"
+    rb"(?:[2-9]|[1-9][0-9]|[12][0-9]{2}|30[0-7])|[1-9](?:\.[0-9]{1,15})?[Ee]-0*1)"
+)
+_INLINE_TEXT = rb"<is><t>(?!\s)" + _CHAR + rb"++(?<!\s)</t></is>"
+_PRESERVED_TEXT = rb'<is><t xml:space="preserve">' + _CHAR + rb"++</t></is>"
 # an attribute of a row other than its number: no namespace declaration, no second
 # `hidden`, a value without references or control characters (the exact parser's XML
 # parser refuses what is not well-formed; calamine would read it)
@@ -72,32 +104,43 @@ _ROW_ATTRIBUTE = (
     rb' (?!r=|xmlns|hidden="[^"]*"[^>]* hidden=)[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?'
     rb'="[^"<>&\x00-\x1f]*"'
 )
+# a cell: reference, style and type, then what its type holds: an optional formula, then
+# a value of that type or none; an inline string for an inline string
+_CELL = (
+    rb'<c (?!r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="(?:0|[1-9][0-9]{0,5})")?(?:'
+    rb'(?: t="n")?(?: ?/>|>'
+    + _FORMULA_TEXT
+    + rb"(?:<v>"
+    + _NUMBER
+    + rb"</v>|"
+    + _NO_VALUE
+    + rb")?</c>)|"
+    rb' t="s"(?: ?/>|>' + _FORMULA_TEXT + rb"(?:<v>[0-9]{1,9}</v>|" + _NO_VALUE + rb")?</c>)|"
+    rb' t="b"(?: ?/>|>' + _FORMULA_TEXT + rb"(?:<v>[01]</v>|<v ?/>)?</c>)|"
+    rb' t="str"(?: ?/>|>' + _FORMULA_TEXT + rb"(?:" + _TEXT_VALUE + rb"|" + _NO_VALUE + rb")?</c>)|"
+    rb' t="inlineStr"(?: ?/>|>(?:'
+    + _INLINE_TEXT
+    + rb"|"
+    + _PRESERVED_TEXT
+    + rb"|"
+    + _FORMULA_TEXT
+    + rb"(?:"
+    + _TEXT_VALUE
+    + rb"|"
+    + _NO_VALUE
+    + rb")?)</c>)"
+    rb"))"
+)
 _NOT_PLAIN = tuple(
     re.compile(p)
     for p in (
-        # a cell other than: reference, style, type; then a value, an inline string or nothing
-        rb'<c (?!r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,6}")?'
-        rb'(?: t="(?:s|n|b|str|inlineStr)")?(?: ?/>|>(?:' + _VALUE + rb"|<is><t"
-        rb'(?: xml:space="preserve")?>[^<]*</t></is>|'
-        + _FORMULA_ELEMENT
-        + rb"(?:"
-        + _VALUE
-        + rb")?|"
-        + _VALUE
-        + rb")?</c>))",
-        rb"<f[ >][^<]*&#",  # a formula with a character reference
+        _CELL,
         rb"</c>(?!<c |</row>)",  # after a cell: a cell or the end of its row
         rb"/>(?!<c |</row>|<row |<v>|</c>|$)",  # after an empty cell, row, formula or value
         # a numbered row, its other attributes each written name="value" after one space
         rb'<row (?!r="[1-9][0-9]{0,6}"(?:' + _ROW_ATTRIBUTE + rb")*(?: ?/>|>(?:<c |</row>)))",
         rb"</row>(?!<row |$)",  # after a row: a row or the end of the sheet's data
-        # a value with spaces a reader may trim; an integer past what a float holds exactly;
-        # a whole number written as a decimal or with a positive exponent (read as decimals)
-        rb"<v>(?:[^<]*\s|-?[0-9]{16,}|-?[0-9]+\.0*|-?[0-9.]+[Ee]\+?[0-9]+)</v>",
-        rb"<t>(?:\s|[^<]*+(?<=\s)</t>)",  # text with edge spaces that calamine would trim
-        rb't="b"><v>(?![01]</v>)',  # a boolean other than 0 or 1
         rb"_[xX][0-9A-Fa-f]{4}_",  # an escaped character (the readers unescape differently)
-        rb"&#(?:13|x[dD]);",  # a carriage return written as a character reference
     )
 )
 _STRINGS_NOT_PLAIN = (
