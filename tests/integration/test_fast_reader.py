@@ -237,6 +237,22 @@ DECLINED = {
         b"<is><t>why</t></is>", b"<is><t>why&#32;</t></is>", 1
     ),
     "empty inline string": lambda d: d.replace(b"<is><t>why</t></is>", b"<is><t></t></is>", 1),
+    "not well-formed after the rows": lambda d: d.replace(b"</worksheet>", b"<x></worksheet>"),
+    "rows in another namespace": lambda d: d.replace(
+        b"<sheetData>", b'<w xmlns="urn:other"><sheetData>'
+    ).replace(b"</sheetData>", b"</sheetData></w>"),
+    "merged range with a character reference": lambda d: d.replace(
+        b"</sheetData>", b'</sheetData><mergeCells><mergeCell ref="B3:C&#52;"/></mergeCells>'
+    ),
+    "merged range of another namespace": lambda d: d.replace(
+        b"</sheetData>",
+        b'</sheetData><extLst><ext xmlns="urn:other"><mergeCell ref="B3:C4"/></ext></extLst>',
+    ),
+    "row attribute of an undeclared prefix": lambda d: d.replace(
+        b'<row r="2">', b'<row r="2" x14ac:dyDescent="0.25">'
+    ),
+    "noncharacter": lambda d: d.replace(b"<t>why</t>", b"<t>w\xef\xbf\xbfhy</t>", 1),
+    "encoding other than UTF-8": lambda d: b'<?xml version="1.0" encoding="ISO-8859-1"?>' + d,
     "filtering": lambda d: d.replace(
         b"</sheetData>",
         b'</sheetData><autoFilter ref="A1:G3"><filterColumn colId="0"><filters>'

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from xml.parsers import expat as pyexpat
 from xml.sax.saxutils import unescape as _unescape
 
 from openpyxl.utils.cell import column_index_from_string
@@ -57,8 +58,8 @@ from .stream import formula_issue as _formula_issue
 # the speed of a byte scan, and each looks for what is NOT plain: a match sends the sheet to
 # the exact parser.
 _ROOT = re.compile(
-    rb'^(?:<\?xml[^>]*\?>\s*)?<worksheet xmlns="http://schemas.openxmlformats.org/'
-    rb'spreadsheetml/2006/main"'
+    rb'^(?:<\?xml version="1\.0"(?: encoding="[Uu][Tt][Ff]-8")?(?: standalone="(?:yes|no)")?'
+    rb' ?\?>\s*)?<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 )
 _SHEET_DATA = b"<sheetData>"
 _SHEET_DATA_END = b"</sheetData>"
@@ -101,9 +102,10 @@ _PRESERVED_TEXT = rb'<is><t xml:space="preserve">' + _CHAR + rb"++</t></is>"
 # `hidden`, a value without references or control characters (the exact parser's XML
 # parser refuses what is not well-formed; calamine would read it)
 _ROW_ATTRIBUTE = (
-    rb' (?!r=|xmlns|hidden="[^"]*"[^>]* hidden=)[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?'
+    rb' (?!r=|xmlns|hidden="[^"]*"[^>]* hidden=)(?:PREFIXES)?[A-Za-z_][\w.-]*'
     rb'="[^"<>&\x00-\x1f]*"'
 )
+_PREFIX = re.compile(rb'xmlns:([A-Za-z_][\w.-]*)="')
 # a cell: reference, style and type, then what its type holds: an optional formula, then
 # a value of that type or none; an inline string for an inline string
 _CELL = (
@@ -137,12 +139,11 @@ _NOT_PLAIN = tuple(
         _CELL,
         rb"</c>(?!<c |</row>)",  # after a cell: a cell or the end of its row
         rb"/>(?!<c |</row>|<row |<v>|</c>|$)",  # after an empty cell, row, formula or value
-        # a numbered row, its other attributes each written name="value" after one space
-        rb'<row (?!r="[1-9][0-9]{0,6}"(?:' + _ROW_ATTRIBUTE + rb")*(?: ?/>|>(?:<c |</row>)))",
         rb"</row>(?!<row |$)",  # after a row: a row or the end of the sheet's data
         rb"_[xX][0-9A-Fa-f]{4}_",  # an escaped character (the readers unescape differently)
     )
 )
+_NONCHARACTER = re.compile(rb"\xef\xbf[\xbe\xbf]")  # U+FFFE, U+FFFF: no XML character
 _STRINGS_NOT_PLAIN = (
     re.compile(rb"_[xX][0-9A-Fa-f]{4}_"),
     re.compile(rb"<(?:\w+:)?rPh\b"),
@@ -252,6 +253,19 @@ def _hidden_rows(data: bytes, start: int, end: int, hidden: set[int]) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=16)
+def _row_pattern(prefixes: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """A row that is not plain: a numbered row, its other attributes each written
+    name="value" after one space, prefixed only by the prefixes its sheet declares."""
+    declared = (
+        b"(?:" + b"|".join(re.escape(p) + b":" for p in prefixes) + b")" if prefixes else b"(?!)"
+    )
+    attribute = _ROW_ATTRIBUTE.replace(b"PREFIXES", declared)
+    return re.compile(
+        rb'<row (?!r="[1-9][0-9]{0,6}"(?:' + attribute + rb")*(?: ?/>|>(?:<c |</row>)))"
+    )
+
+
 def _plain_body(data: bytes) -> tuple[int, int] | None:
     """Where the rows of the sheet are (between <sheetData> and </sheetData>), when they
     are plain. Positions, not a copy: the part may be hundreds of megabytes."""
@@ -264,6 +278,11 @@ def _plain_body(data: bytes) -> tuple[int, int] | None:
     if end > start and not data.startswith(b"<row ", start):
         return None
     if any(p.search(data, start, end) for p in _NOT_PLAIN):
+        return None
+    root = data[: data.find(b">", _ROOT.match(data).end())]  # type: ignore[union-attr]
+    if _row_pattern(tuple(sorted(set(_PREFIX.findall(root))))).search(data, start, end):
+        return None
+    if not data.isascii() and _NONCHARACTER.search(data, start, end):
         return None
     return start, end
 
@@ -339,9 +358,64 @@ def _tail(data: bytes, start: int, end: int, title: str, file_name: str) -> Shee
     tags = len(_MERGE_ANY.findall(data, 0, start)) + len(_MERGE_ANY.findall(data, end))
     if len(merges) > MAX_MERGED_RANGES or len(merges) != tags:
         return None
+    # the rest of the sheet, as the exact parser's XML parser reads it: well-formed, the
+    # rows' element where it reads rows, the same merged ranges
+    if _outline(data[:start] + data[end:]) != ([2], [ref.decode() for ref in merges]):
+        return None
     scan = SheetScan()
     scan.merged = [bounds(ref.decode(), title, file_name) for ref in merges]
     return scan
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
+
+
+def _outline(xml: bytes) -> tuple[list[int], list[str]] | None:
+    """For a well-formed part (else None): the depths of its sheetData elements and the
+    references of its mergeCell elements (of the main namespace, wherever they are)."""
+    depth = 0
+    sheet_data: list[int] = []
+    merges: list[str] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if name == _MAIN + "sheetData":
+            sheet_data.append(depth)
+        elif name == _MAIN + "mergeCell":
+            merges.append(attributes.get("ref", ""))
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser = _parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(xml, True)
+    except (pyexpat.ExpatError, ValueError):
+        return None
+    return sheet_data, merges
+
+
+def well_formed(xml: bytes) -> bool:
+    """Whether a part is well-formed XML (the exact parser refuses it else)."""
+    try:
+        _parser().Parse(xml, True)
+    except (pyexpat.ExpatError, ValueError):
+        return False
+    return True
+
+
+def _parser() -> Any:
+    def refuse(*_: object) -> None:
+        raise ValueError("a declaration")  # the package check already refuses them
+
+    parser = pyexpat.ParserCreate(namespace_separator=" ")
+    parser.EntityDeclHandler = refuse
+    parser.StartDoctypeDeclHandler = refuse
+    return parser
 
 
 def unescape_xml(text: str) -> str:
