@@ -428,3 +428,40 @@ def test_decimals_as_excel_writes_them_stay_on_the_fast_read(
     assert _same(edited, monkeypatch) == [True]
     quick, _ = _read(edited, monkeypatch, use_fast=True)
     assert [row[1][3] for row in quick[0][0][5]] == [float(v) for v in values]
+
+
+STRINGS_DECLINED = {
+    "CDATA": lambda d: d.replace(b"<t>why</t>", b"<t><![CDATA[ why ]]></t>"),
+    "two text elements": lambda d: d.replace(b"<t>why</t>", b"<t>w</t><t>hy</t>"),
+    "character reference": lambda d: d.replace(b"<t>why</t>", b"<t>why&#32;</t>"),
+    "control character": lambda d: d.replace(b"<t>why</t>", b"<t>w\x01hy</t>"),
+    "noncharacter": lambda d: d.replace(b"<t>why</t>", b"<t>w\xef\xbf\xbehy</t>"),
+    "empty string": lambda d: d.replace(b"<si><t>why</t></si>", b"<si/>"),
+    "empty text": lambda d: d.replace(b"<t>why</t>", b"<t></t>"),
+    "not well-formed": lambda d: d.replace(b"</sst>", b"</sst><x>"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STRINGS_DECLINED))
+def test_shared_strings_the_readers_read_differently_go_to_the_exact_parser(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "source.xlsx"
+    book = xlsxwriter.Workbook(str(source))
+    ws = book.add_worksheet("Requests")
+    ws.write_row(0, 0, REQUEST_HEADERS)
+    for i in range(1, 4):
+        ws.write_row(i, 0, [f"R-{i}", "Starter Trial", f"10001234000{i}", 12000, "2027-03-31"])
+        ws.write_row(i, 5, ["why", "ops"])
+    book.close()
+    edited = tmp_path / f"{case}.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(edited, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/sharedStrings.xml":
+                changed = STRINGS_DECLINED[case](data)
+                assert changed != data, "the edit changed nothing: the test would prove nothing"
+                data = changed
+            zout.writestr(info.filename, data)
+    assert _same(source, monkeypatch) == [True]
+    assert _same(edited, monkeypatch) == [False]

@@ -147,8 +147,14 @@ _NONCHARACTER = re.compile(rb"\xef\xbf[\xbe\xbf]")  # U+FFFE, U+FFFF: no XML cha
 _STRINGS_NOT_PLAIN = (
     re.compile(rb"_[xX][0-9A-Fa-f]{4}_"),
     re.compile(rb"<(?:\w+:)?rPh\b"),
-    re.compile(rb"&#(?:13|x[dD]);"),
+    re.compile(rb"&#"),  # a character reference (calamine trims what it stands for)
+    re.compile(rb"<!\["),  # a CDATA section
     re.compile(rb"<(?:\w+:)?t>(?:\s|[^<]*\s</(?:\w+:)?t>)"),
+    # an empty string or text element, a string of two text elements (the readers differ)
+    re.compile(rb"<(?:\w+:)?(?:si|t)\b[^>]*/>"),
+    re.compile(rb"<(?:\w+:)?si></"),
+    re.compile(rb"></(?:\w+:)?t>"),
+    re.compile(rb"</(?:\w+:)?t>\s*<(?:\w+:)?t[\s>]"),
 )
 _ROW_DIGITS = tuple(re.compile(rb'<c r="[A-Z]{1,3}([0-9]{%d})"' % n) for n in range(1, 8))
 _COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})')
@@ -202,7 +208,9 @@ def scan_plain(
     progress: ReadProgress | None = None,
 ) -> SheetScan | None:
     """The sheet read by calamine when it is plain (see the module docstring), else None."""
-    if strings_part is not None and any(p.search(strings_part) for p in _STRINGS_NOT_PLAIN):
+    if strings_part is not None and (
+        any(p.search(strings_part) for p in _STRINGS_NOT_PLAIN) or not well_formed(strings_part)
+    ):
         return None
     data = zf.read(part)
     body = _plain_body(data)
