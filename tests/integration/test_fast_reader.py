@@ -253,6 +253,12 @@ DECLINED = {
     ),
     "noncharacter": lambda d: d.replace(b"<t>why</t>", b"<t>w\xef\xbf\xbfhy</t>", 1),
     "encoding other than UTF-8": lambda d: b'<?xml version="1.0" encoding="ISO-8859-1"?>' + d,
+    "formula without value and a value of the same cell": lambda d: d.replace(
+        b'<c r="D3" t="n"><v>12001</v></c>', b'<c r="D3"><f>1+1</f></c><c r="D3" t="n"><v>5</v></c>'
+    ),
+    "value and a formula without value of the same cell": lambda d: d.replace(
+        b'<c r="D3" t="n"><v>12001</v></c>', b'<c r="D3" t="n"><v>5</v></c><c r="D3"><f>1+1</f></c>'
+    ),
     "filtering": lambda d: d.replace(
         b"</sheetData>",
         b'</sheetData><autoFilter ref="A1:G3"><filterColumn colId="0"><filters>'

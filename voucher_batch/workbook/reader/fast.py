@@ -505,7 +505,8 @@ _TEMPORAL = (date, datetime, time, timedelta)
 
 class Declined(Exception):
     """calamine read a date where the styles say there is none (its idea of a date format
-    differs from Excel's): the sheet is read again by the exact parser."""
+    differs from Excel's), or a value where a formula without one is: the sheet is read
+    again by the exact parser."""
 
 
 def _rows(sheet: Any, special: _Special) -> Iterator[tuple[int, list[object]]]:
@@ -545,6 +546,8 @@ def _value(value: object, r: int, c: int, special: _Special) -> tuple[object, Ce
     """One of calamine's values as the exact parser reads the cell: its value and problem."""
     kind = type(value)
     override, issue = special.marked.get((r, c), (_KEEP, None))
+    if issue is not None and issue.code is Code.FORMULA_WITHOUT_VALUE and value != "":
+        raise Declined  # calamine has a value there: another cell with the same reference
     if kind is str:
         return (value or None), issue
     if kind is bool:
