@@ -259,6 +259,9 @@ DECLINED = {
     "value and a formula without value of the same cell": lambda d: d.replace(
         b'<c r="D3" t="n"><v>12001</v></c>', b'<c r="D3" t="n"><v>5</v></c><c r="D3"><f>1+1</f></c>'
     ),
+    "line end in a formula": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2"><f>1+\r\n1</f></c>'
+    ),
     "filtering": lambda d: d.replace(
         b"</sheetData>",
         b'</sheetData><autoFilter ref="A1:G3"><filterColumn colId="0"><filters>'
@@ -471,3 +474,19 @@ def test_shared_strings_the_readers_read_differently_go_to_the_exact_parser(
             zout.writestr(info.filename, data)
     assert _same(source, monkeypatch) == [True]
     assert _same(edited, monkeypatch) == [False]
+
+
+def test_nothing_reads_between_an_empty_cell_and_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value after a cell written <c .../> is not well-formed: the exact parser refuses the
+    workbook, and the fast read leaves it to it (found by tests/fuzz)."""
+    from tests.fuzz.test_fuzz_fast_reader import SEED_SHEET, _mutated
+
+    at = SEED_SHEET.index(b'<c r="D2" t="n">') + len(b'<c r="D2" t="n"')
+    path = tmp_path / "stray.xlsx"
+    path.write_bytes(_mutated([(at, False, b"/")]))
+    assert b'<c r="D2" t="n"/><v>12000</v></c>' in zipfile.ZipFile(path).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    assert _same(path, monkeypatch) == [False]

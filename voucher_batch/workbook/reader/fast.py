@@ -70,15 +70,18 @@ _FORMULA_ELEMENT = rb"(?:<f>[^<]*</f>|<f [^>]*?/>|<f [^>]*[^/]>[^<]*</f>)"
 # (possessive: a long text is looked at once)
 _CHAR = rb"(?:[^<&\]\x00-\x08\x0b\x0c\x0e-\x1f]++|&(?:amp|lt|gt|quot|apos);|\](?!\]>))"
 _FORMULA_ATTRIBUTES = rb'(?: [A-Za-z]+="[^"<>&\x00-\x1f]*")+'
+# a formula's text, read from the XML as it is written: no carriage return (the XML
+# parser reads a line end as a line feed)
+_FORMULA_CHAR = _CHAR.replace(b"\\x0e-\\x1f]", b"\\x0e-\\x1f\\r]")
 _FORMULA_TEXT = (
     rb"(?:<f>"
-    + _CHAR
+    + _FORMULA_CHAR
     + rb"*+</f>|<f"
     + _FORMULA_ATTRIBUTES
     + rb" ?/>|<f"
     + _FORMULA_ATTRIBUTES
     + rb">"
-    + _CHAR
+    + _FORMULA_CHAR
     + rb"*+</f>)?"
 )
 _NO_VALUE = rb"<v ?/>|<v></v>"
@@ -107,7 +110,8 @@ _ROW_ATTRIBUTE = (
 )
 _PREFIX = re.compile(rb'xmlns:([A-Za-z_][\w.-]*)="')
 # a cell: reference, style and type, then what its type holds: an optional formula, then
-# a value of that type or none; an inline string for an inline string
+# a value of that type or none; an inline string for an inline string; then the next cell
+# or the end of its row
 _CELL = (
     rb'<c (?!r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="(?:0|[1-9][0-9]{0,5})")?(?:'
     rb'(?: t="n")?(?: ?/>|>'
@@ -131,7 +135,7 @@ _CELL = (
     + rb"|"
     + _NO_VALUE
     + rb")?)</c>)"
-    rb"))"
+    rb")(?=<c |</row>))"  # then a cell or the end of the row: nothing between
 )
 _NOT_PLAIN = tuple(
     re.compile(p)
@@ -270,7 +274,7 @@ def _row_pattern(prefixes: tuple[bytes, ...]) -> re.Pattern[bytes]:
     )
     attribute = _ROW_ATTRIBUTE.replace(b"PREFIXES", declared)
     return re.compile(
-        rb'<row (?!r="[1-9][0-9]{0,6}"(?:' + attribute + rb")*(?: ?/>|>(?:<c |</row>)))"
+        rb'<row (?!r="[1-9][0-9]{0,6}"(?:' + attribute + rb")*(?: ?/>(?=<row |$)|>(?:<c |</row>)))"
     )
 
 
