@@ -185,6 +185,82 @@ DECLINED = {
     "typed date": lambda d: d.replace(
         b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="d"><v>2027-01-01T00:00:00</v></c>'
     ),
+    "hidden spelled with spaces": lambda d: d.replace(b'<row r="3">', b'<row r="3" hidden = "1">'),
+    "hidden in single quotes": lambda d: d.replace(b'<row r="3">', b"<row r='3' hidden='1'>"),
+    "hidden in another attribute": lambda d: d.replace(
+        b'<row r="3">', b'<row r="3" ht=\' hidden="1"\'>'
+    ),
+    "hidden twice": lambda d: d.replace(b'<row r="3">', b'<row r="3" hidden="0" hidden="1">'),
+    "hidden row holding another row's cell": lambda d: d.replace(
+        b'<row r="3">', b'<row r="3" hidden="1"><c r="A4"/></row><row r="30">'
+    ),
+    "hidden row number twice": lambda d: d.replace(
+        b"</sheetData>", b'<row r="3" hidden="1"><c r="H3" s="1"/></row></sheetData>'
+    ),
+    "row attribute not well-formed": lambda d: d.replace(b'<row r="2">', b'<row r="2" ht=15>'),
+    "row number twice": lambda d: d.replace(b'<row r="3">', b'<row r="3" r="4">'),
+    "whole number written with a negative exponent": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>12E-0</v></c>'
+    ),
+    "decimal a float rounds to a whole number": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>12000.0000000000000001</v></c>'
+    ),
+    "number too small for a float": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>1E-400</v></c>'
+    ),
+    "infinity": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>inf</v></c>'
+    ),
+    "boolean true after a formula": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="b"><f>TRUE()</f><v>true</v></c>'
+    ),
+    "inline string of a number cell": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2"><is><t>12000</t></is></c>'
+    ),
+    "inline string of a text cell": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="str"><is><t>12000</t></is></c>'
+    ),
+    "control character": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="str"><v>12\x01000</v></c>'
+    ),
+    "character reference in a value": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="n"><v>&#49;2</v></c>'
+    ),
+    "end of a CDATA section in text": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" t="str"><v>a]]>b</v></c>'
+    ),
+    "zero-padded style number": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2" s="01" t="n"><v>12000</v></c>'
+    ),
+    "space written as a character reference": lambda d: d.replace(
+        b"<is><t>why</t></is>", b"<is><t>why&#32;</t></is>", 1
+    ),
+    "empty inline string": lambda d: d.replace(b"<is><t>why</t></is>", b"<is><t></t></is>", 1),
+    "not well-formed after the rows": lambda d: d.replace(b"</worksheet>", b"<x></worksheet>"),
+    "rows in another namespace": lambda d: d.replace(
+        b"<sheetData>", b'<w xmlns="urn:other"><sheetData>'
+    ).replace(b"</sheetData>", b"</sheetData></w>"),
+    "merged range with a character reference": lambda d: d.replace(
+        b"</sheetData>", b'</sheetData><mergeCells><mergeCell ref="B3:C&#52;"/></mergeCells>'
+    ),
+    "merged range of another namespace": lambda d: d.replace(
+        b"</sheetData>",
+        b'</sheetData><extLst><ext xmlns="urn:other"><mergeCell ref="B3:C4"/></ext></extLst>',
+    ),
+    "row attribute of an undeclared prefix": lambda d: d.replace(
+        b'<row r="2">', b'<row r="2" x14ac:dyDescent="0.25">'
+    ),
+    "noncharacter": lambda d: d.replace(b"<t>why</t>", b"<t>w\xef\xbf\xbfhy</t>", 1),
+    "encoding other than UTF-8": lambda d: b'<?xml version="1.0" encoding="ISO-8859-1"?>' + d,
+    "formula without value and a value of the same cell": lambda d: d.replace(
+        b'<c r="D3" t="n"><v>12001</v></c>', b'<c r="D3"><f>1+1</f></c><c r="D3" t="n"><v>5</v></c>'
+    ),
+    "value and a formula without value of the same cell": lambda d: d.replace(
+        b'<c r="D3" t="n"><v>12001</v></c>', b'<c r="D3" t="n"><v>5</v></c><c r="D3"><f>1+1</f></c>'
+    ),
+    "line end in a formula": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>12000</v></c>', b'<c r="D2"><f>1+\r\n1</f></c>'
+    ),
     "filtering": lambda d: d.replace(
         b"</sheetData>",
         b'</sheetData><autoFilter ref="A1:G3"><filterColumn colId="0"><filters>'
@@ -297,3 +373,112 @@ def test_any_values_read_the_same_both_ways(
     except (ValueError, TypeError):
         return  # openpyxl cannot store this value (e.g. a date outside its range)
     _same(path, monkeypatch)
+
+
+def test_an_empty_hidden_row_hides_no_other_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xlsxwriter (and Excel) write a hidden row without cells as <row .../>: the rows after
+    it are not hidden; Excel's own row attributes keep the sheet on the fast read."""
+    path = tmp_path / "hidden.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Requests")
+    ws.write_row(0, 0, REQUEST_HEADERS)
+    ws.set_row(1, None, None, {"hidden": True})
+    ws.write_row(2, 0, ["R-1", "Starter Trial", "100012340001", 12000, "2027-03-31", "w", "o"])
+    ws.write_row(3, 0, ["R-2", "Starter Trial", "100012340002", 12000, "2027-03-31", "w", "o"])
+    ws.set_row(3, None, None, {"hidden": True})
+    book.close()
+    assert b'hidden="1"/>' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert _same(path, monkeypatch) == [True]
+    quick, _ = _read(path, monkeypatch, use_fast=True)
+    assert [(row[0], row[3]) for row in quick[0][0][5]] == [(3, False), (4, True)]
+    excel = _edit_sheet(
+        path,
+        tmp_path / "excel.xlsx",
+        lambda d: d.replace(
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            b' xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"',
+        ).replace(b'spans="1:7">', b'spans="1:7" x14ac:dyDescent="0.25">'),
+    )
+    assert b"x14ac:dyDescent" in zipfile.ZipFile(excel).read("xl/worksheets/sheet1.xml")
+    assert _same(excel, monkeypatch) == [True]
+
+
+def test_decimals_as_excel_writes_them_stay_on_the_fast_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """17 significant digits and small numbers with an exponent are read fast, as floats;
+    the number grammar declines only what a float may round to a whole number."""
+    source = _requests_book(
+        tmp_path / "source.xlsx",
+        [[f"R-{i}", "Starter Trial", "100012340001", 1, 2, "why", "ops"] for i in range(4)],
+    )
+    values = [b"0.30000000000000004", b"12.300000000000001", b"1.2345E-5", b"46477.5"]
+
+    def edit(d: bytes) -> bytes:
+        for i, value in enumerate(values, start=2):
+            d = d.replace(
+                b'<c r="D%d" t="n"><v>1</v></c>' % i, b'<c r="D%d" t="n"><v>%s</v></c>' % (i, value)
+            )
+        return d
+
+    edited = _edit_sheet(source, tmp_path / "decimals.xlsx", edit)
+    assert b"1.2345E-5" in zipfile.ZipFile(edited).read("xl/worksheets/sheet1.xml")
+    assert _same(edited, monkeypatch) == [True]
+    quick, _ = _read(edited, monkeypatch, use_fast=True)
+    assert [row[1][3] for row in quick[0][0][5]] == [float(v) for v in values]
+
+
+STRINGS_DECLINED = {
+    "CDATA": lambda d: d.replace(b"<t>why</t>", b"<t><![CDATA[ why ]]></t>"),
+    "two text elements": lambda d: d.replace(b"<t>why</t>", b"<t>w</t><t>hy</t>"),
+    "character reference": lambda d: d.replace(b"<t>why</t>", b"<t>why&#32;</t>"),
+    "control character": lambda d: d.replace(b"<t>why</t>", b"<t>w\x01hy</t>"),
+    "noncharacter": lambda d: d.replace(b"<t>why</t>", b"<t>w\xef\xbf\xbehy</t>"),
+    "empty string": lambda d: d.replace(b"<si><t>why</t></si>", b"<si/>"),
+    "empty text": lambda d: d.replace(b"<t>why</t>", b"<t></t>"),
+    "not well-formed": lambda d: d.replace(b"</sst>", b"</sst><x>"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STRINGS_DECLINED))
+def test_shared_strings_the_readers_read_differently_go_to_the_exact_parser(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "source.xlsx"
+    book = xlsxwriter.Workbook(str(source))
+    ws = book.add_worksheet("Requests")
+    ws.write_row(0, 0, REQUEST_HEADERS)
+    for i in range(1, 4):
+        ws.write_row(i, 0, [f"R-{i}", "Starter Trial", f"10001234000{i}", 12000, "2027-03-31"])
+        ws.write_row(i, 5, ["why", "ops"])
+    book.close()
+    edited = tmp_path / f"{case}.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(edited, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/sharedStrings.xml":
+                changed = STRINGS_DECLINED[case](data)
+                assert changed != data, "the edit changed nothing: the test would prove nothing"
+                data = changed
+            zout.writestr(info.filename, data)
+    assert _same(source, monkeypatch) == [True]
+    assert _same(edited, monkeypatch) == [False]
+
+
+def test_nothing_reads_between_an_empty_cell_and_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value after a cell written <c .../> is not well-formed: the exact parser refuses the
+    workbook, and the fast read leaves it to it (found by tests/fuzz)."""
+    from tests.fuzz.test_fuzz_fast_reader import SEED_SHEET, _mutated
+
+    at = SEED_SHEET.index(b'<c r="D2" t="n">') + len(b'<c r="D2" t="n"')
+    path = tmp_path / "stray.xlsx"
+    path.write_bytes(_mutated([(at, False, b"/")]))
+    assert b'<c r="D2" t="n"/><v>12000</v></c>' in zipfile.ZipFile(path).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    assert _same(path, monkeypatch) == [False]

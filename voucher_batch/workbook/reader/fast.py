@@ -3,8 +3,9 @@ searches over the sheet's XML what the values alone do not tell.
 
 A sheet is *plain* when its XML is the form Excel, LibreOffice and the usual libraries write
 for values: rows with a number, cells with a reference, an optional style and type, and a
-value or an inline string, nothing else (no formulas, error values, rich or phonetic text,
-escapes, typed dates, integers past 15 digits, whitespace a reader may trim). That is
+value of their type or an inline string, nothing else (no error values, rich or phonetic
+text, escapes, character references, control characters, typed dates, integers past 15
+digits, decimals a float rounds to a whole number, whitespace a reader may trim). That is
 checked by searches that each run over the bytes once, in C, and keep nothing per cell;
 what they find then decides the few things calamine cannot know:
 
@@ -22,12 +23,14 @@ that exist -- returns None and the sheet is read by the exact streaming parser
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from xml.parsers import expat as pyexpat
 from xml.sax.saxutils import unescape as _unescape
 
 from openpyxl.utils.cell import column_index_from_string
@@ -55,55 +58,117 @@ from .stream import formula_issue as _formula_issue
 # the speed of a byte scan, and each looks for what is NOT plain: a match sends the sheet to
 # the exact parser.
 _ROOT = re.compile(
-    rb'^(?:<\?xml[^>]*\?>\s*)?<worksheet xmlns="http://schemas.openxmlformats.org/'
-    rb'spreadsheetml/2006/main"'
+    rb'^(?:<\?xml version="1\.0"(?: encoding="[Uu][Tt][Ff]-8")?(?: standalone="(?:yes|no)")?'
+    rb' ?\?>\s*)?<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 )
 _SHEET_DATA = b"<sheetData>"
 _SHEET_DATA_END = b"</sheetData>"
 # a formula: its text, or a shared formula's reference to another cell's
 _FORMULA_ELEMENT = rb"(?:<f>[^<]*</f>|<f [^>]*?/>|<f [^>]*[^/]>[^<]*</f>)"
-# a value: text that starts with no space, or none
-_VALUE = rb"<v>[^<\s][^<]*</v>|<v ?/>|<v></v>"
+# Text both readers give alike: no control character, character reference or `]]>` (the
+# exact parser's XML parser refuses or resolves them; calamine reads them as written).
+# (possessive: a long text is looked at once)
+_CHAR = rb"(?:[^<&\]\x00-\x08\x0b\x0c\x0e-\x1f]++|&(?:amp|lt|gt|quot|apos);|\](?!\]>))"
+_FORMULA_ATTRIBUTES = rb'(?: [A-Za-z]+="[^"<>&\x00-\x1f]*")+'
+# a formula's text, read from the XML as it is written: no carriage return (the XML
+# parser reads a line end as a line feed)
+_FORMULA_CHAR = _CHAR.replace(b"\\x0e-\\x1f]", b"\\x0e-\\x1f\\r]")
+_FORMULA_TEXT = (
+    rb"(?:<f>"
+    + _FORMULA_CHAR
+    + rb"*+</f>|<f"
+    + _FORMULA_ATTRIBUTES
+    + rb" ?/>|<f"
+    + _FORMULA_ATTRIBUTES
+    + rb">"
+    + _FORMULA_CHAR
+    + rb"*+</f>)?"
+)
+_NO_VALUE = rb"<v ?/>|<v></v>"
+_TEXT_VALUE = rb"<v>(?!\s)" + _CHAR + rb"++(?<!\s)</v>"  # no space a reader may trim
+# A number both readers read alike: an integer a float holds exactly; a decimal that no
+# float rounds to a whole number (the exact parser reads a decimal as a float, calamine's
+# whole floats are read as integers): with k digits before the point, its first 16 - k
+# decimals are not all zeros or all nines; a small number with a negative exponent.
+_DECIMAL = (
+    rb"(?:"
+    + b"|".join(rb"[0-9]{%d}\.(?!0{%d}|9{%d})" % (k, 16 - k, 16 - k) for k in range(1, 16))
+    + rb")(?=[0-9]{0,19}[1-9])[0-9]{1,20}"
+)
+_NUMBER = (
+    rb"-?(?:[0-9]{1,15}|" + _DECIMAL + rb"|[1-9](?:\.[0-9]{1,16})?[Ee]-0*"
+    rb"(?:[2-9]|[1-9][0-9]|[12][0-9]{2}|30[0-7])|[1-9](?:\.[0-9]{1,15})?[Ee]-0*1)"
+)
+_INLINE_TEXT = rb"<is><t>(?!\s)" + _CHAR + rb"++(?<!\s)</t></is>"
+_PRESERVED_TEXT = rb'<is><t xml:space="preserve">' + _CHAR + rb"++</t></is>"
+# an attribute of a row other than its number: no namespace declaration, no second
+# `hidden`, a value without references or control characters (the exact parser's XML
+# parser refuses what is not well-formed; calamine would read it)
+_ROW_ATTRIBUTE = (
+    rb' (?!r=|xmlns|hidden="[^"]*"[^>]* hidden=)(?:PREFIXES)?[A-Za-z_][\w.-]*'
+    rb'="[^"<>&\x00-\x1f]*"'
+)
+_PREFIX = re.compile(rb'xmlns:([A-Za-z_][\w.-]*)="')
+# a cell: reference, style and type, then what its type holds: an optional formula, then
+# a value of that type or none; an inline string for an inline string; then the next cell
+# or the end of its row
+_CELL = (
+    rb'<c (?!r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="(?:0|[1-9][0-9]{0,5})")?(?:'
+    rb'(?: t="n")?(?: ?/>|>'
+    + _FORMULA_TEXT
+    + rb"(?:<v>"
+    + _NUMBER
+    + rb"</v>|"
+    + _NO_VALUE
+    + rb")?</c>)|"
+    rb' t="s"(?: ?/>|>' + _FORMULA_TEXT + rb"(?:<v>[0-9]{1,9}</v>|" + _NO_VALUE + rb")?</c>)|"
+    rb' t="b"(?: ?/>|>' + _FORMULA_TEXT + rb"(?:<v>[01]</v>|<v ?/>)?</c>)|"
+    rb' t="str"(?: ?/>|>' + _FORMULA_TEXT + rb"(?:" + _TEXT_VALUE + rb"|" + _NO_VALUE + rb")?</c>)|"
+    rb' t="inlineStr"(?: ?/>|>(?:'
+    + _INLINE_TEXT
+    + rb"|"
+    + _PRESERVED_TEXT
+    + rb"|"
+    + _FORMULA_TEXT
+    + rb"(?:"
+    + _TEXT_VALUE
+    + rb"|"
+    + _NO_VALUE
+    + rb")?)</c>)"
+    rb")(?=<c |</row>))"  # then a cell or the end of the row: nothing between
+)
 _NOT_PLAIN = tuple(
     re.compile(p)
     for p in (
-        # a cell other than: reference, style, type; then a value, an inline string or nothing
-        rb'<c (?!r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,6}")?'
-        rb'(?: t="(?:s|n|b|str|inlineStr)")?(?: ?/>|>(?:' + _VALUE + rb"|<is><t"
-        rb'(?: xml:space="preserve")?>[^<]*</t></is>|'
-        + _FORMULA_ELEMENT
-        + rb"(?:"
-        + _VALUE
-        + rb")?|"
-        + _VALUE
-        + rb")?</c>))",
-        rb"<f[ >][^<]*&#",  # a formula with a character reference
+        _CELL,
         rb"</c>(?!<c |</row>)",  # after a cell: a cell or the end of its row
         rb"/>(?!<c |</row>|<row |<v>|</c>|$)",  # after an empty cell, row, formula or value
-        rb'<row (?!r="[1-9][0-9]{0,6}"[^<>/]*(?: ?/>|>(?:<c |</row>)))',  # a numbered row
         rb"</row>(?!<row |$)",  # after a row: a row or the end of the sheet's data
-        # a value with spaces a reader may trim; an integer past what a float holds exactly;
-        # a whole number written as a decimal or with a positive exponent (read as decimals)
-        rb"<v>(?:[^<]*\s|-?[0-9]{16,}|-?[0-9]+\.0*|-?[0-9.]+[Ee]\+?[0-9]+)</v>",
-        rb"<t>(?:\s|[^<]*+(?<=\s)</t>)",  # text with edge spaces that calamine would trim
-        rb't="b"><v>(?![01]</v>)',  # a boolean other than 0 or 1
         rb"_[xX][0-9A-Fa-f]{4}_",  # an escaped character (the readers unescape differently)
-        rb"&#(?:13|x[dD]);",  # a carriage return written as a character reference
-        rb"<row [^>]*xmlns",  # a row that changes the namespace of its cells
     )
 )
+_NONCHARACTER = re.compile(rb"\xef\xbf[\xbe\xbf]")  # U+FFFE, U+FFFF: no XML character
 _STRINGS_NOT_PLAIN = (
     re.compile(rb"_[xX][0-9A-Fa-f]{4}_"),
     re.compile(rb"<(?:\w+:)?rPh\b"),
-    re.compile(rb"&#(?:13|x[dD]);"),
+    re.compile(rb"&#"),  # a character reference (calamine trims what it stands for)
+    re.compile(rb"<!\["),  # a CDATA section
     re.compile(rb"<(?:\w+:)?t>(?:\s|[^<]*\s</(?:\w+:)?t>)"),
+    # an empty string or text element, a string of two text elements (the readers differ)
+    re.compile(rb"<(?:\w+:)?(?:si|t)\b[^>]*/>"),
+    re.compile(rb"<(?:\w+:)?si></"),
+    re.compile(rb"></(?:\w+:)?t>"),
+    re.compile(rb"</(?:\w+:)?t>\s*<(?:\w+:)?t[\s>]"),
 )
 _ROW_DIGITS = tuple(re.compile(rb'<c r="[A-Z]{1,3}([0-9]{%d})"' % n) for n in range(1, 8))
 _COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})')
 _HEAD_ROWS = 1_000  # rows whose cells give the columns a sheet is expected to span
+# a hidden row that holds cells (not one written <row .../>): its number and its cells
 _HIDDEN_ROW = re.compile(
-    rb'<row r="[0-9]+"[^>]*? hidden="(?:1|[tT][rR][uU][eE])"[^>]*>(.*?)</row>', re.DOTALL
+    rb'<row r="([0-9]+)"[^>]*? hidden="(?:1|[tT][rR][uU][eE])"[^>]*(?<!/)>(.*?)</row>',
+    re.DOTALL,
 )
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]+)"')
 _MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
 _MERGE_ANY = re.compile(rb"<(?:\w+:)?mergeCell\b")
@@ -147,7 +212,9 @@ def scan_plain(
     progress: ReadProgress | None = None,
 ) -> SheetScan | None:
     """The sheet read by calamine when it is plain (see the module docstring), else None."""
-    if strings_part is not None and any(p.search(strings_part) for p in _STRINGS_NOT_PLAIN):
+    if strings_part is not None and (
+        any(p.search(strings_part) for p in _STRINGS_NOT_PLAIN) or not well_formed(strings_part)
+    ):
         return None
     data = zf.read(part)
     body = _plain_body(data)
@@ -168,8 +235,8 @@ def scan_plain(
         return None  # outside the sheet: the exact parser says where
     if bottom * right > 3 * cells + _SLACK_CELLS:
         return None  # sparse: calamine would fill the grid between the cells (from A1, or less)
-    for match in _HIDDEN_ROW.finditer(data, start, end):
-        scan.hidden.update(int(r) for r in _CELL_ROW.findall(match[1]))
+    if not _hidden_rows(data, start, end, scan.hidden):
+        return None
     special = _special_cells(data, start, end, styles, date1904)
     del data
     try:
@@ -179,6 +246,36 @@ def scan_plain(
         return None
     scan.plain = PlainRows(sheet, special, scan.hidden, progress)
     return scan
+
+
+def _hidden_rows(data: bytes, start: int, end: int, hidden: set[int]) -> bool:
+    """Adds the hidden rows that hold cells to `hidden`; False when a hidden row holds a
+    cell of another row, or a row number comes twice or out of order (the exact parser
+    marks the rows of the cells it keeps, and which those are is then not plain)."""
+    for match in _HIDDEN_ROW.finditer(data, start, end):
+        rows = set(_CELL_ROW.findall(match[2]))
+        if rows - {match[1]}:
+            return False
+        if rows:
+            hidden.add(int(match[1]))
+    if hidden:
+        numbers = list(map(int, _ROW_NUMBER.findall(data, start, end)))
+        if any(a >= b for a, b in itertools.pairwise(numbers)):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=16)
+def _row_pattern(prefixes: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """A row that is not plain: a numbered row, its other attributes each written
+    name="value" after one space, prefixed only by the prefixes its sheet declares."""
+    declared = (
+        b"(?:" + b"|".join(re.escape(p) + b":" for p in prefixes) + b")" if prefixes else b"(?!)"
+    )
+    attribute = _ROW_ATTRIBUTE.replace(b"PREFIXES", declared)
+    return re.compile(
+        rb'<row (?!r="[1-9][0-9]{0,6}"(?:' + attribute + rb")*(?: ?/>(?=<row |$)|>(?:<c |</row>)))"
+    )
 
 
 def _plain_body(data: bytes) -> tuple[int, int] | None:
@@ -193,6 +290,11 @@ def _plain_body(data: bytes) -> tuple[int, int] | None:
     if end > start and not data.startswith(b"<row ", start):
         return None
     if any(p.search(data, start, end) for p in _NOT_PLAIN):
+        return None
+    root = data[: data.find(b">", _ROOT.match(data).end())]  # type: ignore[union-attr]
+    if _row_pattern(tuple(sorted(set(_PREFIX.findall(root))))).search(data, start, end):
+        return None
+    if not data.isascii() and _NONCHARACTER.search(data, start, end):
         return None
     return start, end
 
@@ -268,9 +370,64 @@ def _tail(data: bytes, start: int, end: int, title: str, file_name: str) -> Shee
     tags = len(_MERGE_ANY.findall(data, 0, start)) + len(_MERGE_ANY.findall(data, end))
     if len(merges) > MAX_MERGED_RANGES or len(merges) != tags:
         return None
+    # the rest of the sheet, as the exact parser's XML parser reads it: well-formed, the
+    # rows' element where it reads rows, the same merged ranges
+    if _outline(data[:start] + data[end:]) != ([2], [ref.decode() for ref in merges]):
+        return None
     scan = SheetScan()
     scan.merged = [bounds(ref.decode(), title, file_name) for ref in merges]
     return scan
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
+
+
+def _outline(xml: bytes) -> tuple[list[int], list[str]] | None:
+    """For a well-formed part (else None): the depths of its sheetData elements and the
+    references of its mergeCell elements (of the main namespace, wherever they are)."""
+    depth = 0
+    sheet_data: list[int] = []
+    merges: list[str] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if name == _MAIN + "sheetData":
+            sheet_data.append(depth)
+        elif name == _MAIN + "mergeCell":
+            merges.append(attributes.get("ref", ""))
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser = _parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(xml, True)
+    except (pyexpat.ExpatError, ValueError):
+        return None
+    return sheet_data, merges
+
+
+def well_formed(xml: bytes) -> bool:
+    """Whether a part is well-formed XML (the exact parser refuses it else)."""
+    try:
+        _parser().Parse(xml, True)
+    except (pyexpat.ExpatError, ValueError):
+        return False
+    return True
+
+
+def _parser() -> Any:
+    def refuse(*_: object) -> None:
+        raise ValueError("a declaration")  # the package check already refuses them
+
+    parser = pyexpat.ParserCreate(namespace_separator=" ")
+    parser.EntityDeclHandler = refuse
+    parser.StartDoctypeDeclHandler = refuse
+    return parser
 
 
 def unescape_xml(text: str) -> str:
@@ -352,7 +509,8 @@ _TEMPORAL = (date, datetime, time, timedelta)
 
 class Declined(Exception):
     """calamine read a date where the styles say there is none (its idea of a date format
-    differs from Excel's): the sheet is read again by the exact parser."""
+    differs from Excel's), or a value where a formula without one is: the sheet is read
+    again by the exact parser."""
 
 
 def _rows(sheet: Any, special: _Special) -> Iterator[tuple[int, list[object]]]:
@@ -392,6 +550,8 @@ def _value(value: object, r: int, c: int, special: _Special) -> tuple[object, Ce
     """One of calamine's values as the exact parser reads the cell: its value and problem."""
     kind = type(value)
     override, issue = special.marked.get((r, c), (_KEEP, None))
+    if issue is not None and issue.code is Code.FORMULA_WITHOUT_VALUE and value != "":
+        raise Declined  # calamine has a value there: another cell with the same reference
     if kind is str:
         return (value or None), issue
     if kind is bool:
