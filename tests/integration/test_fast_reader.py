@@ -465,7 +465,7 @@ def test_shared_strings_the_readers_read_differently_go_to_the_exact_parser(
                 data = changed
             zout.writestr(info.filename, data)
     assert _same(source, monkeypatch) == [True]
-    assert _same(edited, monkeypatch) == [False]
+    assert True not in _same(edited, monkeypatch)  # no sheet is read fast (none is tried)
 
 
 def test_nothing_reads_between_an_empty_cell_and_the_next(

@@ -30,7 +30,7 @@ import python_calamine
 
 from ...errors import InputFileError
 from ..sheets import INPUT_SHEETS, SheetSpec
-from .fast import Declined, scan_plain
+from .fast import Declined, plain_strings, scan_plain
 from .package import MAX_MEMBER_BYTES, MAX_TOTAL_BYTES, check_container, read_regular
 from .parts import (
     SheetEntry,
@@ -38,7 +38,7 @@ from .parts import (
     expected_rows,
     read_styles,
     shared_strings,
-    shared_strings_part,
+    strings_part,
     workbook_sheets,
 )
 from .raw import CELL_MAX_CHARS, RawBook, RawRow, RawSheet, plain_rows, read_sheet
@@ -135,7 +135,10 @@ def _read(
         matches = _match_sheets([e.name for e in entries], name, specs)
         _duplicate_extras(entries, extras, name)
         by_name = {e.name: e for e in entries}
-        strings_part = shared_strings_part(zf, name)
+        sst = strings_part(zf, name)  # found and counted once, parsed only if needed
+        fast_read = plain_strings(
+            zf.read(sst) if sst is not None and sst in zf.NameToInfo else None
+        )
         styles = read_styles(zf, name)
         strings: list[str] | None = None
         calamine: Any = None
@@ -143,7 +146,7 @@ def _read(
         def exact(entry: SheetEntry, progress: ReadProgress | None = None) -> SheetScan:
             nonlocal strings
             if strings is None:  # parsed only when a sheet needs the exact parser
-                strings = shared_strings(zf, name)
+                strings = shared_strings(zf, name, sst)
             return scan_sheet(zf, entry, name, strings, styles, date1904, progress)
 
         def book() -> Any:
@@ -153,9 +156,11 @@ def _read(
             return calamine
 
         def scan(entry: SheetEntry, progress: ReadProgress | None = None) -> SheetScan:
-            fast = scan_plain(
-                zf, entry.part, entry.name, name, styles, date1904, strings_part, book, progress
-            )
+            fast = None
+            if fast_read:
+                fast = scan_plain(
+                    zf, entry.part, entry.name, name, styles, date1904, book, progress
+                )
             return fast if fast is not None else exact(entry, progress)
 
         sheets: list[RawSheet] = []

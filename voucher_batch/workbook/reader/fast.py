@@ -200,6 +200,14 @@ _FORMULA = re.compile(
 _ZEROS = re.compile(r"^0{2,}$")
 
 
+def plain_strings(table: bytes | None) -> bool:
+    """Whether the shared strings table (its bytes; None: there is none) reads alike in
+    calamine and in the exact parser; checked once a workbook."""
+    return table is None or not (
+        any(p.search(table) for p in _STRINGS_NOT_PLAIN) or not well_formed(table)
+    )
+
+
 def scan_plain(
     zf: zipfile.ZipFile,
     part: str,
@@ -207,15 +215,11 @@ def scan_plain(
     file_name: str,
     styles: Styles,
     date1904: bool,
-    strings_part: bytes | None,
     calamine: Callable[[], Any],
     progress: ReadProgress | None = None,
 ) -> SheetScan | None:
-    """The sheet read by calamine when it is plain (see the module docstring), else None."""
-    if strings_part is not None and (
-        any(p.search(strings_part) for p in _STRINGS_NOT_PLAIN) or not well_formed(strings_part)
-    ):
-        return None
+    """The sheet read by calamine when it is plain (see the module docstring), else None.
+    Call it only when the workbook's shared strings are plain (`plain_strings`)."""
     data = zf.read(part)
     body = _plain_body(data)
     if body is None:

@@ -117,7 +117,7 @@ def appended_columns(zf: zipfile.ZipFile, file_name: str) -> dict[str, set[int]]
     return found
 
 
-def _strings_part(zf: zipfile.ZipFile, file_name: str) -> str | None:
+def strings_part(zf: zipfile.ZipFile, file_name: str) -> str | None:
     """The package member holding the shared strings table, if any; refused when it holds
     more strings than the limit (each one costs memory, whatever its size on disk)."""
     check_part(zf, ARC_CONTENT_TYPES, file_name)
@@ -138,18 +138,9 @@ def _too_many_strings(file_name: str, part: str) -> str:
     )
 
 
-def shared_strings_part(zf: zipfile.ZipFile, file_name: str) -> bytes | None:
-    """The bytes of the shared strings table (checked against the limit), or None."""
-    part = _strings_part(zf, file_name)
-    if part is None or part not in zf.NameToInfo:
-        return None
-    return zf.read(part)
-
-
-def shared_strings(zf: zipfile.ZipFile, file_name: str) -> list[str]:
-    """The shared strings table, streamed: each entry is dropped from the tree once read,
-    and the count is limited."""
-    part = _strings_part(zf, file_name)
+def shared_strings(zf: zipfile.ZipFile, file_name: str, part: str | None) -> list[str]:
+    """The shared strings table of `part` (from `strings_part`), streamed: each entry is
+    dropped from the tree once read, and the count is limited."""
     if part is None:
         return []
     too_many = _too_many_strings(file_name, part)
