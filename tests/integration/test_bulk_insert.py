@@ -4,9 +4,10 @@ on a real ledger (SQLite file and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, Select, select
 from sqlalchemy.exc import IntegrityError
 
 from voucher_batch.ledger import Ledger
@@ -45,6 +46,23 @@ def _customers(batch: int) -> list[dict[str, object]]:
     ]
 
 
+def _both_batches(conn: Connection, read: Select[Any]) -> dict[int, list[tuple[Any, ...]]]:
+    """The customer versions of batches 1 and 2 as `read` selects them; on SQLite, also the
+    very text stored for their dates and time stamps must be the same in both."""
+    cv = t.customer_versions
+    if conn.dialect.name == "sqlite":
+        raw = [
+            conn.exec_driver_sql(
+                "SELECT bound_since, recorded_at FROM customer_versions WHERE batch_id = ?"
+                " ORDER BY id",
+                (b,),
+            ).all()
+            for b in (1, 2)
+        ]
+        assert raw[0] == raw[1]
+    return {b: [tuple(r) for r in conn.execute(read.where(cv.c.batch_id == b))] for b in (1, 2)}
+
+
 def test_bulk_rows_read_back_as_sqlalchemy_rows(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
     ledger.init()
@@ -55,19 +73,7 @@ def test_bulk_rows_read_back_as_sqlalchemy_rows(ledger_url: str) -> None:
         insert_rows(conn, t.customer_versions, _customers(2))  # the bulk way
         ev = t.customer_versions
         columns = [c for c in ev.c if c.key not in ("id", "batch_id")]
-        by_batch = {
-            b: [tuple(r) for r in conn.execute(select(*columns).where(ev.c.batch_id == b))]
-            for b in (1, 2)
-        }
-        if conn.dialect.name == "sqlite":  # and the very text stored
-            raw = {
-                b: conn.exec_driver_sql(
-                    "SELECT bound_since, recorded_at FROM customer_versions WHERE batch_id = ?",
-                    (b,),
-                ).all()
-                for b in (1, 2)
-            }
-            assert raw[1] == raw[2]
+        by_batch = _both_batches(conn, select(*columns).order_by(ev.c.id))
         conn.rollback()
     assert by_batch[1] == by_batch[2] and len(by_batch[1]) == 5
 
@@ -118,19 +124,7 @@ def test_shared_values_are_stored_as_on_every_row(ledger_url: str) -> None:
         )
         cv = t.customer_versions
         read = select(*[cv.c[k] for k in keys], cv.c.recorded_at).order_by(cv.c.id)
-        stored = {
-            b: [tuple(r) for r in conn.execute(read.where(cv.c.batch_id == b))] for b in (1, 2)
-        }
-        if conn.dialect.name == "sqlite":  # and the very text stored
-            raw = {
-                b: conn.exec_driver_sql(
-                    "SELECT bound_since, recorded_at FROM customer_versions WHERE batch_id = ?"
-                    " ORDER BY id",
-                    (b,),
-                ).all()
-                for b in (1, 2)
-            }
-            assert raw[1] == raw[2]
+        stored = _both_batches(conn, read)
         conn.rollback()
     assert stored[1] == stored[2] and len(stored[1]) == 5
 
