@@ -3,6 +3,7 @@ PostgreSQL (every test that uses it runs on both engines)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,12 @@ import pytest
 
 from tests.pg import pg_schema_url
 from tests.workbooks import Cli
+
+# Every recorded batch of the suite, however small, has its decision workbook written by a
+# second process while it is recorded (by default only from 10,000 rows), so that every test
+# of outputs, names, failures and R18 also holds for that path; tests of the path after the
+# commit set the variable high (tests/e2e/test_write_ahead.py).
+os.environ.setdefault("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", "1")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -145,7 +145,12 @@ def _pid_running(pid: int) -> bool:
         return False
     except OSError:  # exists, owned by someone else
         return True
-    return True
+    # a process that has ended but was not yet waited for (a zombie) writes nothing more
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # no /proc to ask (not Linux): taken as running
+    return stat.rpartition(")")[2].split()[:1] not in (["Z"], ["X"])
 
 
 def remove_stale_temps(folder: Path) -> list[Path]:

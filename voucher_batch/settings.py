@@ -25,6 +25,10 @@ DEFAULT_BUSY_TIMEOUT = 30.0
 MAX_BUSY_TIMEOUT = 86_400.0  # a day; longer waits are a mistake, and drivers overflow
 MAX_ROWS = "VOUCHER_BATCH_MAX_ROWS"  # rows a sheet may hold
 DEFAULT_MAX_ROWS = 1_048_576  # a full Excel sheet: a header and 1,048,575 data rows
+# rows from which a batch's decision workbook is written by a second process while the batch
+# is recorded (see services/write_ahead.py)
+BACKGROUND_WRITE_ROWS = "VOUCHER_BATCH_BACKGROUND_WRITE_ROWS"
+DEFAULT_BACKGROUND_WRITE_ROWS = 10_000
 PAUSE_SECONDS = "VOUCHER_BATCH_PAUSE_SECONDS"  # how long a checkpoint pause lasts
 DEFAULT_PAUSE_SECONDS = 60.0
 # Variables whose empty value would otherwise fall back to a default without a word.
@@ -74,6 +78,10 @@ def max_rows() -> int:
     return positive_int(MAX_ROWS, DEFAULT_MAX_ROWS)
 
 
+def background_write_rows() -> int:
+    return positive_int(BACKGROUND_WRITE_ROWS, DEFAULT_BACKGROUND_WRITE_ROWS)
+
+
 def pause_seconds() -> float:
     return seconds(PAUSE_SECONDS, DEFAULT_PAUSE_SECONDS)
 
@@ -85,6 +93,7 @@ def check_environment() -> None:
             raise ConfigurationError(f"{name} is set but empty; set it to a value or unset it")
     busy_timeout()
     max_rows()
+    background_write_rows()
     pause_seconds()
 
 

@@ -16,6 +16,7 @@ from voucher_batch.ledger.migrate import head_revision
 BAD_SETTINGS = {
     "VOUCHER_BATCH_BUSY_TIMEOUT": ("abc", "-1", "nan", "inf", "1e400"),
     "VOUCHER_BATCH_MAX_ROWS": ("x", "0", "-5", "2.5"),
+    "VOUCHER_BATCH_BACKGROUND_WRITE_ROWS": ("many", "0", "-1", "1e4"),
     "VOUCHER_BATCH_AS_OF": ("2026-13-01", "20261102"),
     "VOUCHER_BATCH_OPERATOR": ("", "   "),
     "VOUCHER_BATCH_PAUSE_SECONDS": ("soon",),

@@ -36,3 +36,31 @@ def test_a_fresh_temp_file_of_another_pid_namespace_is_kept(tmp_path: Path) -> N
     abandoned = tmp_path / f"{ours[0]}-{ours[1]}-4194300-{ours[3]}"
     abandoned.write_bytes(b"left by a killed run")
     assert abandoned in remove_stale_temps(tmp_path) and not abandoned.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc tells a zombie")
+def test_a_temp_file_of_a_process_that_ended_but_was_not_waited_for_is_removed(
+    tmp_path: Path,
+) -> None:
+    """A killed run's helper process may linger as a zombie until it is waited for: it
+    writes nothing more, so its temporary file is abandoned; a live process's is kept."""
+    import os
+    import time
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        while Path(f"/proc/{ended.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            time.sleep(0.01)  # ended, not yet waited for
+        names = temp_path(tmp_path, ".xlsx").name.rsplit("-", 3)
+        files = {}
+        for proc in (ended, live):
+            files[proc.pid] = tmp_path / f"{names[0]}-{names[1]}-{proc.pid}-{names[3]}"
+            files[proc.pid].write_bytes(b"a workbook being written")
+        removed = remove_stale_temps(tmp_path)
+        assert removed == [files[ended.pid]] and files[live.pid].exists()
+    finally:
+        live.kill()
+        for proc in (ended, live):
+            proc.wait()
+    assert os.path.exists(files[live.pid])

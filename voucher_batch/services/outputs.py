@@ -156,24 +156,40 @@ class BatchOutputs:
 
 
 def build_batch_outputs(
-    batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
+    batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided], tables: bool = True
 ) -> BatchOutputs:
-    """The decision workbook's sheets and the report's figures of one batch."""
+    """The decision workbook's sheets and the report's figures of one batch (without the
+    sheets when `tables` is False: the workbook is written elsewhere, see `write_ahead`)."""
     # the decision sheets and the report's sections come from the same decisions, so that
     # both show the same decision for each row
+    return BatchOutputs(
+        build_tables(batch, sheets, decisions) if tables else [],
+        build_report(batch, sheets, decisions),
+    )
+
+
+def _in_order(sheets: list[RawSheet], decisions: Sequence[Decided]) -> list[list[Decided]]:
+    """The decision of each row of each sheet, in the sheet's order."""
     by_sheet: dict[str, dict[int, Decided]] = {}
     for d in decisions:
         by_sheet.setdefault(d.sheet, {})[d.row] = d
-    tables: list[Table] = []
-    errors: list[ErrorRow] = []
-    sections: list[SheetSection] = []
+    in_order: list[list[Decided]] = []
     for sheet in sheets:
         decided = by_sheet.get(sheet.title, {})
-        in_order = [decided[raw.row] for raw in sheet.rows]
+        in_order.append([decided[raw.row] for raw in sheet.rows])
+    return in_order
+
+
+def build_tables(
+    batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
+) -> list[Table]:
+    """The decision workbook's sheets: one per input sheet, Errors, Summary."""
+    tables: list[Table] = []
+    errors: list[ErrorRow] = []
+    for sheet, in_order in zip(sheets, _in_order(sheets, decisions), strict=True):
         table, sheet_errors = _decision_table(sheet, in_order)
         tables.append(table)
         errors.extend(sheet_errors)
-        sections.append(sheet_section(sheet, in_order))
     cell_col = 2  # `Cell` links to the cell on the decision sheet
     tables.append(
         Table(
@@ -185,7 +201,18 @@ def build_batch_outputs(
         )
     )
     tables.append(_summary_table(batch))
-    report = {
+    return tables
+
+
+def build_report(
+    batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
+) -> dict[str, Any]:
+    """The batch report's figures."""
+    sections: list[SheetSection] = [
+        sheet_section(sheet, in_order)
+        for sheet, in_order in zip(sheets, _in_order(sheets, decisions), strict=True)
+    ]
+    return {
         "title": report_title(batch.kind),
         "kind": batch.kind + (" (dry run)" if batch.not_recorded is NotRecorded.DRY_RUN else ""),
         "file_name": batch.file_name,
@@ -204,4 +231,3 @@ def build_batch_outputs(
         "refused_word": REFUSED,  # which count links to the refused rows
         "skipped": batch.skipped,
     }
-    return BatchOutputs(tables, report)

@@ -28,6 +28,7 @@ from .context import Context, prepare_outputs
 from .keeping import keep_batch
 from .ports import UnitOfWorkPort
 from .progress import Progress
+from .write_ahead import WriteAhead, start
 from .writing import check_batch_names, write_batch_files
 
 if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only when used
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only
     from ..workbook.reader import RawBook, RawSheet
     from ..workbook.sheets import SheetSpec
     from ..workbook.validation import CheckedRow
+    from .outputs import BatchFacts
 
 Rows = TypeVar("Rows")
 Outcome = TypeVar("Outcome")  # the domain's outcome of a use case
@@ -117,29 +119,45 @@ def _run(
     checked = check(book, progress)
     rows = plan.to_rows(book, checked)
     progress.phase("deciding", _row_count(book))
-    settled = decide_and_record(
-        ctx,
-        plan.kind,
-        path.name,
-        book.sha256,
-        lambda uow: plan.decide(uow, rows),
-        lambda d: _kept(plan.label, book, d),
-        write=plan.write,
-        progress=progress,
-        committed=lambda batch_id: after_commit.Committed(
+    ahead: list[WriteAhead] = []
+
+    def decided(decision: Decision[Outcome]) -> None:
+        """A batch about to be recorded: its decision workbook is written meanwhile."""
+        if decision.held is None:
+            facts = _facts(ctx, path, plan.label, book, decision, recorded=True)
+            started = start(out_dir, facts, book.sheets, decision.decisions)
+            ahead.extend([started] if started is not None else [])
+
+    try:
+        settled = decide_and_record(
+            ctx,
+            plan.kind,
             path.name,
-            batch_id,
-            out_dir,
-            after_commit.rerun_command(
-                *after_commit.run_options(
-                    ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()
+            book.sha256,
+            lambda uow: plan.decide(uow, rows),
+            lambda d: _kept(plan.label, book, d),
+            write=plan.write,
+            progress=progress,
+            committed=lambda batch_id: after_commit.Committed(
+                path.name,
+                batch_id,
+                out_dir,
+                after_commit.rerun_command(
+                    *after_commit.run_options(
+                        ctx.ledger.name, ctx.operator, ctx.business_date.isoformat()
+                    ),
+                    *plan.rerun(out_dir),
                 ),
-                *plan.rerun(out_dir),
+                after_commit.ledger_options(ctx.ledger.name),
             ),
-            after_commit.ledger_options(ctx.ledger.name),
-        ),
-    )
-    decisions_path, report_path = render(ctx, path, out_dir, plan.label, book, settled, progress)
+            decided=decided,
+        )
+        decisions_path, report_path = render(
+            ctx, path, out_dir, plan.label, book, settled, progress, *ahead
+        )
+    finally:
+        for started in ahead:  # stopped, and its file removed, unless it was placed
+            started.close()
     return Run(book, rows, settled, decisions_path, report_path)
 
 
@@ -173,16 +191,20 @@ def decide_and_record(
     write: bool = True,
     progress: Progress | None = None,
     committed: Callable[[int], after_commit.Committed] | None = None,
+    decided: Callable[[Decision[Outcome]], None] | None = None,
 ) -> Settled[Outcome]:
     """Decide against the ledger and, unless the decision is held, record the batch with
     what it keeps (`keep`) in the same transaction (R10, R13). The commit is marked
     (`after_commit`, with `committed(batch_id)`) once the database has committed, with
-    Ctrl-C held in between, so every later failure says the batch WAS recorded (R18)."""
+    Ctrl-C held in between, so every later failure says the batch WAS recorded (R18).
+    `decided` hears the decision before anything is recorded."""
     recorded_at: datetime | None = None
     batch_id: int | None = None
     with ctx.ledger.unit_of_work(write=write) as uow:
         checkpoints.reached("deciding")
         decision = decide(uow)
+        if decided is not None:
+            decided(decision)
         if progress is not None:
             progress.advance(len(decision.decisions))
         if decision.held is None:
@@ -223,30 +245,53 @@ def render(
     book: RawBook,
     settled: Settled[Outcome],
     progress: Progress,
+    ahead: WriteAhead | None = None,
 ) -> tuple[Path, Path]:
-    """The decision workbook and the batch report; after a commit any failure says the
-    batch WAS recorded (see `write_batch_files`)."""
+    """The decision workbook (or the one `ahead` writes) and the batch report; after a
+    commit any failure says the batch WAS recorded (see `write_batch_files`)."""
+    decision = settled.decision
+    facts = _facts(
+        ctx, path, label, book, decision, settled.batch_id is not None, settled.recorded_at
+    )
+    return write_batch_files(
+        out_dir,
+        path.stem,
+        facts,
+        book.sheets,
+        decision.decisions,
+        settled.batch_id,
+        progress,
+        ahead,
+    )
+
+
+def _facts(
+    ctx: Context,
+    path: Path,
+    label: str,
+    book: RawBook,
+    decision: Decision[Outcome],
+    recorded: bool,
+    recorded_at: datetime | None = None,
+) -> BatchFacts:
+    """What a batch's outputs show."""
     from .outputs import BatchFacts
 
-    decision = settled.decision
-    facts = BatchFacts(
+    return BatchFacts(
         kind=label,
         file_name=path.name,
         sha256=book.sha256,
         operator=ctx.operator,
         business_date=ctx.business_date,
         ledger=ctx.ledger.name,
-        recorded=settled.batch_id is not None,
+        recorded=recorded,
         not_recorded_reason=decision.hold,
         not_recorded=decision.held,
         counts=decision.counts,
         before=decision.before,
         after=decision.after,
         skipped=book.skipped,
-        recorded_at=settled.recorded_at,
-    )
-    return write_batch_files(
-        out_dir, path.stem, facts, book.sheets, decision.decisions, settled.batch_id, progress
+        recorded_at=recorded_at,
     )
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the reading and checking stack (pandas, pandera) loads only
     from ..domain.problems import Decided
     from ..workbook.reader import RawSheet
     from .outputs import BatchFacts
+    from .write_ahead import WriteAhead
 
 
 def batch_file_names(stem: str) -> Callable[[str], tuple[str, str]]:
@@ -59,12 +60,14 @@ def write_batch_files(
     decisions: Sequence[Decided],
     batch_id: int | None,
     progress: Progress = NO_PROGRESS,
+    ahead: WriteAhead | None = None,
 ) -> tuple[Path, Path]:
     """Write a batch's decision workbook and report under names that replace nothing a
     person may own (see `output_names`): the contract's names when free, else
     `-batch-<id>` for a recorded batch, `-dry-run` / `-not-recorded` for one that recorded
     nothing. After a commit, any failure says the batch WAS recorded (exit 1). `progress`
-    hears the rows of each file as they are written."""
+    hears the rows of each file as they are written. `ahead`: the decision workbook is
+    being written by a second process (taken if it shows these facts, see `write_ahead`)."""
     from .names import DRY_RUN, NOT_RECORDED, RECORDED, counted, write_pair
     from .outputs import build_batch_outputs
 
@@ -78,10 +81,19 @@ def write_batch_files(
         if batch_id is not None:
             checkpoints.reached("committed")
         with collection_paused():  # also when a kept batch is rebuilt (batches show)
-            outputs = build_batch_outputs(facts, sheets, decisions)
-            progress.phase("writing outputs", outputs.rows)
+            if ahead is not None and not ahead.shows(facts):
+                ahead.close()
+                ahead = None
+            outputs = build_batch_outputs(facts, sheets, decisions, tables=ahead is None)
+            progress.phase("writing outputs", outputs.rows + (ahead.rows() if ahead else 0))
 
             def write_decisions(path: Path, replace: bool) -> None:
+                nonlocal outputs
+                if ahead is not None:
+                    if ahead.place(path, replace, progress.advance):
+                        return
+                    if not outputs.tables:  # it failed: written here, as for a small batch
+                        outputs = build_batch_outputs(facts, sheets, decisions)
                 outputs.write_decisions(path, replace, progress.advance)
 
             def write_report(path: Path, replace: bool) -> None:

@@ -1,0 +1,267 @@
+"""The decision workbook written by a second process while the batch is recorded
+(`services/write_ahead.py`): the same file as one written after the commit, whatever
+happens to the second process, and nothing left behind when the run ends early.
+
+The test suite sets VOUCHER_BATCH_BACKGROUND_WRITE_ROWS=1 (tests/conftest.py), so every
+recorded batch of every other test is written this way too; the tests here set it high
+where they need the workbook written after the commit, as a small batch is by default.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.e2e.test_equivalence import build
+from tests.workbooks import AS_OF, Cli, ready_ledger, request, rows_of, write_workbook
+from voucher_batch.atomic import TEMP_PREFIX
+from voucher_batch.domain.quota import Balance
+from voucher_batch.services import write_ahead
+from voucher_batch.services.outputs import BatchFacts, build_tables
+from voucher_batch.services.writing import write_batch_files
+
+AHEAD = {"VOUCHER_BATCH_BACKGROUND_WRITE_ROWS": "1"}
+AFTER = {"VOUCHER_BATCH_BACKGROUND_WRITE_ROWS": str(10**9)}
+QUOTA = 12_000_000
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[write_ahead.WriteAhead | None]]:
+    """Every second process a run starts (None: the run wrote the workbook itself)."""
+    seen: list[write_ahead.WriteAhead | None] = []
+    real = write_ahead.start
+
+    def spy(*args: object) -> write_ahead.WriteAhead | None:
+        ahead = real(*args)  # type: ignore[arg-type]
+        seen.append(ahead)
+        return ahead
+
+    monkeypatch.setattr("voucher_batch.services.runner.start", spy)
+    yield seen
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """Every part of a workbook but its creation time."""
+    with zipfile.ZipFile(path) as book:
+        return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+
+
+def _ingest(folder: Path, source: Path, out: str, **env: str) -> tuple[Cli, Path]:
+    """`source` ingested into a fresh ledger at one path (the Summary sheet names it)."""
+    cli = Cli(folder)
+    Path(cli.ledger).unlink(missing_ok=True)
+    cli.out = folder / out
+    ready_ledger(cli, quota=QUOTA)
+    result = cli.ingest(source, **env)
+    assert result.code == 1, result.stderr  # some rows are refused
+    return cli, cli.out / f"{source.stem}-decisions.xlsx"
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX))
+
+
+def test_the_workbook_written_ahead_is_the_one_written_after_the_commit(
+    tmp_path: Path, started: list[write_ahead.WriteAhead | None]
+) -> None:
+    source = build(tmp_path / "mixed.xlsx")  # every kind of bad cell among good rows
+    _, ahead = _ingest(tmp_path, source, "ahead", **AHEAD)
+    assert started[-1] is not None
+    _, after = _ingest(tmp_path, source, "after", **AFTER)
+    assert started[-1] is None
+    assert _parts(ahead) == _parts(after)
+    assert _leftovers(ahead.parent) == [] and _leftovers(after.parent) == []
+
+
+def _failing(how: str) -> object:
+    def write(*_args: object) -> None:
+        if how == "raises":
+            raise OSError(28, "No space left on device")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    return write
+
+
+@pytest.mark.parametrize("how", ["raises", "killed"])
+def test_a_failed_second_process_leaves_the_run_to_write_the_workbook(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: list[write_ahead.WriteAhead | None],
+    how: str,
+) -> None:
+    source = build(tmp_path / "mixed.xlsx")
+    _, expected = _ingest(tmp_path, source, "after", **AFTER)
+    monkeypatch.setattr(write_ahead, "_write", _failing(how))
+    cli, written = _ingest(tmp_path, source, "ahead", **AHEAD)
+    ahead = started[-1]
+    assert ahead is not None
+    assert ahead.error == ("OSError: [Errno 28] No space left on device" if how == "raises" else "")
+    assert _parts(written) == _parts(expected)
+    assert _leftovers(written.parent) == []
+    assert cli("ledger", "verify").code == 0
+    with pytest.raises(ChildProcessError):  # the second process was waited for
+        os.waitpid(ahead.pid, os.WNOHANG)
+
+
+def _facts(recorded: bool) -> BatchFacts:
+    return BatchFacts(
+        kind="Ingest",
+        file_name="b.xlsx",
+        sha256="0" * 64,
+        operator="ops.lead",
+        business_date=date(2026, 11, 2),
+        ledger="ledger.sqlite3",
+        recorded=recorded,
+        not_recorded_reason="" if recorded else "all-or-nothing: 1 row(s) refused",
+        counts={"Requests": {"Pending approval": 1}},
+        before=Balance(5000, 0, 0, 0),
+        after=Balance(5000, 1000, 0, 0),
+    )
+
+
+def _summary(path: Path) -> dict[str, object]:
+    ws = openpyxl.load_workbook(path)["Summary"]
+    return {str(r[0]): r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
+
+
+def test_a_workbook_written_for_other_facts_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voucher_batch.domain.batch import RowDecision
+    from voucher_batch.workbook.reader import read_workbook
+    from voucher_batch.workbook.sheets import INPUT_SHEETS
+
+    monkeypatch.setenv("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", "1")
+    source = write_workbook(tmp_path / "b.xlsx", {"Requests": [request("R-1")]})
+    book = read_workbook(source, INPUT_SHEETS)
+    decisions = [
+        RowDecision(s.title, raw.row, "Pending approval", [], "ISS-000001", 1000, 4000)
+        for s in book.sheets
+        for raw in s.rows
+    ]
+    out = tmp_path / "out"
+    out.mkdir()
+    ahead = write_ahead.start(out, _facts(True), book.sheets, decisions)
+    assert ahead is not None
+    first, _ = write_batch_files(out, "b", _facts(False), book.sheets, decisions, None, ahead=ahead)
+    assert _summary(first)["Recorded"] == "no (all-or-nothing: 1 row(s) refused)"
+    assert not ahead.target.exists() and _leftovers(out) == []
+    # and one written for these facts is the workbook the run would write itself
+    again = write_ahead.start(out, _facts(True), book.sheets, decisions)
+    assert again is not None
+    second, _ = write_batch_files(out, "b", _facts(True), book.sheets, decisions, 7, ahead=again)
+    assert _summary(second)["Recorded"] == "yes"
+    assert [t.title for t in build_tables(_facts(True), book.sheets, decisions)] == (
+        openpyxl.load_workbook(second).sheetnames
+    )
+    assert _leftovers(out) == []
+
+
+# ---- real processes: the run killed or interrupted while the second process writes -------
+
+ROWS = 3_000
+
+
+def _start(cli: Cli, book: Path, point: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        **AHEAD,
+        "VOUCHER_BATCH_LEDGER": cli.ledger,
+        "VOUCHER_BATCH_AS_OF": AS_OF,
+        "VOUCHER_BATCH_OPERATOR": "ops.lead",
+        "VOUCHER_BATCH_PAUSE_AT": point,
+    }
+    env.pop("VOUCHER_BATCH_DEBUG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voucher_batch", "ingest", str(book), "--out-dir", str(cli.out)],
+        cwd=cli.folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert f"paused at {point}" in line, line + proc.stderr.read()
+    return proc
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def _ended(pid: int) -> bool:
+    """The process is gone (or a zombie nobody has waited for yet)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def _wait_ended(pid: int) -> None:
+    began = time.monotonic()
+    while not _ended(pid) and time.monotonic() - began < 30:
+        time.sleep(0.05)
+    assert _ended(pid)
+
+
+@pytest.mark.process
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (fork)")
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_a_run_ended_before_its_commit_stops_the_second_process(
+    cli: Cli, how: signal.Signals
+) -> None:
+    ready_ledger(cli, quota=ROWS * 1000)
+    book = write_workbook(
+        cli.folder / "big.xlsx", {"Requests": [request(f"K-{n:05d}") for n in range(ROWS)]}
+    )
+    proc = _start(cli, book, "recording")  # inside the transaction: nothing committed
+    writers = _children(proc.pid)
+    assert len(writers) == 1  # the second process is writing the workbook
+    proc.send_signal(how)
+    _out, err = proc.communicate(timeout=60)
+    _wait_ended(writers[0])
+    if how == signal.SIGINT:
+        assert proc.returncode == 2 and "nothing more was recorded" in err, err
+        assert _leftovers(cli.out) == []  # the run removed what the second process wrote
+    assert cli.quota()["issued"] == 0
+    assert not (cli.out / "big-decisions.xlsx").exists()
+    # the next run writes its outputs, and a killed run's temporary files are gone
+    again = cli.ingest(book)
+    assert again.code == 0, again.stderr
+    assert _leftovers(cli.out) == [], (proc.pid, writers, _ended(writers[0]))
+    decided = rows_of(openpyxl.load_workbook(cli.out / "big-decisions.xlsx")["Requests"])
+    assert {r["Decision"] for r in decided} == {"Pending approval"} and len(decided) == ROWS
+
+
+@pytest.mark.process
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (fork)")
+def test_ctrl_c_while_waiting_for_the_second_process_says_the_batch_was_recorded(
+    cli: Cli,
+) -> None:
+    ready_ledger(cli, quota=ROWS * 1000)
+    book = write_workbook(
+        cli.folder / "big.xlsx", {"Requests": [request(f"C-{n:05d}") for n in range(ROWS)]}
+    )
+    proc = _start(cli, book, "committed")  # committed; the workbook may still be written
+    writers = _children(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    for pid in writers:
+        _wait_ended(pid)
+    assert proc.returncode == 1 and "WAS recorded" in err, err
+    assert cli.quota()["issued"] == ROWS * 1000
+    assert not (cli.out / "big-decisions.xlsx").exists()
+    assert _leftovers(cli.out) == []
