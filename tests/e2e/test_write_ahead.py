@@ -110,7 +110,7 @@ def test_a_failed_second_process_leaves_the_run_to_write_the_workbook(
     assert _leftovers(written.parent) == []
     assert cli("ledger", "verify").code == 0
     with pytest.raises(ChildProcessError):  # the second process was waited for
-        os.waitpid(ahead.pid, os.WNOHANG)
+        os.waitpid(ahead.process.pid, os.WNOHANG)
 
 
 def _facts(recorded: bool) -> BatchFacts:
