@@ -19,6 +19,17 @@ from tests.workbooks import Cli
 os.environ.setdefault("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", "1")
 
 
+@pytest.fixture(autouse=True)
+def _shared_sheets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sheets of 1,000 rows or more (20,000 by default) written in this process are written
+    by two processes, so that the mid-size batches of the suite (the equivalence test's
+    3,000 rows) also hold for that path; tests/integration/test_table_writer.py compares it
+    with one process, byte for byte."""
+    from voucher_batch.workbook import writer
+
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
     if request.param == "sqlite":

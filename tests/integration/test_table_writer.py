@@ -8,10 +8,14 @@ column's format, so the same rows written both ways must give the same sheet, by
 from __future__ import annotations
 
 import enum
+import os
+import signal
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from voucher_batch.workbook.writer import CELL_MAX_CHARS, EXACT_LIMIT, Table, write_workbook
 
@@ -77,3 +81,79 @@ def test_plain_rows_are_written_as_write_value_writes_them(tmp_path: Path) -> No
         tmp_path / "by-cell.xlsx", [table({(i, 0): "" for i in range(len(rows))})]
     )
     assert _sheet_parts(inline) == _sheet_parts(by_cell)
+
+
+def _all_parts(path: Path) -> dict[str, bytes]:
+    """Every part of a workbook but its creation time."""
+    with zipfile.ZipFile(path) as book:
+        return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+
+
+def _tables(rows: int) -> list[Table]:
+    """A small sheet, a large one with every kind of value, tints, notes (some past the
+    last row) and rows longer than the header, then a sheet with links."""
+    width = 5
+    big = [[VALUES[(i * 7 + c) % len(VALUES)] for c in range(width)] for i in range(rows)]
+    for i in range(0, rows, 97):
+        big[i] = [*big[i], "beyond the header"]  # a row longer than the header
+    big[-1] = [None] * width  # a last row with no cell
+    notes = {(i, i % width): f"note {i}" for i in range(3, rows, 41)}
+    notes[(rows + 2, 1)] = "a note below the rows"
+    return [
+        Table("Small", ["A", "B"], [["x", 1], ["y", 2.5]], [None, "0"], [False, True]),
+        Table(
+            "Requests",
+            [f"H{c}" for c in range(width)],
+            big,
+            [None, "0", "0.00", None, None],
+            [i % 5 == 0 for i in range(rows)],
+            notes,
+            appended_from=3,
+        ),
+        Table("Errors", ["Cell"], [["A1"], ["B2"]], links={(0, 0): "'Small'!A1"}),
+    ]
+
+
+def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voucher_batch.workbook import writer
+
+    tables = _tables(3_000)
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 10**9)
+    alone = write_workbook(tmp_path / "alone.xlsx", tables)
+    parts = []
+    real = writer._start_part
+
+    def spy(tables: list[Table]) -> object:
+        part = real(tables)
+        parts.append(part)
+        return part
+
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
+    monkeypatch.setattr(writer, "_start_part", spy)
+    for share in (0.0, 0.37, 0.999):  # the other process writes all, some, one of the rows
+        monkeypatch.setattr(writer, "SPLIT_SHARE", share)
+        shared = write_workbook(tmp_path / f"shared-{share}.xlsx", tables)
+        assert parts[-1] is not None and parts[-1].index == 1
+        assert not parts[-1].folder.exists()  # its row files are removed
+        assert _all_parts(shared) == _all_parts(alone)
+
+
+def test_rows_the_other_process_could_not_write_are_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voucher_batch.workbook import writer
+
+    tables = _tables(2_000)
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 10**9)
+    alone = write_workbook(tmp_path / "alone.xlsx", tables)
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
+
+    def fails(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "_write_part", fails)
+    assert _all_parts(write_workbook(tmp_path / "failed.xlsx", tables)) == _all_parts(alone)
+    monkeypatch.setattr(writer, "_write_part", lambda *_a: os.kill(os.getpid(), signal.SIGKILL))
+    assert _all_parts(write_workbook(tmp_path / "killed.xlsx", tables)) == _all_parts(alone)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -20,6 +23,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from .. import forked
 from ..atomic import atomic_path
 from .sheets import APPENDED_NAME
 
@@ -193,21 +197,24 @@ def _comment(ws: Worksheet, r_c: tuple[int, int], text: str) -> None:
 ROWS_STEP = 1_000  # rows written between two calls of a writer's `advance`
 
 
-# long on purpose: the per-cell loop runs for every cell of a decision workbook, so its
-# common cases stay inline (no call per cell); comments and links go with their row
-def write_table(
-    book: xlsxwriter.Workbook,
-    fmts: _Formats,
-    table: Table,
-    advance: Callable[[int], None] | None = None,
-) -> None:
-    """One sheet, written row by row (the workbook may stream rows to disk as it goes).
+@dataclass
+class _Sheet:
+    """A table's sheet as it is being written, with what every row needs."""
 
-    Text, whole numbers, finite floats, datetimes and blanks, nearly all of a decision
-    table, are written inline with their column's precomputed format; any other value, and
-    every cell of a row that has a cell with a format of its own (`cell_formats`) or more
-    cells than headers, goes through `write_value`, which chooses the same formats.
-    `advance` hears the rows written."""
+    ws: Worksheet
+    width: int
+    formats: list[str | None]
+    column_formats: list[str | None]
+    by_tint: tuple[_RowFormats, _RowFormats]
+    own: dict[int, dict[int, str]]  # row -> column -> the cell's own format
+    notes: dict[int, list[tuple[int, int]]]  # row -> its cells' comments
+    linked: dict[int, list[int]]  # row -> its columns with a link
+
+
+def _begin_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> _Sheet:
+    """A table's sheet with its header row; every format its rows may take is numbered
+    now, in one fixed order, so that a cell's style number never depends on which rows
+    were written first (see `write_workbook`: another process may write some of them)."""
     ws = book.add_worksheet(table.title)
     width = len(table.headers)
     for c, header in enumerate(table.headers):
@@ -215,7 +222,11 @@ def write_table(
     formats = table.formats or [None] * width
     column_formats = [formats[c] if c < len(formats) else None for c in range(width)]
     by_tint = (_row_formats(fmts, column_formats, False), _row_formats(fmts, column_formats, True))
-    own: dict[int, dict[int, str]] = {}  # row -> column -> the cell's own format
+    for f in by_tint:
+        for fmt in (f.text, *f.whole, *f.real, f.day, f.moment):
+            if fmt is not None:
+                fmt._get_xf_index()
+    own: dict[int, dict[int, str]] = {}
     for (i, c), num_format in table.cell_formats.items():
         own.setdefault(i, {})[c] = num_format
     notes: dict[int, list[tuple[int, int]]] = {}
@@ -227,12 +238,41 @@ def write_table(
     linked: dict[int, list[int]] = {}
     for r, c in itertools.islice(sorted(table.links), MAX_LINKS):
         linked.setdefault(r, []).append(c)
+    return _Sheet(ws, width, formats, column_formats, by_tint, own, notes, linked)
+
+
+# long on purpose: the per-cell loop runs for every cell of a decision workbook, so its
+# common cases stay inline (no call per cell); comments and links go with their row
+def _write_rows(
+    sheet: _Sheet,
+    fmts: _Formats,
+    table: Table,
+    start: int,
+    stop: int,
+    advance: Callable[[int], None] | None = None,
+) -> None:
+    """Rows `start` to `stop` (excluded) of `table`, in order.
+
+    Text, whole numbers, finite floats, datetimes and blanks, nearly all of a decision
+    table, are written inline with their column's precomputed format; any other value, and
+    every cell of a row that has a cell with a format of its own (`cell_formats`) or more
+    cells than headers, goes through `write_value`, which chooses the same formats.
+    `advance` hears the rows written."""
+    ws, width, formats, by_tint, own = (
+        sheet.ws,
+        sheet.width,
+        sheet.formats,
+        sheet.by_tint,
+        sheet.own,
+    )
+    notes, linked = sheet.notes, sheet.linked
     after_row = notes.keys() | linked.keys()
     write_string, write_number = ws.write_string, ws.write_number
     write_datetime, write_blank = ws.write_datetime, ws.write_blank
     midnight, isfinite = time(), math.isfinite
     highlight = table.highlight
-    for i, row in enumerate(table.rows):
+    for i in range(start, stop):
+        row = table.rows[i]
         tinted = bool(highlight and highlight[i])
         r = i + 1
         if i in own or len(row) > width:
@@ -267,16 +307,24 @@ def write_table(
                     else:
                         write_string(r, c, fit_cell(str(value)), f.text)
                 else:
-                    write_value(ws, r, c, value, fmts, column_formats[c], tinted)
+                    write_value(ws, r, c, value, fmts, sheet.column_formats[c], tinted)
         if i in after_row:  # before the row is flushed: earlier rows are closed
-            for r_c in notes.get(i, ()):
-                _comment(ws, r_c, table.comments[r_c])
+            _notes_of(sheet, table, i)
             for c in linked.get(i, ()):
                 ws.write_url(r, c, f"internal:{table.links[(i, c)]}", fmts.link, string=str(row[c]))
-        if advance is not None and (i + 1) % ROWS_STEP == 0:
+        if advance is not None and (i + 1 - start) % ROWS_STEP == 0:
             advance(ROWS_STEP)
-    if advance is not None and len(table.rows) % ROWS_STEP:
-        advance(len(table.rows) % ROWS_STEP)
+    if advance is not None and (stop - start) % ROWS_STEP:
+        advance((stop - start) % ROWS_STEP)
+
+
+def _notes_of(sheet: _Sheet, table: Table, i: int) -> None:
+    for r_c in sheet.notes.get(i, ()):
+        _comment(sheet.ws, r_c, table.comments[r_c])
+
+
+def _end_table(sheet: _Sheet, table: Table) -> None:
+    ws = sheet.ws
     for r_c in sorted(k for k in table.comments if k[0] >= len(table.rows)):
         _comment(ws, r_c, table.comments[r_c])
     for c, w in enumerate(_widths(table.headers, table.rows)):
@@ -291,13 +339,35 @@ def write_table(
         ws.autofilter(0, 0, max(len(table.rows), 1), len(table.headers) - 1)
 
 
+def write_table(
+    book: xlsxwriter.Workbook,
+    fmts: _Formats,
+    table: Table,
+    advance: Callable[[int], None] | None = None,
+    part: _Part | None = None,
+) -> None:
+    """One sheet, written row by row (the workbook may stream rows to disk as it goes);
+    `part`: the rows from `part.split` on are written by another process. `advance` hears
+    the rows written."""
+    sheet = _begin_table(book, fmts, table)
+    if part is None:
+        _write_rows(sheet, fmts, table, 0, len(table.rows), advance)
+    else:
+        _write_rows(sheet, fmts, table, 0, part.split, advance)
+        if not part.join(sheet, table, advance):  # it failed: written here instead
+            _write_rows(sheet, fmts, table, part.split, len(table.rows), advance)
+    _end_table(sheet, table)
+
+
 def cell_location(sheet: str, column: int, row: int) -> str:
     """A reference to one cell (0-based column, 1-based row) as an internal link names it."""
     quoted = sheet.replace("'", "''")
     return f"'{quoted}'!{xl_col_to_name(column)}{row}"
 
 
-def new_book(path: Path, constant_memory: bool = False) -> xlsxwriter.Workbook:
+def new_book(
+    path: Path, constant_memory: bool = False, tmpdir: Path | None = None
+) -> xlsxwriter.Workbook:
     """An xlsxwriter workbook that never turns strings into formulas, numbers or links.
 
     `constant_memory` streams each row to disk once the next one starts (strings inline,
@@ -310,6 +380,7 @@ def new_book(path: Path, constant_memory: bool = False) -> xlsxwriter.Workbook:
             "strings_to_numbers": False,
             "strings_to_urls": False,
             "constant_memory": constant_memory,
+            **({"tmpdir": str(tmpdir)} if tmpdir is not None else {}),
         },
     )
 
@@ -322,16 +393,127 @@ def write_workbook(
 ) -> Path:
     """Write `tables` as sheets of one workbook at `path`, atomically; an existing file at
     `path` is replaced only with `replace` (else FileExistsError). `advance` hears the rows
-    written, as they are written."""
+    written, as they are written. The rows of a large sheet are shared with a second
+    process (see `_Part`)."""
     with atomic_path(path, replace) as tmp:
         book = new_book(tmp, constant_memory=True)
         fmts = _Formats(book)
-        for n, table in enumerate(tables, start=1):
-            write_table(book, fmts, table, advance)
-            if table.appended_from is not None and table.appended_from < len(table.headers):
-                first = xl_col_to_name(table.appended_from)
-                last = xl_col_to_name(len(table.headers) - 1)
-                sheet = table.title.replace("'", "''")
-                book.define_name(f"{APPENDED_NAME}{n}", f"='{sheet}'!${first}$1:${last}$1")
-        book.close()
+        part = _start_part(tables)
+        try:
+            for n, table in enumerate(tables, start=1):
+                mine = part if part is not None and part.index == n - 1 else None
+                write_table(book, fmts, table, advance, mine)
+                if table.appended_from is not None and table.appended_from < len(table.headers):
+                    first = xl_col_to_name(table.appended_from)
+                    last = xl_col_to_name(len(table.headers) - 1)
+                    sheet = table.title.replace("'", "''")
+                    book.define_name(f"{APPENDED_NAME}{n}", f"='{sheet}'!${first}$1:${last}$1")
+            book.close()
+        finally:
+            if part is not None:
+                part.close()
     return path
+
+
+# A sheet of SPLIT_ROWS rows or more is written by two processes; this process keeps the
+# first SPLIT_SHARE of its rows (it also writes the other sheets and packs the file)
+SPLIT_ROWS = 20_000
+SPLIT_SHARE = 0.45
+
+
+class _Part:
+    """The rows of one table from `split` on, written by a forked process.
+
+    xlsxwriter's constant_memory mode writes each row's XML to a file of its own as soon as
+    the next row starts, with the style numbers of its formats. The forked process builds
+    the same workbook up to that table (the sheets before it, the header and every format
+    numbered in the same order, see `_begin_table`), writes the rows from `split` on and
+    tells where their XML lies in its row file; this process writes the rows before
+    `split`, then adds the forked process's XML after its own, with the notes of those rows
+    and the sheet's size. The file is then the one a single process writes, byte for byte
+    (tests compare them). If the forked process fails in any way, this process writes
+    those rows itself. Tables with links or cell formats of their own are never shared."""
+
+    def __init__(self, index: int, split: int, folder: Path, process: forked.Forked) -> None:
+        self.index = index  # the table shared
+        self.split = split  # its first row written by the forked process
+        self.folder = folder  # the forked process's row files
+        self.process = process
+
+    def join(self, sheet: _Sheet, table: Table, advance: Callable[[int], None] | None) -> bool:
+        """After the rows before `split`: the forked process's rows put into `sheet`;
+        False if it failed (nothing was put)."""
+        told = ""
+        while (line := self.process.message()) is not None:
+            told = line if line.startswith("part ") else told
+        if self.process.wait() != 0 or not told:
+            return False
+        _, rows_file, start, end, last_row, last_col = told.split(" ")
+        ws: Any = sheet.ws  # the parts of xlsxwriter's constant_memory mode used here
+        ws._write_single_row(self.split + 1)  # our last row, flushed: the next are theirs
+        for i in sorted(n for n in sheet.notes if self.split <= n < len(table.rows)):
+            _notes_of(sheet, table, i)
+        ws._check_dimensions(int(last_row), int(last_col))
+        ws.row_data_fh.flush()
+        with open(rows_file, "rb") as source:
+            source.seek(int(start))
+            left = int(end) - int(start)
+            while left > 0:
+                chunk = source.read(min(left, 1 << 20))
+                if not chunk:
+                    raise OSError(f"the rows written apart end early ({left} bytes missing)")
+                ws.row_data_fh.buffer.write(chunk)
+                left -= len(chunk)
+        ws.row_data_fh.buffer.flush()
+        ws.previous_row = max(ws.previous_row, len(table.rows) + 1)  # every row is written
+        if advance is not None:
+            advance(len(table.rows) - self.split)
+        return True
+
+    def close(self) -> None:
+        self.process.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _start_part(tables: Sequence[Table]) -> _Part | None:
+    """The largest table that may be shared (see `_Part`), being written by a forked
+    process; None when there is none or the process cannot start."""
+    shared = [
+        (len(t.rows), i)
+        for i, t in enumerate(tables)
+        if len(t.rows) >= SPLIT_ROWS and not t.links and not t.cell_formats
+    ]
+    if not shared:
+        return None
+    index = max(shared)[1]
+    split = int(len(tables[index].rows) * SPLIT_SHARE)
+    folder = Path(tempfile.mkdtemp(prefix="voucher-batch-rows-"))
+    process = forked.fork(lambda send: _write_part(send, tables, index, split, folder))
+    if process is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return _Part(index, split, folder, process)
+
+
+def _write_part(
+    send: forked.Send, tables: Sequence[Table], index: int, split: int, folder: Path
+) -> None:
+    """In the forked process: the rows of `tables[index]` from `split` on (see `_Part`)."""
+    book = new_book(folder / "part.xlsx", constant_memory=True, tmpdir=folder)  # never packed
+    fmts = _Formats(book)
+    for table in tables[:index]:
+        write_table(book, fmts, table)
+    table = tables[index]
+    sheet = _begin_table(book, fmts, table)
+    numbered = len(book.xf_format_indices)
+    ws: Any = sheet.ws
+    ws._write_single_row(split + 1)  # the header, flushed: what follows is ours
+    ws.row_data_fh.flush()
+    start = os.fstat(ws.row_data_fh.fileno()).st_size
+    _write_rows(sheet, fmts, table, split, len(table.rows))
+    ws._write_single_row(len(table.rows) + 1)
+    ws.row_data_fh.flush()
+    end = os.fstat(ws.row_data_fh.fileno()).st_size
+    if len(book.xf_format_indices) != numbered:  # a style the other process may number else
+        raise RuntimeError("a row took a format outside its sheet's formats")
+    send(f"part {ws.row_data_filename} {start} {end} {ws.dim_rowmax} {ws.dim_colmax}")
