@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -239,17 +240,49 @@ def scan_plain(
         return None  # outside the sheet: the exact parser says where
     if bottom * right > 3 * cells + _SLACK_CELLS:
         return None  # sparse: calamine would fill the grid between the cells (from A1, or less)
-    if not _hidden_rows(data, start, end, scan.hidden):
-        return None
-    special = _special_cells(data, start, end, styles, date1904)
-    del data
+    # calamine parses the sheet in a thread of its own (it lets go of the GIL) while the
+    # last searches run; only now, once the grid is known to be bounded by the cells
+    loading = _Loading(calamine, sheet_name)
     try:
-        sheet = calamine().get_sheet_by_name(sheet_name)
+        if not _hidden_rows(data, start, end, scan.hidden):
+            return None
+        special = _special_cells(data, start, end, styles, date1904)
+        del data
+        sheet = loading.sheet()
         _header_cells(sheet, scan, special)
     except Exception:  # calamine declines what it cannot read: the exact parser says why
         return None
+    finally:
+        loading.wait()
     scan.plain = PlainRows(sheet, special, scan.hidden, progress)
     return scan
+
+
+class _Loading:
+    """A sheet being parsed by calamine in a thread; `sheet()` waits for it and gives it
+    (or raises what calamine raised)."""
+
+    def __init__(self, calamine: Callable[[], Any], sheet_name: str) -> None:
+        self._result: Any = None
+        self._error: BaseException | None = None
+
+        def load() -> None:
+            try:
+                self._result = calamine().get_sheet_by_name(sheet_name)
+            except BaseException as exc:  # given to the reading thread by `sheet()`
+                self._error = exc
+
+        self._thread = threading.Thread(target=load, name="calamine", daemon=True)
+        self._thread.start()
+
+    def sheet(self) -> Any:
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def wait(self) -> None:
+        self._thread.join()
 
 
 def _hidden_rows(data: bytes, start: int, end: int, hidden: set[int]) -> bool:
