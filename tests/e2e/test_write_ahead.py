@@ -265,3 +265,37 @@ def test_ctrl_c_while_waiting_for_the_second_process_says_the_batch_was_recorded
     assert cli.quota()["issued"] == ROWS * 1000
     assert not (cli.out / "big-decisions.xlsx").exists()
     assert _leftovers(cli.out) == []
+
+
+def test_a_report_name_taken_while_placing_gives_the_next_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[write_ahead.WriteAhead | None]
+) -> None:
+    """R17: a file saved at the report's name while the outputs are placed. The decision
+    workbook already placed is taken back and both files take the next names; the workbook
+    the second process wrote was moved once, so the run writes the second copy itself."""
+    from voucher_batch.services.outputs import BatchOutputs
+
+    cli = Cli(tmp_path)
+    ready_ledger(cli)
+    book = write_workbook(tmp_path / "b.xlsx", {"Requests": [request("R-1"), request("R-2")]})
+    real = BatchOutputs.write_report
+    calls: list[Path] = []
+
+    def taken_once(self: BatchOutputs, path: Path, replace: bool = False) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            path.write_text("a person's notes")  # saved there a moment ago
+            raise FileExistsError(17, "already exists", str(path))
+        real(self, path, replace)
+
+    monkeypatch.setattr(BatchOutputs, "write_report", taken_once)
+    result = cli.ingest(book, **AHEAD)
+    assert result.code == 0, result.stderr
+    assert started[-1] is not None
+    assert (cli.out / "b-report.html").read_text() == "a person's notes"
+    assert not (cli.out / "b-decisions.xlsx").exists()  # taken back
+    placed = cli.written["b"]
+    assert placed.name.startswith("b-batch-") and placed.name.endswith("-decisions.xlsx")
+    decided = rows_of(openpyxl.load_workbook(placed)["Requests"])
+    assert [r["Decision"] for r in decided] == ["Pending approval"] * 2
+    assert _leftovers(cli.out) == []

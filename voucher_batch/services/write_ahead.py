@@ -42,6 +42,7 @@ class WriteAhead:
         self.facts = facts  # what the workbook shows
         self._rows: int | None = None
         self._ok = False
+        self._placed = False
 
     @property
     def error(self) -> str:
@@ -65,7 +66,8 @@ class WriteAhead:
     def place(self, path: Path, replace: bool, advance: Callable[[int], None]) -> bool:
         """Wait for the workbook (`advance` hears its rows as they are written) and move it
         to `path` as `atomic.place` does (FileExistsError leaves it here for another name).
-        False: the second process failed and the caller writes the workbook itself."""
+        False: the caller writes the workbook itself (the second process failed, or its
+        file was placed once and taken back because the other output's name was taken)."""
         if self.process.running:
             self.rows()
             while (line := self.process.message()) is not None:
@@ -74,11 +76,12 @@ class WriteAhead:
                 elif line == "ok":
                     self._ok = True
             self._ok = self.process.wait() == 0 and self._ok
-        if not self._ok:
+        if not self._ok or self._placed:  # placed already, then taken back for other names
             self.close()
             return False
         checkpoints.reached("replacing")
         atomic.place(self.target, path, replace)
+        self._placed = True
         return True
 
     def close(self) -> None:
