@@ -180,6 +180,7 @@ def _start(cli: Cli, book: Path, point: str) -> subprocess.Popen[str]:
         "VOUCHER_BATCH_AS_OF": AS_OF,
         "VOUCHER_BATCH_OPERATOR": "ops.lead",
         "VOUCHER_BATCH_PAUSE_AT": point,
+        "TMPDIR": str(_scratch(cli)),
     }
     env.pop("VOUCHER_BATCH_DEBUG", None)
     proc = subprocess.Popen(
@@ -194,6 +195,13 @@ def _start(cli: Cli, book: Path, point: str) -> subprocess.Popen[str]:
     line = proc.stderr.readline()
     assert f"paused at {point}" in line, line + proc.stderr.read()
     return proc
+
+
+def _scratch(cli: Cli) -> Path:
+    """The run's temporary folder (TMPDIR), to see what it leaves there."""
+    folder = cli.folder / "tmp"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _children(pid: int) -> list[int]:
@@ -236,6 +244,7 @@ def test_a_run_ended_before_its_commit_stops_the_second_process(
     if how == signal.SIGINT:
         assert proc.returncode == 2 and "nothing more was recorded" in err, err
         assert _leftovers(cli.out) == []  # the run removed what the second process wrote
+        assert list(_scratch(cli).iterdir()) == []  # and its row files (and a third's)
     assert cli.quota()["issued"] == 0
     assert not (cli.out / "big-decisions.xlsx").exists()
     # the next run writes its outputs, and a killed run's temporary files are gone
@@ -262,6 +271,7 @@ def test_ctrl_c_while_waiting_for_the_second_process_says_the_batch_was_recorded
     for pid in writers:
         _wait_ended(pid)
     assert proc.returncode == 1 and "WAS recorded" in err, err
+    assert list(_scratch(cli).iterdir()) == []
     assert cli.quota()["issued"] == ROWS * 1000
     assert not (cli.out / "big-decisions.xlsx").exists()
     assert _leftovers(cli.out) == []

@@ -125,8 +125,8 @@ def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
     parts = []
     real = writer._start_part
 
-    def spy(tables: list[Table]) -> object:
-        part = real(tables)
+    def spy(tables: list[Table], scratch: Path) -> object:
+        part = real(tables, scratch)
         parts.append(part)
         return part
 
@@ -157,3 +157,35 @@ def test_rows_the_other_process_could_not_write_are_written_here(
     assert _all_parts(write_workbook(tmp_path / "failed.xlsx", tables)) == _all_parts(alone)
     monkeypatch.setattr(writer, "_write_part", lambda *_a: os.kill(os.getpid(), signal.SIGKILL))
     assert _all_parts(write_workbook(tmp_path / "killed.xlsx", tables)) == _all_parts(alone)
+
+
+def test_a_write_stopped_midway_leaves_no_row_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the first process writes its rows: the forked one is stopped and every
+    row file (xlsxwriter's and the forked process's) is removed with the write's folder."""
+    import tempfile
+
+    from voucher_batch.workbook import writer
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
+    started: list[writer._Part | None] = []
+    real = writer._start_part
+
+    def spy(tables: list[Table], folder: Path) -> writer._Part | None:
+        started.append(real(tables, folder))
+        return started[-1]
+
+    monkeypatch.setattr(writer, "_start_part", spy)
+
+    def interrupted(rows: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_workbook(tmp_path / "stopped.xlsx", _tables(3_000), advance=interrupted)
+    part = started[-1]
+    assert part is not None and not part.process.running
+    assert list(scratch.iterdir()) == [] and not (tmp_path / "stopped.xlsx").exists()

@@ -21,6 +21,8 @@ leaves nothing that the next run writing into the folder does not remove
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,8 +38,11 @@ if TYPE_CHECKING:
 class WriteAhead:
     """A decision workbook being written by a second process (see the module docstring)."""
 
-    def __init__(self, process: forked.Forked, target: Path, facts: BatchFacts) -> None:
+    def __init__(
+        self, process: forked.Forked, target: Path, facts: BatchFacts, scratch: Path
+    ) -> None:
         self.process = process
+        self.scratch = scratch  # the second process's temporary files
         self.target = target  # the finished workbook, under a temporary name of this run
         self.facts = facts  # what the workbook shows
         self._rows: int | None = None
@@ -90,6 +95,7 @@ class WriteAhead:
         if not self._ok:  # what it was writing under its own temporary name (its pid ended)
             atomic.remove_stale_temps(self.target.parent)
         self.target.unlink(missing_ok=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def start(
@@ -100,12 +106,19 @@ def start(
     if sum(len(s.rows) for s in sheets) < settings.background_write_rows():
         return None
     target = atomic.temp_path(out_dir, ".xlsx")  # the second process puts the workbook there
-    process = forked.fork(lambda send: _write(send, target, facts, sheets, decisions))
-    return WriteAhead(process, target, facts) if process is not None else None
+    # its temporary files (xlsxwriter's row files) go to a folder this process removes, as
+    # the second process may be killed before it can
+    scratch = Path(tempfile.mkdtemp(prefix="voucher-batch-ahead-"))
+    process = forked.fork(lambda send: _write(send, scratch, target, facts, sheets, decisions))
+    if process is None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        return None
+    return WriteAhead(process, target, facts, scratch)
 
 
 def _write(
     send: forked.Send,
+    scratch: Path,
     target: Path,
     facts: BatchFacts,
     sheets: list[RawSheet],
@@ -114,6 +127,7 @@ def _write(
     """In the second process: the workbook written into `target`, told to the run."""
     from .outputs import BatchOutputs, build_tables
 
+    tempfile.tempdir = str(scratch)  # this process's temporary files
     outputs = BatchOutputs(build_tables(facts, sheets, decisions), {})
     send(f"rows {sum(len(t.rows) for t in outputs.tables)}")
     # the very writer of the run (atomic: its own temporary name, then `target`)

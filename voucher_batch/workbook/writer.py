@@ -395,10 +395,12 @@ def write_workbook(
     `path` is replaced only with `replace` (else FileExistsError). `advance` hears the rows
     written, as they are written. The rows of a large sheet are shared with a second
     process (see `_Part`)."""
-    with atomic_path(path, replace) as tmp:
-        book = new_book(tmp, constant_memory=True)
+    # xlsxwriter's row files (and a forked process's, see `_Part`) in one folder of this
+    # write, removed however the write ends
+    with atomic_path(path, replace) as tmp, tempfile.TemporaryDirectory(prefix=SCRATCH) as rows:
+        book = new_book(tmp, constant_memory=True, tmpdir=Path(rows))
         fmts = _Formats(book)
-        part = _start_part(tables)
+        part = _start_part(tables, Path(rows))
         try:
             for n, table in enumerate(tables, start=1):
                 mine = part if part is not None and part.index == n - 1 else None
@@ -415,6 +417,7 @@ def write_workbook(
     return path
 
 
+SCRATCH = "voucher-batch-rows-"  # the folder of a workbook's row files while it is written
 # A sheet of SPLIT_ROWS rows or more is written by two processes; this process keeps the
 # first SPLIT_SHARE of its rows (it also writes the other sheets and packs the file)
 SPLIT_ROWS = 20_000
@@ -475,7 +478,7 @@ class _Part:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _start_part(tables: Sequence[Table]) -> _Part | None:
+def _start_part(tables: Sequence[Table], scratch: Path) -> _Part | None:
     """The largest table that may be shared (see `_Part`), being written by a forked
     process; None when there is none or the process cannot start."""
     shared = [
@@ -487,7 +490,7 @@ def _start_part(tables: Sequence[Table]) -> _Part | None:
         return None
     index = max(shared)[1]
     split = int(len(tables[index].rows) * SPLIT_SHARE)
-    folder = Path(tempfile.mkdtemp(prefix="voucher-batch-rows-"))
+    folder = Path(tempfile.mkdtemp(prefix="part-", dir=scratch))
     process = forked.fork(lambda send: _write_part(send, tables, index, split, folder))
     if process is None:
         shutil.rmtree(folder, ignore_errors=True)
