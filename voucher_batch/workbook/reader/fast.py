@@ -40,7 +40,7 @@ from ...domain.problems import Code
 from ..cells import CellProblem, clean_text
 from ..sheets import HEADER_SEARCH_ROWS
 from .parts import MAX_ROW_ELEMENTS, Styles
-from .raw import CELL_MAX_CHARS, RawRow, padded_uin, too_long
+from .raw import CELL_MAX_CHARS, NO_ISSUES, RawRow, padded_uin, too_long
 from .stream import (
     LAST_COLUMN,
     LAST_ROW,
@@ -174,6 +174,7 @@ _MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
 _MERGE_ANY = re.compile(rb"<(?:\w+:)?mergeCell\b")
 _FILTER = re.compile(rb"<(?:\w+:)?filterColumn\b")
 _SLACK_CELLS = 1_000_000  # empty cells calamine's grid may hold beyond 3 a cell that exists
+_HELD_ONCE = 50_000  # distinct texts (and whole numbers) of a column held once, at most
 
 
 def _styled(styles: set[int]) -> re.Pattern[bytes] | None:
@@ -593,6 +594,10 @@ class PlainRows:
         holding = 0
         marked = special.marked
         marked_rows = {r for r, _ in marked}  # rows of a formula without a value, say
+        # each column's repeated texts and whole numbers held once (template names, UINs,
+        # who requested...): calamine gives every cell a new object
+        texts: list[dict[str, str]] = [{} for _ in columns]
+        wholes: list[dict[float, int]] = [{} for _ in columns]
         count = 0
         for count, (r, cells) in enumerate(_rows(self.sheet, special), start=1):
             if progress is not None and count % PROGRESS_STEP == 0:
@@ -603,7 +608,7 @@ class PlainRows:
                 continue  # an empty row of the grid: no cell exists there
             holding += 1
             values: list[object] = [None] * width
-            issues: dict[int, CellProblem] = {}
+            issues: dict[int, CellProblem] | None = None
             blank = True
             n = len(cells)
             for pos, j, col in picks:
@@ -622,9 +627,22 @@ class PlainRows:
                 elif kind is str:
                     if not value:
                         continue
+                    seen = texts[pos]
+                    held = seen.get(value)
+                    if held is not None:
+                        value = held
+                    elif len(seen) < _HELD_ONCE:
+                        seen[value] = value
                 elif kind is float:
                     if value.is_integer():
-                        value = int(value)
+                        whole = wholes[pos]
+                        number = whole.get(value)
+                        if number is not None:
+                            value = number
+                        else:
+                            value = int(value)
+                            if len(whole) < _HELD_ONCE:
+                                whole[value] = value
                 elif kind is not bool and isinstance(value, _TEMPORAL):
                     raise Declined
                 if pos in uins and type(value) in (int, float):
@@ -640,10 +658,12 @@ class PlainRows:
                 elif value is not None:
                     blank = False
                 if issue is not None:
+                    if issues is None:
+                        issues = {}
                     issues[pos] = issue
                 values[pos] = value
             if not blank or issues:
-                rows.append(RawRow(r, values, r in hidden, issues))
+                rows.append(RawRow(r, values, r in hidden, issues or NO_ISSUES))
         if progress is not None:
             progress.advance(count % PROGRESS_STEP)
         return rows, holding
