@@ -6,6 +6,7 @@ workbook and the batch report.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,9 +103,10 @@ def ingest(
 
 @dataclass(frozen=True)
 class _Rows:
-    """The domain rows of an ingest, with the sheets they came from."""
+    """The domain rows of an ingest, with the titles of the sheets they came from (by
+    contract name, in the order read); not the checked rows, which are not needed again."""
 
-    checked: Checked
+    titles: dict[str, str]
     customers: list[CustomerRow]
     templates: list[TemplateRow]
     requests: list[RequestRow]
@@ -114,7 +116,7 @@ def _domain_rows(book: RawBook, checked: Checked) -> _Rows:
     from ..workbook.records import customer_row, request_row, template_row
 
     return _Rows(
-        checked,
+        {name: sheet.title for name, (sheet, _rows) in checked.items()},
         [customer_row(title, r) for title, r in _rows(checked, "Customers")],
         [template_row(title, r) for title, r in _rows(checked, "Templates")],
         [request_row(title, r) for title, r in _rows(checked, "Requests")],
@@ -164,27 +166,29 @@ def _decide(
         refused=outcome.refused,
         before=before,
         after=view.balance,
-        counts=_counts(rows.checked, outcome),
+        counts=_counts(rows.titles, outcome),
         record=lambda info: uow.record_batch(info, outcome),
         held=held,
         hold=held.text(outcome.refused) if held is not None else "",
     )
 
 
-def _rows(checked: Checked, name: str) -> list[tuple[str, CheckedRow]]:
+def _rows(checked: Checked, name: str) -> Iterator[tuple[str, CheckedRow]]:
     """The checked rows of the sheet `name` (if the workbook has it), with its title."""
     if name not in checked:
-        return []
+        return
     sheet, rows = checked[name]
-    return [(sheet.title, row) for row in rows]
+    for row in rows:
+        yield sheet.title, row
 
 
-def _counts(checked: Checked, outcome: BatchOutcome) -> dict[str, dict[str, int]]:
-    """Each sheet's decision counts, every decision of the sheet named (zeros included)."""
-    titles = {sheet.title: name for name, (sheet, _rows) in checked.items()}
-    tally: dict[str, Counter[str]] = {name: Counter() for name in checked}
+def _counts(titles: dict[str, str], outcome: BatchOutcome) -> dict[str, dict[str, int]]:
+    """Each sheet's decision counts, every decision of the sheet named (zeros included);
+    `titles` gives each sheet's title by its contract name."""
+    names = {title: name for name, title in titles.items()}
+    tally: dict[str, Counter[str]] = {name: Counter() for name in titles}
     for d in outcome.decisions:
-        tally[titles[d.sheet]][d.decision] += 1
+        tally[names[d.sheet]][d.decision] += 1
     return {
-        name: {decision: tally[name][decision] for decision in DECISIONS[name]} for name in checked
+        name: {decision: tally[name][decision] for decision in DECISIONS[name]} for name in titles
     }
