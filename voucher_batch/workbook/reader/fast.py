@@ -470,9 +470,15 @@ def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: 
     dated = _styled(set(styles.date_formats))
     if dated is not None:
         converted: dict[tuple[bytes, int], tuple[object, CellProblem | None]] = {}
-        for letters, row, style, text in dated.findall(data, start, end):
+        sids: dict[bytes, int] = {}
+        # one match at a time: a sheet has a date cell a row, and the matches of a million
+        # rows would be a list of four million strings
+        for found in dated.finditer(data, start, end):
+            letters, row, style, text = found.groups()
             key = (int(row), column_of(letters))
-            sid = int(style)
+            sid = sids.get(style)
+            if sid is None:
+                sid = sids[style] = int(style)
             special.styles[key] = sid
             if not text:
                 continue
@@ -481,14 +487,20 @@ def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: 
                 done = converted[(text, sid)] = _date_value(
                     text.decode(), epoch, sid in styles.timedelta_formats
                 )
-            # a date's own problem wins over its formula's, as in the exact parser
-            marked[key] = (done[0], done[1] or marked.get(key, (None, None))[1])
+            # a date's own problem wins over its formula's, as in the exact parser; the
+            # cells of one date without a formula's problem share one reading
+            formula = marked.get(key)
+            if formula is None or done[1] is not None or formula[1] is None:
+                marked[key] = done
+            else:
+                marked[key] = (done[0], formula[1])
     padded = {
         i for i in range(len(styles.cell_styles)) if _ZEROS.match(styles.number_format(i))
     } - set(styles.date_formats)
     zeros = _styled(padded)
     if zeros is not None:
-        for letters, row, style, _ in zeros.findall(data, start, end):
+        for found in zeros.finditer(data, start, end):
+            letters, row, style, _ = found.groups()
             special.styles[(int(row), column_of(letters))] = int(style)
     return special
 
