@@ -6,10 +6,11 @@ workbook and the batch report.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from ..domain import engine
 from ..domain.batch import (
@@ -103,13 +104,46 @@ def ingest(
 
 @dataclass(frozen=True)
 class _Rows:
-    """The domain rows of an ingest, with the titles of the sheets they came from (by
-    contract name, in the order read); not the checked rows, which are not needed again."""
+    """The domain rows of an ingest, each made from its checked row as the engine reads it,
+    with the titles of the sheets they came from (by contract name, in the order read). The
+    run holds the checked rows until the batch ends: a list of the domain rows would hold
+    every row a second time."""
 
     titles: dict[str, str]
-    customers: list[CustomerRow]
-    templates: list[TemplateRow]
-    requests: list[RequestRow]
+    customers: _DomainRows[CustomerRow]
+    templates: _DomainRows[TemplateRow]
+    requests: _DomainRows[RequestRow]
+
+
+R = TypeVar("R")
+
+
+class _DomainRows(Sequence[R]):
+    """The domain rows of one sheet (none when the workbook has no such sheet), each made
+    from its checked row when it is read."""
+
+    def __init__(self, checked: Checked, name: str, make: Callable[[str, CheckedRow], R]) -> None:
+        found = checked.get(name)
+        self._title = found[0].title if found is not None else ""
+        self.checked: Sequence[CheckedRow] = found[1] if found is not None else []
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self.checked)
+
+    def __iter__(self) -> Iterator[R]:
+        return map(self._make, repeat(self._title), self.checked)
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | list[R]:
+        if isinstance(index, slice):
+            return [self._make(self._title, row) for row in self.checked[index]]
+        return self._make(self._title, self.checked[index])
 
 
 def _domain_rows(book: RawBook, checked: Checked) -> _Rows:
@@ -117,9 +151,9 @@ def _domain_rows(book: RawBook, checked: Checked) -> _Rows:
 
     return _Rows(
         {name: sheet.title for name, (sheet, _rows) in checked.items()},
-        [customer_row(title, r) for title, r in _rows(checked, "Customers")],
-        [template_row(title, r) for title, r in _rows(checked, "Templates")],
-        [request_row(title, r) for title, r in _rows(checked, "Requests")],
+        _DomainRows(checked, "Customers", customer_row),
+        _DomainRows(checked, "Templates", template_row),
+        _DomainRows(checked, "Requests", request_row),
     )
 
 
@@ -127,13 +161,15 @@ def _decide(
     ctx: Context, uow: UnitOfWorkPort, rows: _Rows, dry_run: bool, all_or_nothing: bool
 ) -> Decision[BatchOutcome]:
     """The engine's decisions against the ledger as it is in this unit of work."""
+    from ..workbook.records import request_id
+
     requests = rows.requests
     before = uow.balance()
     view = LedgerView(
         before,
         uow.customers(),
         uow.templates(),
-        uow.requests(r.request_id for r in requests if r.request_id),
+        uow.requests(rid for row in requests.checked if (rid := request_id(row))),
         limit_from(uow.remaining_deltas(), ctx.business_date) if requests else None,
         uow.totals(),
     )
@@ -171,15 +207,6 @@ def _decide(
         held=held,
         hold=held.text(outcome.refused) if held is not None else "",
     )
-
-
-def _rows(checked: Checked, name: str) -> Iterator[tuple[str, CheckedRow]]:
-    """The checked rows of the sheet `name` (if the workbook has it), with its title."""
-    if name not in checked:
-        return
-    sheet, rows = checked[name]
-    for row in rows:
-        yield sheet.title, row
 
 
 def _counts(titles: dict[str, str], outcome: BatchOutcome) -> dict[str, dict[str, int]]:

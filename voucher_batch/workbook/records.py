@@ -65,6 +65,11 @@ def template_row(sheet: str, row: CheckedRow) -> TemplateRow:
     return TemplateRow(sheet, row.row, template, [])
 
 
+def request_id(row: CheckedRow) -> str | None:
+    """The Request ID of a Requests row, as its domain row holds it."""
+    return _text(row.values, "Request ID")
+
+
 def request_row(sheet: str, row: CheckedRow) -> RequestRow:
     v = row.values
     return RequestRow(
