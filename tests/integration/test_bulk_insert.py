@@ -129,6 +129,40 @@ def test_shared_values_are_stored_as_on_every_row(ledger_url: str) -> None:
     assert stored[1] == stored[2] and len(stored[1]) == 5
 
 
+def test_rows_from_an_iterator_go_in_chunks_and_are_stored_alike(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows given one by one (a generator) are handed to the driver a chunk at a time, the
+    last chunk short; what is stored is what SQLAlchemy's INSERT stores, in order."""
+    from voucher_batch.ledger import bulk
+
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    ledger = Ledger(ledger_url)
+    ledger.init()
+    keys = ("uin", "name", "bound_since", "status")
+    stamp = datetime(2026, 11, 2, 9, 30, 5, tzinfo=UTC)
+    with ledger.engine.begin() as conn:
+        _batch(conn, 1)
+        _batch(conn, 2)
+        conn.execute(
+            t.customer_versions.insert(),
+            [{**row, "recorded_at": stamp, "batch_id": 1} for row in _customers(1)],
+        )
+        insert_tuples(
+            conn,
+            t.customer_versions,
+            keys,
+            (tuple(row[k] for k in keys) for row in _customers(2)),
+            same={"recorded_at": stamp, "batch_id": 2},
+        )
+        insert_tuples(conn, t.customer_versions, keys, iter(()), same={"batch_id": 2})
+        cv = t.customer_versions
+        read = select(*[cv.c[k] for k in keys], cv.c.recorded_at).order_by(cv.c.id)
+        stored = _both_batches(conn, read)
+        conn.rollback()
+    assert stored[1] == stored[2] and len(stored[1]) == 5
+
+
 def test_tuples_of_the_wrong_length_are_refused(tmp_path: object) -> None:
     ledger = Ledger(f"{tmp_path}/ledger.sqlite3")
     ledger.init()

@@ -142,6 +142,35 @@ def test_streamed_and_shared_strings_read_the_same_both_ways(
         assert _same(path, monkeypatch) == [True]
 
 
+def test_repeated_values_held_once_read_the_same_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each column's repeated texts and whole numbers are held once by the fast read, and
+    past the number it holds (small here) the others are read as they come; the values,
+    their types (booleans beside 0 and 1, whole floats, fractions) and problems are those of
+    the exact parser."""
+    monkeypatch.setattr(fast, "_HELD_ONCE", 3)
+    path = tmp_path / "repeated.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Requests")
+    ws.write_row(0, 0, REQUEST_HEADERS)
+    for i in range(1, 60):
+        ws.write_string(i, 0, f"R-{i % 9}")
+        ws.write_string(i, 1, ["Starter Trial", "Other", "x" * 40_000][i % 3])
+        ws.write_string(i, 2, f"{100012340000 + i % 4}")
+        if i % 6 == 0:
+            ws.write_boolean(i, 3, bool(i % 12))
+        else:
+            ws.write_number(i, 3, [1, 0, 1000, 1000.5, 2**40][i % 5] + i % 7)
+        ws.write_string(i, 5, f"reason {i % 5}")
+        ws.write_string(i, 6, "ops.analyst")
+    book.close()
+    assert _same(path, monkeypatch) == [True]
+    [sheet] = reader.read_workbook(path).sheets
+    assert len({id(r.values[6]) for r in sheet.rows}) == 1
+    assert len({id(r.values[0]) for r in sheet.rows}) > 9  # past the number held: as read
+
+
 def _edit_sheet(source: Path, target: Path, edit: Any) -> Path:
     """A copy of `source` whose Requests sheet XML went through `edit`."""
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:

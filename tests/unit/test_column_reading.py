@@ -346,3 +346,21 @@ def sheets(draw: st.DrawFn) -> RawSheet:
 @given(sheet=sheets())
 def test_an_arbitrary_sheet_reads_as_cell_by_cell(sheet: RawSheet) -> None:
     _same(check_sheet(sheet), reference_check_sheet(sheet))
+
+
+def test_checked_values_read_as_the_dict_of_their_row() -> None:
+    """A checked row's values are a view of the sheet's typed columns: equal to, printed as
+    and read like the dict of the same items; a change is the row's own."""
+    sheet = raw_sheet(REQUESTS, [["R-1", "Starter Trial"], ["R-2", "Other"]])
+    first, second = check_sheet(sheet)
+    as_dict = dict(first.values)
+    assert first.values == as_dict and as_dict == first.values
+    assert repr(first.values) == repr(as_dict)
+    assert list(first.values) == [c.name for c in REQUESTS.columns]
+    assert first.values.get("Request ID") == "R-1" and first.values.get("Nope", 7) == 7
+    first.values["Request ID"] = None
+    assert first.values["Request ID"] is None and second.values["Request ID"] == "R-2"
+    with pytest.raises(KeyError):
+        first.values["Nope"] = 1
+    with pytest.raises(TypeError):
+        del first.values["Request ID"]

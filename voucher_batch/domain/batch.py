@@ -14,7 +14,7 @@ from .problems import Decided, Problem
 from .quota import Balance, DayLimit, Totals
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerRow:
     sheet: str
     row: int
@@ -25,7 +25,7 @@ class CustomerRow:
     problems: list[Problem] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class TemplateRow:
     sheet: str
     row: int
@@ -33,7 +33,7 @@ class TemplateRow:
     problems: list[Problem] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestRow:
     sheet: str
     row: int
@@ -59,7 +59,7 @@ class LedgerView:
     totals: Totals = field(default_factory=Totals)  # R16
 
 
-@dataclass
+@dataclass(slots=True)
 class RowDecision(Decided):
     issuance_id: str = ""
     amount: int | None = None

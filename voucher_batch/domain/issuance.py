@@ -15,7 +15,7 @@ from datetime import date
 from .model import IssuanceStatus, RequestContent, Template
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Issuance:
     """An issuance with its request's content. Mutable only where a review decides it:
     `status` and `decided_on` (R10)."""

@@ -148,7 +148,7 @@ class TemplateState:
         return self.issued_count > 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestContent:
     """What identifies a request's content for R9 idempotency."""
 
@@ -160,7 +160,7 @@ class RequestContent:
     requested_by: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExistingRequest:
     """A request already recorded under a Request ID, as R9 compares a repeat against it:
     its content and outcome only. A projection of `issuance.Issuance`, read without its

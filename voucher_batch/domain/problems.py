@@ -135,7 +135,7 @@ def reason_label(code: Code) -> str:
     return REASON_LABELS.get(code, code.value.replace("_", " ").capitalize())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with one cell (or one row, when `column` is None) of an input sheet."""
 
@@ -147,7 +147,7 @@ class Problem:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Decided:
     """One input row's decision with the problems that explain a refusal."""
 

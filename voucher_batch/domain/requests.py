@@ -78,7 +78,7 @@ def _decide_request(
             row.sheet,
             row.row,
             RequestDecision.ALREADY_SUBMITTED,
-            [],
+            row.problems,  # none (the row has content): the row's empty list, not a new one
             existing.issuance_id,
             existing.amount,
             remaining,
@@ -99,7 +99,7 @@ def _decide_request(
         row.sheet,
         row.row,
         RequestDecision.PENDING_APPROVAL,
-        [],
+        row.problems,  # none: the row's empty list, not one more list a row
         issuance.issuance_id,
         issuance.amount,
         view.balance.remaining,

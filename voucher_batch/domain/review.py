@@ -46,7 +46,7 @@ class NewDecision:
     valid_until: date | None
 
 
-@dataclass
+@dataclass(slots=True)
 class ReviewDecision(Decided):
     issuance_id: str = ""
 

@@ -18,7 +18,7 @@ from .row_check import canonical, protected_cells, row_check
 from .validity import LAST_DAY, valid_from, valid_until
 
 
-@dataclass
+@dataclass(slots=True)
 class ReviewRow:
     sheet: str
     row: int

@@ -11,12 +11,15 @@ columns have client-side defaults, goes through SQLAlchemy's executemany.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
+
+CHUNK_ROWS = 10_000  # rows handed to the driver at once: a batch's rows are never all built
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
@@ -34,31 +37,30 @@ def insert_tuples(
     conn: Connection,
     table: Table,
     keys: Sequence[str],
-    rows: Sequence[tuple[object, ...]],
+    rows: Iterable[tuple[object, ...]],
     same: Mapping[str, object] | None = None,
 ) -> None:
     """INSERT `rows` (tuples of the columns `keys`, in that order) into `table`, in one go;
     `same` holds the columns whose value is the same on every row (the batch, its time
-    stamp), converted once."""
-    if not rows:
-        return
+    stamp), converted once. `rows` may be an iterator: they are converted and handed to the
+    driver `CHUNK_ROWS` at a time (COPY streams them all), so a million rows are never all
+    held as parameters."""
     same = dict(same or {})
-    for row in rows:
-        if len(row) != len(keys):
-            raise ValueError(f"rows for {table.name} name different columns")
     columns = [*keys, *same]
     if len(set(columns)) != len(columns):
         raise ValueError(f"rows for {table.name} name a column twice")
+    rows = _of_length(rows, len(keys), table.name)
     unnamed_defaults = any(c.default is not None for c in table.c if c.key not in columns)
     dialect = conn.dialect
     if unnamed_defaults or (dialect.name, dialect.driver) not in (
         ("sqlite", "pysqlite"),
         ("postgresql", "psycopg"),
     ):
-        conn.execute(
-            table.insert(),
-            [dict(zip(columns, (*row, *same.values()), strict=True)) for row in rows],
-        )
+        for chunk in _chunks(rows):
+            conn.execute(
+                table.insert(),
+                [dict(zip(columns, (*row, *same.values()), strict=True)) for row in chunk],
+            )
         return
     params = _tuples(conn, table, keys, rows, same)
     if dialect.name == "sqlite":
@@ -68,9 +70,27 @@ def insert_tuples(
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})"
         )
-        conn.exec_driver_sql(statement, params)
+        for chunk in _chunks(params):
+            conn.exec_driver_sql(statement, chunk)
     else:
-        _copy(conn, table, columns, params)
+        first = next(params, None)
+        if first is not None:
+            _copy(conn, table, columns, itertools.chain((first,), params))
+
+
+def _of_length(
+    rows: Iterable[tuple[object, ...]], width: int, name: str
+) -> Iterator[tuple[object, ...]]:
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"rows for {name} name different columns")
+        yield row
+
+
+def _chunks(rows: Iterator[tuple[object, ...]]) -> Iterator[list[tuple[object, ...]]]:
+    """`rows` in lists of at most `CHUNK_ROWS` (none when there are no rows)."""
+    while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+        yield chunk
 
 
 def _processor(conn: Connection, table: Table, key: str) -> Callable[[Any], Any] | None:
@@ -83,11 +103,11 @@ def _tuples(
     conn: Connection,
     table: Table,
     keys: Sequence[str],
-    rows: Sequence[tuple[object, ...]],
+    rows: Iterator[tuple[object, ...]],
     same: Mapping[str, object],
-) -> list[tuple[object, ...]]:
-    """The driver's parameters: each row's values converted as SQLAlchemy converts them,
-    then the values every row shares, converted once."""
+) -> Iterator[tuple[object, ...]]:
+    """The driver's parameters, row by row: each row's values converted as SQLAlchemy
+    converts them, then the values every row shares, converted once."""
     tail = tuple(
         v if v is None or (c := _processor(conn, table, k)) is None else c(v)
         for k, v in same.items()
@@ -98,16 +118,22 @@ def _tuples(
         if (c := _processor(conn, table, k)) is not None
     ]
     if not convert:
-        return [row + tail for row in rows] if tail else list(rows)
-    out = []
+        return (row + tail for row in rows) if tail else rows
+    return _converted(rows, convert, tail)
+
+
+def _converted(
+    rows: Iterator[tuple[object, ...]],
+    convert: list[tuple[int, Callable[[Any], Any]]],
+    tail: tuple[object, ...],
+) -> Iterator[tuple[object, ...]]:
     for row in rows:
         values = list(row)
         for i, c in convert:
             if values[i] is not None:
                 values[i] = c(values[i])
         values.extend(tail)
-        out.append(tuple(values))
-    return out
+        yield tuple(values)
 
 
 def _dates_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -128,7 +154,7 @@ def _dates_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _copy(
-    conn: Connection, table: Table, keys: Sequence[str], params: Sequence[tuple[object, ...]]
+    conn: Connection, table: Table, keys: Sequence[str], params: Iterable[tuple[object, ...]]
 ) -> None:
     """PostgreSQL's COPY FROM STDIN on the connection's own (psycopg) transaction; a
     driver error is raised as SQLAlchemy raises it, so callers translate it as usual."""

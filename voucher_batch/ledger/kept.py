@@ -183,14 +183,10 @@ def insert_kept(conn: Connection, batch_id: int, kept: KeptBatch) -> None:
                 for n, s in enumerate(kept.sheets)
             ],
         )
-    if kept.rows:
-        insert_tuples(
-            conn,
-            t.batch_rows,
-            _ROW_COLUMNS,
-            [_row_values(r) for r in kept.rows],
-            same={"batch_id": batch_id},
-        )
+    # row by row: the stored text of a million rows is never all held at once
+    insert_tuples(
+        conn, t.batch_rows, _ROW_COLUMNS, map(_row_values, kept.rows), same={"batch_id": batch_id}
+    )
 
 
 # what `_row_values` gives, in order

@@ -145,19 +145,18 @@ class UnitOfWork(StateReads, HistoryReads, ListingReads):
                 .group_by(tv.c.key)
             ).all()
         )
-        ids = [int(n.issuance_id.split("-")[1]) for n in issuances]
-        insert_tuples(
+        insert_tuples(  # row by row, as the driver takes them
             self.conn,
             t.issuances,
             _ISSUANCE_COLUMNS,
-            [_issuance_values(pk, n, version_ids) for pk, n in zip(ids, issuances, strict=True)],
+            (_issuance_values(_pk(n), n, version_ids) for n in issuances),
             same={"operator": info.operator, "requested_on": info.business_date, **recorded},
         )
         insert_tuples(
             self.conn,
             t.issuance_events,
             ("issuance",),
-            [(pk,) for pk in ids],
+            ((_pk(n),) for n in issuances),
             same={"status": IssuanceStatus.PENDING.value, **recorded},
         )
 
@@ -247,6 +246,11 @@ _ISSUANCE_COLUMNS = (
     "reason",
     "requested_by",
 )
+
+
+def _pk(n: Issuance) -> int:
+    """The issuance's row id: the number of its issuance id."""
+    return int(n.issuance_id.split("-")[1])
 
 
 def _issuance_values(pk: int, n: Issuance, version_ids: dict[str, int]) -> tuple[object, ...]:

@@ -205,7 +205,7 @@ def rebuild_outputs(
     return pair.first, pair.second
 
 
-@dataclass
+@dataclass(slots=True)
 class _KeptDecision(RowDecision):
     """A decision as the batch kept it: its reason is the one the batch wrote."""
 
@@ -264,7 +264,7 @@ def raw_inputs(batch_id: int, kept: KeptBatch) -> tuple[list[RawSheet], list[Dec
     return sheets, decisions
 
 
-@dataclass
+@dataclass(slots=True)
 class _KeptReview(ReviewDecision):
     kept_reason: str = ""
 

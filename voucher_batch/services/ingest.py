@@ -6,9 +6,11 @@ workbook and the batch report.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from ..domain import engine
 from ..domain.batch import (
@@ -102,22 +104,56 @@ def ingest(
 
 @dataclass(frozen=True)
 class _Rows:
-    """The domain rows of an ingest, with the sheets they came from."""
+    """The domain rows of an ingest, each made from its checked row as the engine reads it,
+    with the titles of the sheets they came from (by contract name, in the order read). The
+    run holds the checked rows until the batch ends: a list of the domain rows would hold
+    every row a second time."""
 
-    checked: Checked
-    customers: list[CustomerRow]
-    templates: list[TemplateRow]
-    requests: list[RequestRow]
+    titles: dict[str, str]
+    customers: _DomainRows[CustomerRow]
+    templates: _DomainRows[TemplateRow]
+    requests: _DomainRows[RequestRow]
+
+
+R = TypeVar("R")
+
+
+class _DomainRows(Sequence[R]):
+    """The domain rows of one sheet (none when the workbook has no such sheet), each made
+    from its checked row when it is read."""
+
+    def __init__(self, checked: Checked, name: str, make: Callable[[str, CheckedRow], R]) -> None:
+        found = checked.get(name)
+        self._title = found[0].title if found is not None else ""
+        self.checked: Sequence[CheckedRow] = found[1] if found is not None else []
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self.checked)
+
+    def __iter__(self) -> Iterator[R]:
+        return map(self._make, repeat(self._title), self.checked)
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | list[R]:
+        if isinstance(index, slice):
+            return [self._make(self._title, row) for row in self.checked[index]]
+        return self._make(self._title, self.checked[index])
 
 
 def _domain_rows(book: RawBook, checked: Checked) -> _Rows:
     from ..workbook.records import customer_row, request_row, template_row
 
     return _Rows(
-        checked,
-        [customer_row(title, r) for title, r in _rows(checked, "Customers")],
-        [template_row(title, r) for title, r in _rows(checked, "Templates")],
-        [request_row(title, r) for title, r in _rows(checked, "Requests")],
+        {name: sheet.title for name, (sheet, _rows) in checked.items()},
+        _DomainRows(checked, "Customers", customer_row),
+        _DomainRows(checked, "Templates", template_row),
+        _DomainRows(checked, "Requests", request_row),
     )
 
 
@@ -125,13 +161,15 @@ def _decide(
     ctx: Context, uow: UnitOfWorkPort, rows: _Rows, dry_run: bool, all_or_nothing: bool
 ) -> Decision[BatchOutcome]:
     """The engine's decisions against the ledger as it is in this unit of work."""
+    from ..workbook.records import request_id
+
     requests = rows.requests
     before = uow.balance()
     view = LedgerView(
         before,
         uow.customers(),
         uow.templates(),
-        uow.requests(r.request_id for r in requests if r.request_id),
+        uow.requests(rid for row in requests.checked if (rid := request_id(row))),
         limit_from(uow.remaining_deltas(), ctx.business_date) if requests else None,
         uow.totals(),
     )
@@ -164,27 +202,20 @@ def _decide(
         refused=outcome.refused,
         before=before,
         after=view.balance,
-        counts=_counts(rows.checked, outcome),
+        counts=_counts(rows.titles, outcome),
         record=lambda info: uow.record_batch(info, outcome),
         held=held,
         hold=held.text(outcome.refused) if held is not None else "",
     )
 
 
-def _rows(checked: Checked, name: str) -> list[tuple[str, CheckedRow]]:
-    """The checked rows of the sheet `name` (if the workbook has it), with its title."""
-    if name not in checked:
-        return []
-    sheet, rows = checked[name]
-    return [(sheet.title, row) for row in rows]
-
-
-def _counts(checked: Checked, outcome: BatchOutcome) -> dict[str, dict[str, int]]:
-    """Each sheet's decision counts, every decision of the sheet named (zeros included)."""
-    titles = {sheet.title: name for name, (sheet, _rows) in checked.items()}
-    tally: dict[str, Counter[str]] = {name: Counter() for name in checked}
+def _counts(titles: dict[str, str], outcome: BatchOutcome) -> dict[str, dict[str, int]]:
+    """Each sheet's decision counts, every decision of the sheet named (zeros included);
+    `titles` gives each sheet's title by its contract name."""
+    names = {title: name for name, title in titles.items()}
+    tally: dict[str, Counter[str]] = {name: Counter() for name in titles}
     for d in outcome.decisions:
-        tally[titles[d.sheet]][d.decision] += 1
+        tally[names[d.sheet]][d.decision] += 1
     return {
-        name: {decision: tally[name][decision] for decision in DECISIONS[name]} for name in checked
+        name: {decision: tally[name][decision] for decision in DECISIONS[name]} for name in titles
     }

@@ -5,13 +5,14 @@ rebuild its outputs later.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, overload
 
 from ..domain.problems import Decided
 from ..domain.quota import Balance
 from ..domain.review_checks import ReviewRow
 from ..ledger.kept import KeptBatch, KeptProblem, KeptRow, KeptSheet
+from .row_order import decisions_in_order
 
 if TYPE_CHECKING:
     from ..workbook.reader import RawSheet
@@ -27,25 +28,56 @@ def keep_batch(
     decisions: Sequence[Decided],
 ) -> KeptBatch:
     """The records a batch keeps: every row of `sheets` with its decision."""
-    by_sheet: dict[str, dict[int, Decided]] = {}
-    for d in decisions:
-        by_sheet.setdefault(d.sheet, {})[d.row] = d
-    kept_sheets: list[KeptSheet] = []
-    rows: list[KeptRow] = []
-    for n, sheet in enumerate(sheets):
-        kept_sheets.append(
-            KeptSheet(
-                sheet.title,
-                sheet.spec.name,
-                sheet.header_row,
-                [str(h) for h in sheet.headers],
-                list(sheet.columns),
-                dict(sheet.mapping),
-            )
+    kept_sheets = [
+        KeptSheet(
+            sheet.title,
+            sheet.spec.name,
+            sheet.header_row,
+            [str(h) for h in sheet.headers],
+            list(sheet.columns),
+            dict(sheet.mapping),
         )
-        decided = by_sheet.get(sheet.title, {})
-        rows.extend(_kept_row(n, raw.row, raw.values, decided[raw.row]) for raw in sheet.rows)
+        for sheet in sheets
+    ]
+    rows = _KeptRows(list(sheets), decisions_in_order(sheets, decisions))
     return KeptBatch(label, counts, before, after, list(skipped), kept_sheets, rows)
+
+
+class _KeptRows(Sequence[KeptRow]):
+    """Every row of the sheets with its decision, each record made as it is read: the ledger
+    stores them one by one, so the records of a million rows are never all held at once."""
+
+    def __init__(self, sheets: list[RawSheet], decided: list[list[Decided]]) -> None:
+        self._sheets = sheets
+        self._decided = decided  # for each sheet, the decision of each row
+        self._len = sum(len(sheet.rows) for sheet in sheets)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[KeptRow]:
+        for n, (sheet, decided) in enumerate(zip(self._sheets, self._decided, strict=True)):
+            for raw, d in zip(sheet.rows, decided, strict=True):
+                yield _kept_row(n, raw.row, raw.values, d)
+
+    @overload
+    def __getitem__(self, index: int) -> KeptRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[KeptRow]: ...
+
+    def __getitem__(self, index: int | slice) -> KeptRow | list[KeptRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        i = index + self._len if index < 0 else index
+        if not 0 <= i < self._len:
+            raise IndexError("kept row index out of range")
+        for n, (sheet, decided) in enumerate(zip(self._sheets, self._decided, strict=True)):
+            if i < len(sheet.rows):
+                raw = sheet.rows[i]
+                return _kept_row(n, raw.row, raw.values, decided[i])
+            i -= len(sheet.rows)
+        raise IndexError("kept row index out of range")  # pragma: no cover - counted above
 
 
 def keep_review_rows(

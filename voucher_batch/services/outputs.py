@@ -7,11 +7,11 @@ nothing here reads the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ..domain.problems import Decided
 from ..domain.quota import Balance
@@ -19,9 +19,10 @@ from ..domain.vocabulary import REFUSED, NotRecorded
 from ..render import render_html
 from ..workbook.writer import Table, cell_location, write_workbook
 from .batch_report import LIST_LIMIT, SheetSection, report_title, sheet_section
+from .row_order import decisions_in_order
 
 if TYPE_CHECKING:
-    from ..workbook.reader import RawSheet
+    from ..workbook.reader import RawRow, RawSheet
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,51 @@ _EXTRA = {
 ErrorRow = tuple[list[object], str]  # an Errors row and the decision-sheet cell it links to
 
 
+class _DecisionRows(Sequence[list[object]]):
+    """The rows of a decision sheet: each input row's values, then the appended columns of
+    its decision. Each row is made when it is written (the workbook streams its rows to
+    disk), so the rows of a million-row sheet are never all held a second time."""
+
+    def __init__(self, raws: Sequence[RawRow], in_order: Sequence[Any], requests: bool) -> None:
+        if len(raws) != len(in_order):
+            raise ValueError("one decision a row")
+        self._raws = raws
+        self._decided = in_order
+        self._requests = requests
+
+    def __len__(self) -> int:
+        return len(self._raws)
+
+    def __iter__(self) -> Iterator[list[object]]:
+        return map(self._row, self._raws, self._decided)
+
+    @overload
+    def __getitem__(self, index: int) -> list[object]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[object]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[object] | list[list[object]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._row(self._raws[index], self._decided[index])
+
+    def _row(self, raw: RawRow, d: Any) -> list[object]:
+        if self._requests:
+            decided = (d.decision, d.reason, d.issuance_id, d.amount, d.remaining)
+            return [*raw.values, raw.row, *decided]
+        return [*raw.values, raw.row, d.decision, d.reason]
+
+
 def _decision_table(sheet: RawSheet, in_order: Sequence[Any]) -> tuple[Table, list[ErrorRow]]:
     """The decision sheet of one input sheet; `in_order` holds the decision of each row."""
     extra = _EXTRA.get(sheet.spec.name, ["Row", "Decision", "Reason"])
     headers = [str(h) for h in sheet.headers] + extra
     requests = sheet.spec.name == "Requests"
-    rows: list[list[object]] = []
     highlight: list[bool] = []
     comments: dict[tuple[int, int], str] = {}
     errors: list[ErrorRow] = []
     for i, (raw, d) in enumerate(zip(sheet.rows, in_order, strict=True)):
-        if requests:
-            rows.append(
-                [*raw.values, raw.row, d.decision, d.reason, d.issuance_id, d.amount, d.remaining]
-            )
-        else:
-            rows.append([*raw.values, raw.row, d.decision, d.reason])
         highlight.append(d.refused)
         if not d.problems:
             continue
@@ -91,7 +121,7 @@ def _decision_table(sheet: RawSheet, in_order: Sequence[Any]) -> tuple[Table, li
     table = Table(
         sheet.title,
         headers,
-        rows,
+        _DecisionRows(sheet.rows, in_order, requests),
         [None] * len(sheet.headers) + ["0"] + [None] * (len(extra) - 1),
         highlight,
         comments,
@@ -168,25 +198,13 @@ def build_batch_outputs(
     )
 
 
-def _in_order(sheets: list[RawSheet], decisions: Sequence[Decided]) -> list[list[Decided]]:
-    """The decision of each row of each sheet, in the sheet's order."""
-    by_sheet: dict[str, dict[int, Decided]] = {}
-    for d in decisions:
-        by_sheet.setdefault(d.sheet, {})[d.row] = d
-    in_order: list[list[Decided]] = []
-    for sheet in sheets:
-        decided = by_sheet.get(sheet.title, {})
-        in_order.append([decided[raw.row] for raw in sheet.rows])
-    return in_order
-
-
 def build_tables(
     batch: BatchFacts, sheets: list[RawSheet], decisions: Sequence[Decided]
 ) -> list[Table]:
     """The decision workbook's sheets: one per input sheet, Errors, Summary."""
     tables: list[Table] = []
     errors: list[ErrorRow] = []
-    for sheet, in_order in zip(sheets, _in_order(sheets, decisions), strict=True):
+    for sheet, in_order in zip(sheets, decisions_in_order(sheets, decisions), strict=True):
         table, sheet_errors = _decision_table(sheet, in_order)
         tables.append(table)
         errors.extend(sheet_errors)
@@ -210,7 +228,7 @@ def build_report(
     """The batch report's figures."""
     sections: list[SheetSection] = [
         sheet_section(sheet, in_order)
-        for sheet, in_order in zip(sheets, _in_order(sheets, decisions), strict=True)
+        for sheet, in_order in zip(sheets, decisions_in_order(sheets, decisions), strict=True)
     ]
     return {
         "title": report_title(batch.kind),

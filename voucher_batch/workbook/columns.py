@@ -79,9 +79,11 @@ def _whole(values: Sequence[object], blank: object) -> list[object]:
 
 
 def _date(values: Sequence[object], blank: object) -> list[object]:
-    """Date cells at midnight, and dates."""
+    """Date cells at midnight, and dates; the cells of one day share one date object (a
+    column repeats its days)."""
+    days: dict[datetime, date] = {}
     return [
-        v.date()
+        days.get(v) or days.setdefault(v, v.date())
         if type(v) is datetime and v.time() == _MIDNIGHT
         else v
         if type(v) is date

@@ -11,7 +11,7 @@ so every problem of a file is found in one pass; rows come out as domain values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -197,7 +197,7 @@ def _typed(
     sheet: RawSheet,
     row: int,
     values: list[object],
-    issues: dict[int, cells.CellProblem],
+    issues: Mapping[int, cells.CellProblem],
     column: ColumnSpec,
     out: CheckedRow,
 ) -> object:

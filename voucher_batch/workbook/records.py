@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from ..domain.batch import CustomerRow, RequestRow, TemplateRow
@@ -18,17 +19,17 @@ from ..domain.row_check import PROTECTED
 from .validation import CheckedRow
 
 
-def _text(values: dict[str, object], key: str) -> str | None:
+def _text(values: Mapping[str, object], key: str) -> str | None:
     value = values.get(key)
     return value if isinstance(value, str) and value else None
 
 
-def _int(values: dict[str, object], key: str) -> int | None:
+def _int(values: Mapping[str, object], key: str) -> int | None:
     value = values.get(key)
     return int(value) if isinstance(value, int) else None
 
 
-def _date(values: dict[str, object], key: str) -> date | None:
+def _date(values: Mapping[str, object], key: str) -> date | None:
     value = values.get(key)
     return value if isinstance(value, date) else None
 
@@ -62,6 +63,11 @@ def template_row(sheet: str, row: CheckedRow) -> TemplateRow:
         description=_text(v, "Description") or "",
     )
     return TemplateRow(sheet, row.row, template, [])
+
+
+def request_id(row: CheckedRow) -> str | None:
+    """The Request ID of a Requests row, as its domain row holds it."""
+    return _text(row.values, "Request ID")
 
 
 def request_row(sheet: str, row: CheckedRow) -> RequestRow:

@@ -13,7 +13,7 @@ plus its problems.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import attrgetter
@@ -33,8 +33,44 @@ from .sheets import WHOLE, ColumnSpec
 @dataclass(slots=True)
 class CheckedRow:
     row: int
-    values: dict[str, object]  # canonical column -> typed value (None when blank or refused)
+    # canonical column -> typed value (None when blank or refused)
+    values: MutableMapping[str, object]
     problems: list[Problem] = field(default_factory=list)
+
+
+class RowValues(MutableMapping[str, object]):
+    """The typed values of one checked row, by canonical column: a view of its sheet's typed
+    columns (one list a column, held once a sheet), read and written in place, so that a
+    sheet of a million rows holds no million dicts. It reads, compares and prints as the
+    dict of the same items; its columns are those of the sheet's contract, no others."""
+
+    __slots__ = ("_at", "_columns")
+
+    def __init__(self, columns: dict[str, list[object]], at: int) -> None:
+        self._columns = columns
+        self._at = at
+
+    def __getitem__(self, name: str) -> object:
+        return self._columns[name][self._at]
+
+    def get(self, name: str, default: object = None) -> object:
+        column = self._columns.get(name)
+        return default if column is None else column[self._at]
+
+    def __setitem__(self, name: str, value: object) -> None:
+        self._columns[name][self._at] = value  # KeyError: not a column of the sheet
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("a checked row keeps every column of its sheet")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 _ROW, _VALUES, _HIDDEN, _ISSUES = map(attrgetter, ("row", "values", "hidden", "issues"))
@@ -78,9 +114,8 @@ def _check_rows(sheet: RawSheet) -> list[CheckedRow]:
         for column in sheet.spec.columns
     ]
     _unknown_columns(sheet, with_issues, problems)
-    names = [column.name for column in sheet.spec.columns]
-    by_row = map(dict, map(zip, repeat(names), zip(*typed, strict=True)))
-    checked = list(map(CheckedRow, map(_ROW, rows), by_row))
+    columns = {c.name: values for c, values in zip(sheet.spec.columns, typed, strict=True)}
+    checked = list(map(CheckedRow, map(_ROW, rows), map(RowValues, repeat(columns), count())))
     for i, found in problems.items():
         checked[i].problems.extend(found)
     _run_model(sheet, checked, typed)

@@ -52,7 +52,7 @@ class Table:
 
     title: str
     headers: list[str]
-    rows: list[list[object]]
+    rows: Sequence[list[object]]  # iterated in order, perhaps more than once
     formats: list[str | None] = field(default_factory=list)  # per column; None = default
     highlight: list[bool] = field(default_factory=list)  # per row: refused rows are tinted
     comments: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> text

@@ -17,8 +17,10 @@ per-coordinate model of a sheet.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
+import sys
 import warnings
 import zipfile
 from collections.abc import Iterable
@@ -117,8 +119,27 @@ def read_workbook(
             raise InputFileError(
                 f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
             ) from None
+        finally:
+            _return_freed_memory()
     book.sha256 = hashlib.sha256(data).hexdigest()
     return book
+
+
+def _return_freed_memory() -> None:
+    """Give the system back what the sheets' reading freed in the C heap.
+
+    calamine holds a sheet's cells, each text an allocation of its own, in the C library's
+    heap; freed, they stay there, and Python keeps its own small objects (nearly every
+    later allocation of a batch) in arenas of its own, so that memory would stay unused
+    until the batch ends (some 50 bytes a cell read). glibc returns it on request (`malloc_trim`);
+    elsewhere there is nothing to do."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # glibc; not in musl
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def _read(

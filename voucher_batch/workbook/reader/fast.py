@@ -41,7 +41,7 @@ from ...domain.problems import Code
 from ..cells import CellProblem, clean_text
 from ..sheets import HEADER_SEARCH_ROWS
 from .parts import MAX_ROW_ELEMENTS, Styles
-from .raw import CELL_MAX_CHARS, RawRow, padded_uin, too_long
+from .raw import CELL_MAX_CHARS, NO_ISSUES, RawRow, padded_uin, too_long
 from .stream import (
     LAST_COLUMN,
     LAST_ROW,
@@ -175,6 +175,7 @@ _MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
 _MERGE_ANY = re.compile(rb"<(?:\w+:)?mergeCell\b")
 _FILTER = re.compile(rb"<(?:\w+:)?filterColumn\b")
 _SLACK_CELLS = 1_000_000  # empty cells calamine's grid may hold beyond 3 a cell that exists
+_HELD_ONCE = 50_000  # distinct texts (and whole numbers) of a column held once, at most
 
 
 def _styled(styles: set[int]) -> re.Pattern[bytes] | None:
@@ -502,9 +503,15 @@ def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: 
     dated = _styled(set(styles.date_formats))
     if dated is not None:
         converted: dict[tuple[bytes, int], tuple[object, CellProblem | None]] = {}
-        for letters, row, style, text in dated.findall(data, start, end):
+        sids: dict[bytes, int] = {}
+        # one match at a time: a sheet has a date cell a row, and the matches of a million
+        # rows would be a list of four million strings
+        for found in dated.finditer(data, start, end):
+            letters, row, style, text = found.groups()
             key = (int(row), column_of(letters))
-            sid = int(style)
+            sid = sids.get(style)
+            if sid is None:
+                sid = sids[style] = int(style)
             special.styles[key] = sid
             if not text:
                 continue
@@ -513,14 +520,20 @@ def _special_cells(data: bytes, start: int, end: int, styles: Styles, date1904: 
                 done = converted[(text, sid)] = _date_value(
                     text.decode(), epoch, sid in styles.timedelta_formats
                 )
-            # a date's own problem wins over its formula's, as in the exact parser
-            marked[key] = (done[0], done[1] or marked.get(key, (None, None))[1])
+            # a date's own problem wins over its formula's, as in the exact parser; the
+            # cells of one date without a formula's problem share one reading
+            formula = marked.get(key)
+            if formula is None or done[1] is not None or formula[1] is None:
+                marked[key] = done
+            else:
+                marked[key] = (done[0], formula[1])
     padded = {
         i for i in range(len(styles.cell_styles)) if _ZEROS.match(styles.number_format(i))
     } - set(styles.date_formats)
     zeros = _styled(padded)
     if zeros is not None:
-        for letters, row, style, _ in zeros.findall(data, start, end):
+        for found in zeros.finditer(data, start, end):
+            letters, row, style, _ = found.groups()
             special.styles[(int(row), column_of(letters))] = int(style)
     return special
 
@@ -626,6 +639,10 @@ class PlainRows:
         holding = 0
         marked = special.marked
         marked_rows = {r for r, _ in marked}  # rows of a formula without a value, say
+        # each column's repeated texts and whole numbers held once (template names, UINs,
+        # who requested...): calamine gives every cell a new object
+        texts: list[dict[str, str]] = [{} for _ in columns]
+        wholes: list[dict[float, int]] = [{} for _ in columns]
         count = 0
         for count, (r, cells) in enumerate(_rows(self.sheet, special), start=1):
             if progress is not None and count % PROGRESS_STEP == 0:
@@ -636,7 +653,7 @@ class PlainRows:
                 continue  # an empty row of the grid: no cell exists there
             holding += 1
             values: list[object] = [None] * width
-            issues: dict[int, CellProblem] = {}
+            issues: dict[int, CellProblem] | None = None
             blank = True
             n = len(cells)
             for pos, j, col in picks:
@@ -655,9 +672,22 @@ class PlainRows:
                 elif kind is str:
                     if not value:
                         continue
+                    seen = texts[pos]
+                    held = seen.get(value)
+                    if held is not None:
+                        value = held
+                    elif len(seen) < _HELD_ONCE:
+                        seen[value] = value
                 elif kind is float:
                     if value.is_integer():
-                        value = int(value)
+                        whole = wholes[pos]
+                        number = whole.get(value)
+                        if number is not None:
+                            value = number
+                        else:
+                            value = int(value)
+                            if len(whole) < _HELD_ONCE:
+                                whole[value] = value
                 elif kind is not bool and isinstance(value, _TEMPORAL):
                     raise Declined
                 if pos in uins and type(value) in (int, float):
@@ -673,10 +703,12 @@ class PlainRows:
                 elif value is not None:
                     blank = False
                 if issue is not None:
+                    if issues is None:
+                        issues = {}
                     issues[pos] = issue
                 values[pos] = value
             if not blank or issues:
-                rows.append(RawRow(r, values, r in hidden, issues))
+                rows.append(RawRow(r, values, r in hidden, issues or NO_ISSUES))
         if progress is not None:
             progress.advance(count % PROGRESS_STEP)
         return rows, holding

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +28,44 @@ CELL_MAX_CHARS = 32_767  # what one Excel cell holds
 EXTRA_WIDTH = 26  # columns A..Z of the tool's own extra sheets (key/value pairs)
 
 
-@dataclass
+class _NoIssues(Mapping[int, CellProblem]):
+    """The problems of a row whose cells have none: one shared, empty, read-only mapping, so
+    that a sheet of a million rows holds no million empty dicts. Copied or pickled, it stays
+    the one mapping."""
+
+    __slots__ = ()
+
+    def __getitem__(self, position: int) -> CellProblem:
+        raise KeyError(position)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "NO_ISSUES"
+
+    def __copy__(self) -> _NoIssues:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> _NoIssues:
+        return self
+
+
+NO_ISSUES = _NoIssues()
+
+
+@dataclass(slots=True)
 class RawRow:
     row: int
     values: list[object]
     hidden: bool = False
-    issues: dict[int, CellProblem] = field(default_factory=dict)
+    issues: Mapping[int, CellProblem] = field(default_factory=dict)  # by position in values
 
 
 @dataclass
@@ -219,7 +252,7 @@ def _data_rows(
     rows: list[RawRow] = []
     for row_no in data_rows:
         values: list[object] = [None] * len(columns)
-        issues: dict[int, CellProblem] = {}
+        issues: dict[int, CellProblem] | None = None
         blank = True
         for col, cell in scan.cells[row_no].items():
             pos = col_pos.get(col)
@@ -228,12 +261,14 @@ def _data_rows(
             value = cell.value
             issue = _cell_issue(cell, pos in uins, styles)
             if issue is not None:
+                if issues is None:
+                    issues = {}
                 issues[pos] = issue
             values[pos] = value
-            if not is_blank(value) or pos in issues:
+            if not is_blank(value) or (issues is not None and pos in issues):
                 blank = False
         if not blank:
-            rows.append(RawRow(row_no, values, row_no in scan.hidden, issues))
+            rows.append(RawRow(row_no, values, row_no in scan.hidden, issues or NO_ISSUES))
     return rows
 
 
@@ -270,12 +305,17 @@ def _mark_merged(
 ) -> None:
     covered = merged_positions(merged, header_row, columns, [raw.row for raw in rows])
     for raw in rows:
-        for pos in covered.get(raw.row, ()):
-            if pos in raw.issues and raw.issues[pos].code is Code.TOO_LONG:
+        positions = covered.get(raw.row)
+        if not positions:
+            continue
+        issues = dict(raw.issues)
+        for pos in positions:
+            if pos in issues and issues[pos].code is Code.TOO_LONG:
                 continue  # the reason the decision sheet shows the cell cut
-            raw.issues[pos] = CellProblem(
+            issues[pos] = CellProblem(
                 Code.MERGED_CELL, "the cell is part of a merged range; unmerge the cells"
             )
+        raw.issues = issues
 
 
 def padded_uin(value: int | float, number_format: str) -> CellProblem | None:
