@@ -2,7 +2,8 @@
 
 A forked process starts with a copy of everything the run holds (the rows, the decisions),
 so it needs nothing sent to it. It ignores Ctrl-C (the run decides what an interrupt means
-and stops it), never pauses at a checkpoint, is killed by the kernel when the process that
+and stops it), has no terminal (its standard streams go to /dev/null), never pauses at a
+checkpoint, is killed by the kernel when the process that
 started it ends however it ends (PR_SET_PDEATHSIG), and leaves by `os._exit`: nothing the
 run owns (a ledger connection, buffered output, exit hooks) is closed or flushed twice. It
 must not touch the terminal or the ledger. Linux only: elsewhere `fork` returns None and
@@ -109,10 +110,17 @@ def fork(work: Callable[[Send], None]) -> Forked | None:
 
 
 def _detach(parent: int) -> None:
-    """In the forked process: no Ctrl-C, no checkpoint pauses, and an end with `parent`."""
+    """In the forked process: no Ctrl-C, no checkpoint pauses, no terminal (what a library
+    prints, such as a finaliser's "Exception ignored", goes nowhere: the run alone speaks),
+    and an end with `parent`."""
     import ctypes
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     os.environ.pop(checkpoints.PAUSE_AT, None)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
