@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import os
 import signal
+import tempfile
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -136,8 +137,21 @@ def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
         monkeypatch.setattr(writer, "SPLIT_SHARE", share)
         shared = write_workbook(tmp_path / f"shared-{share}.xlsx", tables)
         assert parts[-1] is not None and parts[-1].index == 1
+        assert parts[-1].used  # its rows, not rows written again here
         assert not parts[-1].folder.exists()  # its row files are removed
         assert _all_parts(shared) == _all_parts(alone)
+    # the large sheet first (a Requests-only ingest, a review import), and a temporary
+    # folder whose path holds spaces
+    monkeypatch.setattr(writer, "SPLIT_SHARE", 0.5)
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 10**9)
+    first = write_workbook(tmp_path / "first-alone.xlsx", tables[1:])
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
+    spaced = tmp_path / "my temp folder"
+    spaced.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spaced))
+    shared = write_workbook(tmp_path / "first-shared.xlsx", tables[1:])
+    assert parts[-1] is not None and parts[-1].index == 0 and parts[-1].used
+    assert _all_parts(shared) == _all_parts(first)
 
 
 def test_rows_the_other_process_could_not_write_are_written_here(
@@ -164,8 +178,6 @@ def test_a_write_stopped_midway_leaves_no_row_files(
 ) -> None:
     """Ctrl-C while the first process writes its rows: the forked one is stopped and every
     row file (xlsxwriter's and the forked process's) is removed with the write's folder."""
-    import tempfile
-
     from voucher_batch.workbook import writer
 
     scratch = tmp_path / "tmp"

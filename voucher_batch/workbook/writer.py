@@ -222,6 +222,7 @@ def _begin_table(book: xlsxwriter.Workbook, fmts: _Formats, table: Table) -> _Sh
     formats = table.formats or [None] * width
     column_formats = [formats[c] if c < len(formats) else None for c in range(width)]
     by_tint = (_row_formats(fmts, column_formats, False), _row_formats(fmts, column_formats, True))
+    fmts.header._get_xf_index()  # else numbered when the header row is flushed, later
     for f in by_tint:
         for fmt in (f.text, *f.whole, *f.real, f.day, f.moment):
             if fmt is not None:
@@ -442,6 +443,7 @@ class _Part:
         self.split = split  # its first row written by the forked process
         self.folder = folder  # the forked process's row files
         self.process = process
+        self.used = False  # its rows were put in the sheet
 
     def join(self, sheet: _Sheet, table: Table, advance: Callable[[int], None] | None) -> bool:
         """After the rows before `split`: the forked process's rows put into `sheet`;
@@ -451,7 +453,8 @@ class _Part:
             told = line if line.startswith("part ") else told
         if self.process.wait() != 0 or not told:
             return False
-        _, rows_file, start, end, last_row, last_col = told.split(" ")
+        # "part <row file> <start> <end> <last row> <last column>"; the file's path may hold spaces
+        rows_file, start, end, last_row, last_col = told.split(" ", 1)[1].rsplit(" ", 4)
         ws: Any = sheet.ws  # the parts of xlsxwriter's constant_memory mode used here
         ws._write_single_row(self.split + 1)  # our last row, flushed: the next are theirs
         for i in sorted(n for n in sheet.notes if self.split <= n < len(table.rows)):
@@ -471,6 +474,7 @@ class _Part:
         ws.previous_row = max(ws.previous_row, len(table.rows) + 1)  # every row is written
         if advance is not None:
             advance(len(table.rows) - self.split)
+        self.used = True
         return True
 
     def close(self) -> None:
