@@ -15,6 +15,7 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,24 +116,39 @@ def _tables(rows: int) -> list[Table]:
     ]
 
 
+@pytest.fixture
+def parts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every shared sheet a write starts (None: it shares none), sheets of 1,000 rows on."""
+    from voucher_batch.workbook import writer
+
+    started: list[Any] = []
+    real = writer._start_part
+
+    def spy(tables: list[Table], scratch: Path) -> object:
+        started.append(real(tables, scratch))
+        return started[-1]
+
+    monkeypatch.setattr(writer, "_start_part", spy)
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
+    return started
+
+
+def _alone(path: Path, tables: list[Table], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`tables` written by this process alone (no sheet shared)."""
+    from voucher_batch.workbook import writer
+
+    with monkeypatch.context() as alone:
+        alone.setattr(writer, "SPLIT_ROWS", 10**9)
+        return write_workbook(path, tables)
+
+
 def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[Any]
 ) -> None:
     from voucher_batch.workbook import writer
 
     tables = _tables(3_000)
-    monkeypatch.setattr(writer, "SPLIT_ROWS", 10**9)
-    alone = write_workbook(tmp_path / "alone.xlsx", tables)
-    parts = []
-    real = writer._start_part
-
-    def spy(tables: list[Table], scratch: Path) -> object:
-        part = real(tables, scratch)
-        parts.append(part)
-        return part
-
-    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
-    monkeypatch.setattr(writer, "_start_part", spy)
+    alone = _alone(tmp_path / "alone.xlsx", tables, monkeypatch)
     for share in (0.0, 0.37, 0.999):  # the other process writes all, some, one of the rows
         monkeypatch.setattr(writer, "SPLIT_SHARE", share)
         shared = write_workbook(tmp_path / f"shared-{share}.xlsx", tables)
@@ -143,9 +159,7 @@ def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
     # the large sheet first (a Requests-only ingest, a review import), and a temporary
     # folder whose path holds spaces
     monkeypatch.setattr(writer, "SPLIT_SHARE", 0.5)
-    monkeypatch.setattr(writer, "SPLIT_ROWS", 10**9)
-    first = write_workbook(tmp_path / "first-alone.xlsx", tables[1:])
-    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
+    first = _alone(tmp_path / "first-alone.xlsx", tables[1:], monkeypatch)
     spaced = tmp_path / "my temp folder"
     spaced.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spaced))
@@ -160,8 +174,7 @@ def test_rows_the_other_process_could_not_write_are_written_here(
     from voucher_batch.workbook import writer
 
     tables = _tables(2_000)
-    monkeypatch.setattr(writer, "SPLIT_ROWS", 10**9)
-    alone = write_workbook(tmp_path / "alone.xlsx", tables)
+    alone = _alone(tmp_path / "alone.xlsx", tables, monkeypatch)
     monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
 
     def fails(*_args: object) -> None:
@@ -174,30 +187,19 @@ def test_rows_the_other_process_could_not_write_are_written_here(
 
 
 def test_a_write_stopped_midway_leaves_no_row_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[Any]
 ) -> None:
     """Ctrl-C while the first process writes its rows: the forked one is stopped and every
     row file (xlsxwriter's and the forked process's) is removed with the write's folder."""
-    from voucher_batch.workbook import writer
-
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
-    started: list[writer._Part | None] = []
-    real = writer._start_part
-
-    def spy(tables: list[Table], folder: Path) -> writer._Part | None:
-        started.append(real(tables, folder))
-        return started[-1]
-
-    monkeypatch.setattr(writer, "_start_part", spy)
 
     def interrupted(rows: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         write_workbook(tmp_path / "stopped.xlsx", _tables(3_000), advance=interrupted)
-    part = started[-1]
+    part = parts[-1]
     assert part is not None and not part.process.running
     assert list(scratch.iterdir()) == [] and not (tmp_path / "stopped.xlsx").exists()
