@@ -309,3 +309,42 @@ def test_a_report_name_taken_while_placing_gives_the_next_names(
     decided = rows_of(openpyxl.load_workbook(placed)["Requests"])
     assert [r["Decision"] for r in decided] == ["Pending approval"] * 2
     assert _leftovers(cli.out) == []
+
+
+def test_an_output_folder_that_fails_after_the_commit_gives_the_usual_r18_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[write_ahead.WriteAhead | None]
+) -> None:
+    """The folder turns read-only after the commit: placing the workbook fails, and so does
+    the cleanup of what the second process wrote; the user still reads R18's sentence."""
+    from voucher_batch import atomic
+
+    turned: list[bool] = []  # the folder is read-only from the first output placed on
+    real_clean = atomic.remove_stale_temps
+
+    def place(*_args: object, **_kw: object) -> None:
+        turned.append(True)
+        raise OSError(30, "Read-only file system")
+
+    def clean(folder: Path) -> list[Path]:
+        if turned:
+            raise OSError(30, "Read-only file system")
+        return real_clean(folder)
+
+    cli = Cli(tmp_path)
+    ready_ledger(cli)
+    book = write_workbook(tmp_path / "b.xlsx", {"Requests": [request("R-1")]})
+    real_unlink = Path.unlink
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if turned and self.name.startswith(TEMP_PREFIX):
+            raise OSError(30, "Read-only file system")
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(atomic, "place", place)
+    monkeypatch.setattr(atomic, "remove_stale_temps", clean)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    result = cli.ingest(book, **AHEAD)
+    assert started[-1] is not None
+    assert result.code == 1, result.stderr
+    assert "WAS recorded" in result.stderr and "Read-only file system" in result.stderr
+    assert "Traceback" not in result.stderr

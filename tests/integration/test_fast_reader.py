@@ -511,3 +511,29 @@ def test_nothing_reads_between_an_empty_cell_and_the_next(
         "xl/worksheets/sheet1.xml"
     )
     assert _same(path, monkeypatch) == [False]
+
+
+def test_a_sheet_is_read_when_no_thread_can_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process limit may refuse calamine's thread: the sheet is then parsed in the
+    reading thread, with the same rows."""
+    import threading
+
+    from bench.bench_ingest import make_input
+    from voucher_batch.workbook.reader import read_workbook
+
+    source = tmp_path / "b.xlsx"
+    make_input(source, 50)
+    expected = read_workbook(source)
+    real_start = threading.Thread.start
+
+    def refused(self: threading.Thread) -> None:
+        if self.name == "calamine":
+            raise RuntimeError("can't start new thread")
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    got = read_workbook(source)
+    assert [s.rows for s in got.sheets] == [s.rows for s in expected.sheets]
+    assert len(got.sheets[-1].rows) == 50

@@ -20,6 +20,7 @@ leaves nothing that the next run writing into the folder does not remove
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 import tempfile
@@ -92,9 +93,12 @@ class WriteAhead:
     def close(self) -> None:
         """Stop the second process if it still runs; remove its file unless it was placed."""
         self.process.stop()
-        if not self._ok:  # what it was writing under its own temporary name (its pid ended)
-            atomic.remove_stale_temps(self.target.parent)
-        self.target.unlink(missing_ok=True)
+        # never raises: it runs while the run reports how it ended (R18), and a folder that
+        # cannot be written now must not replace that message
+        with contextlib.suppress(OSError):
+            if not self._ok:  # what it was writing under its own temporary name
+                atomic.remove_stale_temps(self.target.parent)
+            self.target.unlink(missing_ok=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 

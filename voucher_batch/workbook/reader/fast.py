@@ -273,8 +273,14 @@ class _Loading:
             except BaseException as exc:  # given to the reading thread by `sheet()`
                 self._error = exc
 
-        self._thread = threading.Thread(target=load, name="calamine", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = threading.Thread(
+            target=load, name="calamine", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had (a process limit): parsed here instead
+            self._thread = None
+            load()
 
     def sheet(self) -> Any:
         self.wait()
@@ -283,7 +289,8 @@ class _Loading:
         return self._result
 
     def wait(self) -> None:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _hidden_rows(data: bytes, start: int, end: int, hidden: set[int]) -> bool:
