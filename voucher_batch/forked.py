@@ -122,6 +122,13 @@ def _detach(parent: int) -> None:
     os.close(devnull)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     os.environ.pop(checkpoints.PAUSE_AT, None)
+    # under memory pressure the kernel ends this process first, not the run (whose work it
+    # only hastens: the run then does it itself)
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/self/oom_score_adj", "w", encoding="ascii") as adj,
+    ):
+        adj.write("1000")
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

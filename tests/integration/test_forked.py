@@ -63,3 +63,13 @@ def test_stop_ends_a_process_at_work() -> None:
     assert process.wait() < 0  # ended by a signal
     with pytest.raises(ChildProcessError):
         os.waitpid(process.pid, os.WNOHANG)
+
+
+def test_under_memory_pressure_the_forked_process_goes_first() -> None:
+    def score(send: forked.Send) -> None:
+        with open("/proc/self/oom_score_adj", encoding="ascii") as adj:
+            send(adj.read().strip())
+
+    process = forked.fork(score)
+    assert process is not None
+    assert _all(process) == ["1000"] and process.wait() == 0

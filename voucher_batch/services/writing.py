@@ -94,6 +94,7 @@ def write_batch_files(
                         return
                     if not outputs.tables:  # it failed: written here, as for a small batch
                         outputs = build_batch_outputs(facts, sheets, decisions)
+                        progress.phase("writing outputs", outputs.rows)
                 outputs.write_decisions(path, replace, progress.advance)
 
             def write_report(path: Path, replace: bool) -> None:
