@@ -3,11 +3,11 @@
 A forked process starts with a copy of everything the run holds (the rows, the decisions),
 so it needs nothing sent to it. It ignores Ctrl-C (the run decides what an interrupt means
 and stops it), has no terminal (its standard streams go to /dev/null), never pauses at a
-checkpoint, is killed by the kernel when the process that
-started it ends however it ends (PR_SET_PDEATHSIG), and leaves by `os._exit`: nothing the
-run owns (a ledger connection, buffered output, exit hooks) is closed or flushed twice. It
-must not touch the terminal or the ledger. Linux only: elsewhere `fork` returns None and
-the caller does the work itself.
+checkpoint, goes first under memory pressure, is killed by the kernel when the process
+that started it ends however it ends (PR_SET_PDEATHSIG), and leaves by `os._exit`: nothing
+the run owns (a ledger connection, buffered output, exit hooks) is closed or flushed twice.
+Its work must not use the ledger. Linux only: elsewhere `fork` returns None and the caller
+does the work itself.
 """
 
 from __future__ import annotations

@@ -119,14 +119,14 @@ def _run(
     checked = check(book, progress)
     rows = plan.to_rows(book, checked)
     progress.phase("deciding", _row_count(book))
-    ahead: list[WriteAhead] = []
+    ahead: WriteAhead | None = None
 
     def decided(decision: Decision[Outcome]) -> None:
         """A batch about to be recorded: its decision workbook is written meanwhile."""
+        nonlocal ahead
         if decision.held is None:
             facts = _facts(ctx, path, plan.label, book, decision, recorded=True)
-            started = start(out_dir, facts, book.sheets, decision.decisions)
-            ahead.extend([started] if started is not None else [])
+            ahead = start(out_dir, facts, book.sheets, decision.decisions)
 
     try:
         settled = decide_and_record(
@@ -153,11 +153,11 @@ def _run(
             decided=decided,
         )
         decisions_path, report_path = render(
-            ctx, path, out_dir, plan.label, book, settled, progress, *ahead
+            ctx, path, out_dir, plan.label, book, settled, progress, ahead
         )
     finally:
-        for started in ahead:  # stopped, and its file removed, unless it was placed
-            started.close()
+        if ahead is not None:  # stopped, and its file removed, unless it was placed
+            ahead.close()
     return Run(book, rows, settled, decisions_path, report_path)
 
 
