@@ -13,7 +13,10 @@ floor = fastest read + write + insert. The tool's figure is `services.ingest` en
 (read, check, decide, record, decision workbook and HTML report) on a fresh SQLite ledger.
 The ratio tool / floor means the same on a faster or slower (or busier) machine. openpyxl
 reading the same file (read-only mode, values) is kept as a second reference. Peak RSS is
-the child process's `ru_maxrss`, imports included.
+the child process's `ru_maxrss`, imports included; the memory of all the tool's processes
+together (it writes a large decision workbook in a second and third process) is the
+largest sum of their PSS, sampled every `SAMPLE_EVERY` seconds: each page counted once, a
+page two processes share counted half in each.
 
 Usage: python -m bench.bench_ingest [--docs PATH] [ROWS ...]   (default: 10000 100000;
 BENCH_FULL=1 adds a full Excel sheet, 1,048,575 rows: long)
@@ -31,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 
@@ -188,7 +192,7 @@ STEPS: dict[str, Callable[[Path, Path, int], None]] = {
 
 def _cpu() -> float:
     """CPU seconds of this process and of the processes it started and waited for (the
-    tool's second process, which writes a large batch's decision workbook)."""
+    tool's second and third processes, which write a large batch's decision workbook)."""
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
@@ -198,8 +202,7 @@ def _cpu() -> float:
 
 def _report(seconds: float, cpu: float) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    second = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    figures = {"seconds": seconds, "cpu": cpu, "rss_mib": peak, "second_rss_mib": second}
+    figures = {"seconds": seconds, "cpu": cpu, "rss_mib": peak}
     print(json.dumps(figures), flush=True)
     sys.exit(0)
 
@@ -210,31 +213,81 @@ def child(step: str, source: Path, work: Path, rows: int) -> None:
     _report(time.perf_counter() - began, _cpu() - cpu)  # the tool step reports its own
 
 
-# wall seconds, CPU seconds, peak RSS MiB, peak RSS MiB of a second process (0: none)
+# wall seconds, CPU seconds, peak RSS MiB, peak memory MiB of all its processes together
 Figures = tuple[float, float, float, float]
+
+SAMPLE_EVERY = 0.25  # seconds between two looks at the memory of a step's processes
+
+
+def _processes(root: int) -> list[int]:
+    """`root` and every process it started that still runs."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # ended meanwhile
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _pss_mib(pid: int) -> float:
+    """The proportional set size of a process: its own pages, and its share of the pages
+    it shares (with a process it forked, say), so that a sum over processes counts each
+    page once."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass  # ended meanwhile
+    return 0.0
+
+
+def _sampled_peak(process: subprocess.Popen[str]) -> float:
+    """The largest sum of PSS over `process` and the processes it started, sampled until it
+    ends (0 where /proc cannot tell)."""
+    peak = 0.0
+    while process.poll() is None:
+        if os.path.exists(f"/proc/{process.pid}/smaps_rollup"):
+            peak = max(peak, sum(_pss_mib(pid) for pid in _processes(process.pid)))
+        time.sleep(SAMPLE_EVERY)
+    return peak
 
 
 def measure(step: str, source: Path, rows: int, repeat: int) -> Figures:
-    """Median wall and CPU seconds and largest peak RSS (MiB) of `repeat` fresh processes
-    (and of the second process the tool starts, if it does)."""
-    seconds, cpus, peaks, seconds_peaks = [], [], [], []
+    """Median wall and CPU seconds and largest peak RSS (MiB) of `repeat` fresh processes,
+    and the largest memory their processes held together (PSS summed, sampled)."""
+    seconds, cpus, peaks, together = [], [], [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as work:
             command = [sys.executable, "-m", "bench.bench_ingest", "--child", step]
-            done = subprocess.run(
+            process = subprocess.Popen(
                 [*command, str(source), work, str(rows)],
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                check=False,
             )
-        if done.returncode != 0:
-            raise SystemExit(f"{step} failed at {rows:,} rows:\n{done.stderr}")
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
+            with ThreadPoolExecutor(1) as pool:  # the pipes read while the memory is sampled
+                output = pool.submit(process.communicate)
+                peak_together = _sampled_peak(process)
+                out, err = output.result()
+        if process.returncode != 0:
+            raise SystemExit(f"{step} failed at {rows:,} rows:\n{err}")
+        figures = json.loads(out.strip().splitlines()[-1])
         seconds.append(figures["seconds"])
         cpus.append(figures["cpu"])
         peaks.append(figures["rss_mib"])
-        seconds_peaks.append(figures["second_rss_mib"])
-    return statistics.median(seconds), statistics.median(cpus), max(peaks), max(seconds_peaks)
+        together.append(max(peak_together, figures["rss_mib"]) if peak_together else 0.0)
+    return statistics.median(seconds), statistics.median(cpus), max(peaks), max(together)
 
 
 def run(rows: int) -> dict[str, Figures]:
@@ -261,7 +314,7 @@ def _floor(figures: dict[str, Figures], at: int) -> float:
 def tables(results: dict[int, dict[str, Figures]]) -> str:
     lines = [
         "| rows | tool s | floor s | ratio | CPU ratio | tool peak RSS MiB "
-        "| its second process's peak RSS MiB | tool rows/s | floor rows/s |",
+        "| all its processes' peak MiB | tool rows/s | floor rows/s |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     parts = [
@@ -270,13 +323,13 @@ def tables(results: dict[int, dict[str, Figures]]) -> str:
     ]
     for rows, figures in results.items():
         floor, floor_cpu = _floor(figures, 0), _floor(figures, 1)
-        tool, tool_cpu, peak, second = figures["tool: ingest end to end"]
+        tool, tool_cpu, peak, together = figures["tool: ingest end to end"]
         lines.append(
             f"| {rows:,} | {tool:.2f} | {floor:.2f} | {tool / floor:.2f} "
-            f"| {tool_cpu / floor_cpu:.2f} | {peak:,.0f} | {second:,.0f} | {rows / tool:,.0f} "
+            f"| {tool_cpu / floor_cpu:.2f} | {peak:,.0f} | {together:,.0f} | {rows / tool:,.0f} "
             f"| {rows / floor:,.0f} |"
         )
-        for step, (seconds, cpu, rss, _second) in figures.items():
+        for step, (seconds, cpu, rss, _together) in figures.items():
             parts.append(
                 f"| {rows:,} | {step} | {seconds:.2f} | {cpu:.2f} | {rss:,.0f} "
                 f"| {seconds / floor:.2f} |"

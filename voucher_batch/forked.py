@@ -1,20 +1,29 @@
-"""Work done by a forked process alongside the run, told back as lines on a pipe.
+"""Work done by a second process alongside the run, told back as lines on a pipe.
 
-A forked process starts with a copy of everything the run holds (the rows, the decisions),
-so it needs nothing sent to it. It ignores Ctrl-C (the run decides what an interrupt means
-and stops it), has no terminal (its standard streams go to /dev/null), never pauses at a
-checkpoint, goes first under memory pressure, is killed by the kernel when the process
-that started it ends however it ends (PR_SET_PDEATHSIG), and leaves by `os._exit`: nothing
-the run owns (a ledger connection, buffered output, exit hooks) is closed or flushed twice.
-Its work must not use the ledger. Linux only: elsewhere `fork` returns None and the caller
-does the work itself.
+Two ways to start one. `fork` copies this process: the work needs nothing sent to it, but
+the two share this process's pages only until either writes to one, and Python writes to an
+object whenever it is used (its reference count): a forked process that lives while the run
+goes on using a million rows ends up holding a copy of every page they lie on. `spawn`
+starts a fresh interpreter and sends it the work, pickled (a function of a module and its
+arguments, which should be small: rows go in files, see `workbook.spool`): its memory is
+its own.
+
+Either process ignores Ctrl-C (the run decides what an interrupt means and stops it), has
+no terminal (its standard streams go to /dev/null), never pauses at a checkpoint, goes
+first under memory pressure, is killed by the kernel when the process that started it ends
+however it ends (PR_SET_PDEATHSIG), and leaves by `os._exit`: nothing the run owns (a
+ledger connection, buffered output, exit hooks) is closed or flushed twice. Its work must
+not use the ledger. Linux only: elsewhere both return None and the caller does the work
+itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 
@@ -29,8 +38,9 @@ Send = Callable[[str], None]  # one line (without a newline) to the process that
 class Forked:
     """A forked process at work, as the process that started it sees it."""
 
-    def __init__(self, pid: int, fd: int) -> None:
+    def __init__(self, pid: int, fd: int, popen: subprocess.Popen[bytes] | None = None) -> None:
         self.pid = pid
+        self._popen = popen  # a spawned process (None: forked)
         self.error = ""  # what the work raised, as it told it ("" if it did not say)
         self._fd: int | None = fd
         self._buffer = b""
@@ -57,8 +67,11 @@ class Forked:
     def wait(self) -> int:
         """Its exit code, once it has ended (negative: the signal that ended it)."""
         if self._code is None:
-            _, status = os.waitpid(self.pid, 0)
-            self._code = os.waitstatus_to_exitcode(status)
+            if self._popen is not None:
+                self._code = self._popen.wait()
+            else:
+                _, status = os.waitpid(self.pid, 0)
+                self._code = os.waitstatus_to_exitcode(status)
         self._close()
         return self._code
 
@@ -97,16 +110,85 @@ def fork(work: Callable[[Send], None]) -> Forked | None:
         try:
             os.close(read_fd)
             _detach(parent)
-            work(lambda line: _send(write_fd, line))
-            code = 0
-        except BaseException as exc:  # told to the process that forked, which decides
-            text = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:_ERROR_MAX]
-            with contextlib.suppress(OSError):
-                _send(write_fd, f"error {text}")
+            code = _run(work, write_fd)
         finally:
             os._exit(code)
     os.close(write_fd)
     return Forked(pid, read_fd)
+
+
+def spawn(work: Callable[[Send], None]) -> Forked | None:
+    """Run `work(send)` in a fresh interpreter (see the module docstring); `work` must
+    pickle (a module's function, or a `functools.partial` of one). None where that is not
+    done (not Linux) or cannot start (work that does not pickle, no process left). Its exit
+    code is that of `fork`."""
+    if not sys.platform.startswith("linux") or not sys.executable:
+        return None
+    try:
+        job = pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return None
+    # the modules this process imports, found where it finds them (no folder added: -P)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    command = [sys.executable, "-P", "-c", _SERVE, str(write_fd), str(os.getpid())]
+    try:
+        popen = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(write_fd,),
+            process_group=0,  # Ctrl-C at the terminal reaches the run only
+            env=env,
+        )
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    os.close(write_fd)
+    process = Forked(popen.pid, read_fd, popen)
+    try:
+        assert popen.stdin is not None
+        with popen.stdin:
+            popen.stdin.write(job)
+    except OSError:  # it ended before it read its work
+        process.stop()
+        return None
+    return process
+
+
+_SERVE = "from voucher_batch.forked import serve; serve()"
+
+
+def serve() -> None:
+    """In a spawned process: the work read from standard input, done, told on the pipe
+    named by the first argument (see `spawn`). It never returns."""
+    code = 1
+    try:
+        write_fd, parent = int(sys.argv[1]), int(sys.argv[2])
+        job = sys.stdin.buffer.read()
+        _detach(parent)
+        # the work as the process that started it pickled it (a failure to load it, such as
+        # a module not found, is told like any failure of the work)
+        code = _run(lambda send: pickle.loads(job)(send), write_fd)
+    finally:
+        os._exit(code)
+
+
+def _run(work: Callable[[Send], None], write_fd: int) -> int:
+    """`work` done, its failure told on `write_fd` as one line: the exit code."""
+    try:
+        work(lambda line: _send(write_fd, line))
+    except BaseException as exc:  # told to the process that started it, which decides
+        text = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:_ERROR_MAX]
+        with contextlib.suppress(OSError):
+            _send(write_fd, f"error {text}")
+        return 1
+    return 0
 
 
 def _detach(parent: int) -> None:

@@ -9,6 +9,7 @@ where they need the workbook written after the commit, as a small batch is by de
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from voucher_batch.domain.quota import Balance
 from voucher_batch.services import write_ahead
 from voucher_batch.services.outputs import BatchFacts, build_tables
 from voucher_batch.services.writing import write_batch_files
+from voucher_batch.workbook.writer import write_workbook as write_workbook_of
 
 AHEAD = {"VOUCHER_BATCH_BACKGROUND_WRITE_ROWS": "1"}
 AFTER = {"VOUCHER_BATCH_BACKGROUND_WRITE_ROWS": str(10**9)}
@@ -83,13 +85,19 @@ def test_the_workbook_written_ahead_is_the_one_written_after_the_commit(
     assert _leftovers(ahead.parent) == [] and _leftovers(after.parent) == []
 
 
-def _failing(how: str) -> object:
-    def write(*_args: object) -> None:
-        if how == "raises":
-            raise OSError(28, "No space left on device")
-        os.kill(os.getpid(), signal.SIGKILL)
+# the second process's work in place of `write_ahead._write` (a fresh interpreter imports
+# this module to run them)
 
-    return write
+
+def _raises(*_args: object, **_kwargs: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def _killed(*_args: object, **_kwargs: object) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+_FAILING = {"raises": _raises, "killed": _killed}
 
 
 @pytest.mark.parametrize("how", ["raises", "killed"])
@@ -101,7 +109,7 @@ def test_a_failed_second_process_leaves_the_run_to_write_the_workbook(
 ) -> None:
     source = build(tmp_path / "mixed.xlsx")
     _, expected = _ingest(tmp_path, source, "after", **AFTER)
-    monkeypatch.setattr(write_ahead, "_write", _failing(how))
+    monkeypatch.setattr(write_ahead, "_write", _FAILING[how])
     cli, written = _ingest(tmp_path, source, "ahead", **AHEAD)
     ahead = started[-1]
     assert ahead is not None
@@ -165,6 +173,35 @@ def test_a_workbook_written_for_other_facts_is_not_taken(
         openpyxl.load_workbook(second).sheetnames
     )
     assert _leftovers(out) == []
+
+
+def test_the_second_process_walks_none_of_the_runs_rows(tmp_path: Path) -> None:
+    """It writes from files of the rows (`workbook.spool`): walking the run's own rows
+    would copy all the memory they lie on (as much again as the run, at a full sheet)."""
+    from tests.integration.test_table_writer import Owned
+    from voucher_batch.domain.batch import RowDecision
+    from voucher_batch.workbook.reader import read_workbook
+    from voucher_batch.workbook.sheets import INPUT_SHEETS
+
+    source = build(tmp_path / "mixed.xlsx")
+    book = read_workbook(source, INPUT_SHEETS)
+    decisions = Owned(
+        RowDecision(s.title, raw.row, "Pending approval", [], f"ISS-{raw.row:06d}", 1000, 4000)
+        for s in book.sheets
+        for raw in s.rows
+    )
+    sheets = [dataclasses.replace(s, rows=Owned(s.rows)) for s in book.sheets]
+    out = tmp_path / "out"
+    out.mkdir()
+    ahead = write_ahead.start(out, _facts(True), sheets, decisions)
+    assert ahead is not None
+    written, _ = write_batch_files(out, "b", _facts(True), sheets, decisions, 7, ahead=ahead)
+    assert ahead.error == "" and ahead._placed  # its file, not one written here again
+    expected = tmp_path / "expected.xlsx"
+    write_workbook_of(expected, build_tables(_facts(True), book.sheets, list(decisions)))
+    assert _parts(written) == _parts(expected)
+    ahead.close()
+    assert _leftovers(out) == [] and not ahead.scratch.exists()
 
 
 # ---- real processes: the run killed or interrupted while the second process writes -------

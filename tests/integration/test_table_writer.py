@@ -7,6 +7,7 @@ column's format, so the same rows written both ways must give the same sheet, by
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import signal
@@ -166,6 +167,39 @@ def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
     shared = write_workbook(tmp_path / "first-shared.xlsx", tables[1:])
     assert parts[-1] is not None and parts[-1].index == 0 and parts[-1].used
     assert _all_parts(shared) == _all_parts(first)
+
+
+class Owned(list[Any]):
+    """A list that only the process that made it may read: a forked process that walks it
+    (and so copies the memory its items lie on) fails."""
+
+    def __init__(self, items: Any) -> None:
+        super().__init__(items)
+        self.owner = os.getpid()
+
+    def _mine(self) -> None:
+        if os.getpid() != self.owner:
+            raise RuntimeError("a forked process walked the rows of the process that made them")
+
+    def __getitem__(self, index: Any) -> Any:
+        self._mine()
+        return super().__getitem__(index)
+
+    def __iter__(self) -> Any:
+        self._mine()
+        return super().__iter__()
+
+
+def test_the_other_process_reads_its_rows_from_a_file_not_from_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[Any]
+) -> None:
+    tables = _tables(3_000)
+    alone = _alone(tmp_path / "alone.xlsx", tables, monkeypatch)
+    tables[1] = dataclasses.replace(tables[1], rows=Owned(tables[1].rows))
+    shared = write_workbook(tmp_path / "shared.xlsx", tables)
+    assert parts[-1] is not None and parts[-1].index == 1
+    assert parts[-1].used, parts[-1].process.error  # written there, from the file
+    assert _all_parts(shared) == _all_parts(alone)
 
 
 def test_rows_the_other_process_could_not_write_are_written_here(

@@ -3,18 +3,23 @@
 Writing the decision workbook is the longest step of a large batch, and it needs nothing
 that recording adds: its cells are the rows as read with their decisions, and its summary
 shows the balance as decided. So once the decisions are known, before anything is recorded,
-a forked process writes the workbook under a temporary name of this run while this process
+a second process writes the workbook under a temporary name of this run while this process
 records the batch and commits. After the commit the run takes that workbook only if the
 facts it shows are the facts of what was committed, and moves it into place like any output
 (the same names, the same `replacing` checkpoint, the same R18 messages). If the second
 process failed (a full disk, a kill, anything), the run writes the workbook itself, as it
 does for small batches, so a failure says what it always said.
 
-The second process (`forked`: Linux only, killed with the run, no Ctrl-C, no checkpoint
-pauses, never the ledger or the terminal) is used for batches of
-`settings.background_write_rows()` rows or more. It writes with the run's own writer,
-under temporary names (its pid while writing, then the run's), so a run killed outright
-leaves nothing that the next run writing into the folder does not remove
+The second process (`forked.spawn`: Linux only, a fresh interpreter, killed with the run, no
+Ctrl-C, no checkpoint pauses, never the ledger or the terminal) is used for batches of
+`settings.background_write_rows()` rows or more. This process builds the workbook's sheets
+and writes their rows to files (`workbook.spool`: about a second a million rows); the second
+process is sent the sheets without their rows and reads the rows from those files. A
+forked copy of this process would do without the files, but it would keep every page of
+this process that either of them changes (recording changes nearly all the pages of the
+rows): at a full sheet, as much memory again as the run. It writes with the run's own
+writer, under temporary names (its pid while writing, then the run's), so a run killed
+outright leaves nothing that the next run writing into the folder does not remove
 (`atomic.remove_stale_temps`).
 """
 
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -29,6 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import atomic, checkpoints, forked, settings
+from ..workbook import writer
+from ..workbook.spool import spool_rows
+from ..workbook.writer import Table, write_workbook
 
 if TYPE_CHECKING:
     from ..domain.problems import Decided
@@ -109,31 +119,44 @@ def start(
     process; None where that is not done (see the module docstring) or cannot start."""
     if sum(len(s.rows) for s in sheets) < settings.background_write_rows():
         return None
+    from .outputs import build_tables
+
     target = atomic.temp_path(out_dir, ".xlsx")  # the second process puts the workbook there
-    # its temporary files (xlsxwriter's row files) go to a folder this process removes, as
-    # the second process may be killed before it can
+    # its temporary files (the rows it writes from, xlsxwriter's row files) go to a folder
+    # this process removes, as the second process may be killed before it can
     scratch = Path(tempfile.mkdtemp(prefix="voucher-batch-ahead-"))
-    process = forked.fork(lambda send: _write(send, scratch, target, facts, sheets, decisions))
+    try:
+        tables = _spooled(build_tables(facts, sheets, decisions), scratch)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        # no room for the rows, or a value that cannot be kept in a file: written here
+        shutil.rmtree(scratch, ignore_errors=True)
+        return None
+    # a fresh process (its memory its own), sent the sheets and where their rows are
+    job = functools.partial(_write, scratch, target, tables, split_rows=writer.SPLIT_ROWS)
+    process = forked.spawn(job)
     if process is None:
         shutil.rmtree(scratch, ignore_errors=True)
         return None
     return WriteAhead(process, target, facts, scratch)
 
 
-def _write(
-    send: forked.Send,
-    scratch: Path,
-    target: Path,
-    facts: BatchFacts,
-    sheets: list[RawSheet],
-    decisions: Sequence[Decided],
-) -> None:
-    """In the second process: the workbook written into `target`, told to the run."""
-    from .outputs import BatchOutputs, build_tables
+def _spooled(tables: list[Table], scratch: Path) -> list[Table]:
+    """`tables` with their rows in files (see `workbook.spool`: the second process then
+    walks none of this process's rows, and copies none of their memory)."""
+    return [
+        dataclasses.replace(t, rows=spool_rows(t.rows, scratch / f"table-{n}.rows"))
+        for n, t in enumerate(tables)
+    ]
 
+
+def _write(
+    scratch: Path, target: Path, tables: list[Table], send: forked.Send, *, split_rows: int
+) -> None:
+    """In the second process: the workbook written into `target`, told to the run (its
+    sheets shared with a third process from `split_rows` rows, as the run would)."""
     tempfile.tempdir = str(scratch)  # this process's temporary files
-    outputs = BatchOutputs(build_tables(facts, sheets, decisions), {})
-    send(f"rows {sum(len(t.rows) for t in outputs.tables)}")
+    writer.SPLIT_ROWS = split_rows
+    send(f"rows {sum(len(t.rows) for t in tables)}")
     # the very writer of the run (atomic: its own temporary name, then `target`)
-    outputs.write_decisions(target, False, lambda n: send(f"+{n}"))
+    write_workbook(target, tables, False, lambda n: send(f"+{n}"))
     send("ok")

@@ -8,9 +8,11 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -26,6 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import forked
 from ..atomic import atomic_path
 from .sheets import APPENDED_NAME
+from .spool import SpooledRows, spool_rows
 
 AMOUNT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -436,7 +439,9 @@ class _Part:
     `split`, then adds the forked process's XML after its own, with the notes of those rows
     and the sheet's size. The file is then the one a single process writes, byte for byte
     (tests compare them). If the forked process fails in any way, this process writes
-    those rows itself. Tables with links or cell formats of their own are never shared."""
+    those rows itself. Tables with links or cell formats of their own are never shared. The
+    forked process reads its rows from a file (`workbook.spool`), written here first unless
+    the rows are read from one already."""
 
     def __init__(self, index: int, split: int, folder: Path, process: forked.Forked) -> None:
         self.index = index  # the table shared
@@ -493,8 +498,17 @@ def _start_part(tables: Sequence[Table], scratch: Path) -> _Part | None:
     if not shared:
         return None
     index = max(shared)[1]
-    split = int(len(tables[index].rows) * SPLIT_SHARE)
+    table = tables[index]
+    split = int(len(table.rows) * SPLIT_SHARE)
     folder = Path(tempfile.mkdtemp(prefix="part-", dir=scratch))
+    if not isinstance(table.rows, SpooledRows):
+        # its rows from a file, not this process's memory (see `workbook.spool`)
+        try:
+            rows = spool_rows(table.rows, folder / "part.rows", split)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            shutil.rmtree(folder, ignore_errors=True)
+            return None  # no room, or a value that cannot be kept in a file: all written here
+        tables = [*tables[:index], dataclasses.replace(table, rows=rows)]
     process = forked.fork(lambda send: _write_part(send, tables, index, split, folder))
     if process is None:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,95 @@
+"""A table's rows kept in a file, for a forked process to write from.
+
+A forked process starts with the pages of the process that forked it, shared until either
+writes to them. Python writes to an object whenever it is used (its reference count), so a
+forked process that walks a million rows the run holds gets its own copy of every page
+they lie on: at a full sheet, as much memory again as the run. So the run writes the rows a
+forked process will need to a file first (pickled, a chunk of rows at a time: about a
+second a million rows), and the forked process reads them back a chunk at a time. Values
+come back equal and of the same types (str, int, float, bool, datetime, date, the
+vocabulary's enum members), so the workbook written from them is the same file.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import overload
+
+CHUNK_ROWS = 2_000  # rows pickled together: read back as one
+
+
+class SpooledRows(Sequence[list[object]]):
+    """Rows `first` to `len(self)` (excluded) of a table, read back from the file
+    `spool_rows` wrote. Made to be read in order (as a sheet is written): a row reads its
+    chunk unless it is the chunk read last. Rows before `first` are not in the file."""
+
+    def __init__(self, path: Path, first: int, offsets: list[int], length: int) -> None:
+        self.path = path
+        self.first = first
+        self._offsets = offsets  # where each chunk starts, then where the file ends
+        self._length = length
+        self._chunk = -1
+        self._rows: list[list[object]] = []
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> list[object]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[object]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[object] | list[list[object]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += self._length
+        if not self.first <= index < self._length:
+            raise IndexError(f"row {index} is not in this file (rows {self.first} on)")
+        chunk, at = divmod(index - self.first, CHUNK_ROWS)
+        if chunk != self._chunk:
+            self._rows, self._chunk = self._read(chunk), chunk
+        return self._rows[at]
+
+    def __iter__(self) -> Iterator[list[object]]:
+        if self.first:
+            raise IndexError(f"rows before {self.first} are not in this file")
+        for chunk in range(len(self._offsets) - 1):
+            yield from self._read(chunk)
+
+    def _read(self, chunk: int) -> list[list[object]]:
+        start, end = self._offsets[chunk], self._offsets[chunk + 1]
+        # opened for each chunk: a process forked after another opened it shares no offset
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            data = f.read(end - start)
+        if len(data) != end - start:
+            raise OSError(f"{self.path} ends early: rows were lost")
+        rows: list[list[object]] = pickle.loads(data)  # this run's own file, never a user's
+        return rows
+
+
+def spool_rows(rows: Sequence[list[object]], path: Path, first: int = 0) -> SpooledRows:
+    """`rows[first:]` written to a new file at `path`, to be read back as `SpooledRows`."""
+    offsets = []
+    with open(path, "xb") as f:
+        for chunk in _chunks(rows, first):
+            offsets.append(f.tell())
+            f.write(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+        offsets.append(f.tell())
+    return SpooledRows(path, first, offsets, len(rows))
+
+
+def _chunks(rows: Sequence[list[object]], first: int) -> Iterable[list[list[object]]]:
+    it = iter(rows) if first == 0 else (rows[i] for i in range(first, len(rows)))
+    chunk: list[list[object]] = []
+    for row in it:
+        chunk.append(row)
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
