@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -202,6 +203,45 @@ def test_the_second_process_walks_none_of_the_runs_rows(tmp_path: Path) -> None:
     assert _parts(written) == _parts(expected)
     ahead.close()
     assert _leftovers(out) == [] and not ahead.scratch.exists()
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_rows_that_cannot_be_kept_in_files_leave_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    """A full disk while the rows are written to files: the run writes the workbook itself
+    (no second process); Ctrl-C then: the interrupt goes on. Either way no folder is left."""
+    from voucher_batch.domain.batch import RowDecision
+    from voucher_batch.workbook.reader import read_workbook
+    from voucher_batch.workbook.sheets import INPUT_SHEETS
+
+    source = write_workbook(tmp_path / "b.xlsx", {"Requests": [request("R-1")]})
+    book = read_workbook(source, INPUT_SHEETS)
+    decisions = [
+        RowDecision(s.title, raw.row, "Pending approval", [], "ISS-000001", 1000, 4000)
+        for s in book.sheets
+        for raw in s.rows
+    ]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", "1")
+    written: list[Path] = []
+
+    def fails(rows: object, path: Path, first: int = 0) -> object:
+        written.append(path)
+        raise failure
+
+    monkeypatch.setattr(write_ahead, "spool_rows", fails)
+    out = tmp_path / "out"
+    out.mkdir()
+    if isinstance(failure, OSError):
+        assert write_ahead.start(out, _facts(True), book.sheets, decisions) is None
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            write_ahead.start(out, _facts(True), book.sheets, decisions)
+    assert written and written[0].parent.parent == scratch  # it was under way
+    assert list(scratch.iterdir()) == [] and list(out.iterdir()) == []
 
 
 # ---- real processes: the run killed or interrupted while the second process writes -------

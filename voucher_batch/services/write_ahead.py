@@ -124,18 +124,22 @@ def start(
     target = atomic.temp_path(out_dir, ".xlsx")  # the second process puts the workbook there
     # its temporary files (the rows it writes from, xlsxwriter's row files) go to a folder
     # this process removes, as the second process may be killed before it can
-    scratch = Path(tempfile.mkdtemp(prefix="voucher-batch-ahead-"))
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix="voucher-batch-ahead-"))
+    except OSError:
+        return None  # no room for the rows: written here
+    process = None
     try:
         tables = _spooled(build_tables(facts, sheets, decisions), scratch)
+        # a fresh process (its memory its own), sent the sheets and where their rows are
+        job = functools.partial(_write, scratch, target, tables, split_rows=writer.SPLIT_ROWS)
+        process = forked.spawn(job)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        # no room for the rows, or a value that cannot be kept in a file: written here
-        shutil.rmtree(scratch, ignore_errors=True)
-        return None
-    # a fresh process (its memory its own), sent the sheets and where their rows are
-    job = functools.partial(_write, scratch, target, tables, split_rows=writer.SPLIT_ROWS)
-    process = forked.spawn(job)
+        pass  # no room for the rows, or a value that cannot be kept in a file: written here
+    finally:
+        if process is None:  # also when interrupted: nothing of it is left
+            shutil.rmtree(scratch, ignore_errors=True)
     if process is None:
-        shutil.rmtree(scratch, ignore_errors=True)
         return None
     return WriteAhead(process, target, facts, scratch)
 
