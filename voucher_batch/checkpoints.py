@@ -32,11 +32,37 @@ def reached(name: str) -> None:
     time.sleep(settings.pause_seconds())
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a scheduler's time limit, a service stopping), raised where the
+    run is, as Ctrl-C is: the run then ends as after Ctrl-C, and a batch already committed
+    is said to be recorded (R18) rather than the process ending without a word."""
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def termination_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises `Terminated` while this runs (the main thread only; the handler it
+    replaces comes back after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) while a commit and its bookkeeping run, so that an interrupt
-    lands either before the commit (nothing recorded) or after the run knows it committed
-    (the batch WAS recorded, R18) - never in between. A held interrupt is raised on exit.
+    """Hold Ctrl-C (SIGINT) and SIGTERM while a commit and its bookkeeping run, so that an
+    interrupt lands either before the commit (nothing recorded) or after the run knows it
+    committed (the batch WAS recorded, R18) - never in between. A held SIGINT is raised on
+    exit as KeyboardInterrupt; a held SIGTERM is sent again, to the handler it would have
+    reached.
 
     The Python-level handler is swapped rather than the signal masked: native libraries run
     threads of their own, and the kernel may hand the signal to any of them."""
@@ -44,10 +70,17 @@ def interrupts_held() -> Iterator[None]:
         yield
         return
     held: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+
+    def hold(signum: int, _frame: object) -> None:
+        held.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if signal.SIGTERM in held:
+        signal.raise_signal(signal.SIGTERM)
     if held:
         raise KeyboardInterrupt

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from tests.workbooks import AS_OF, Cli, ready_ledger, request, rows_of, write_workbook
+from voucher_batch.atomic import TEMP_PREFIX
 
 PROCESSES = 8
 PER_PROCESS = 3
@@ -114,6 +115,39 @@ def test_killed_ingest_records_all_or_nothing_and_reruns_once(cli: Cli, point: s
     listed = cli("vouchers", "list", "--json").json()
     assert len(listed) == BATCH and len({v["request_id"] for v in listed}) == BATCH
     assert cli("ledger", "verify").code == 0
+
+
+@pytest.mark.process
+@pytest.mark.parametrize(
+    ("point", "code", "said"),
+    [
+        ("reading", 2, "voucher-batch: stopped (SIGTERM); nothing more was recorded"),
+        ("committing", 1, "WAS recorded (batch 2), but the run was stopped (SIGTERM)"),
+        ("replacing", 1, "(the run was stopped (SIGTERM))"),
+    ],
+)
+def test_a_kill_says_what_was_recorded(cli: Cli, point: str, code: int, said: str) -> None:
+    """SIGTERM (`kill`, a scheduler's time limit) ends a run as Ctrl-C does: before the
+    commit nothing is recorded (exit 2); once committed the run says the batch WAS recorded
+    (R18, exit 1) - never a silent end."""
+    ready_ledger(cli, quota=5000)
+    book = write_workbook(cli.folder / "killed.xlsx", {"Requests": [request("KILL-1")]})
+    out = cli.folder / "out"
+    proc = _start(
+        cli, str(book), str(out), VOUCHER_BATCH_PAUSE_AT=point, VOUCHER_BATCH_PAUSE_SECONDS="5"
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert f"paused at {point}" in line, line
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert said in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err  # one line
+    assert cli.quota()["pending"] == (1000 if code == 1 else 0)
+    assert cli("ledger", "verify").code == 0
+    left = [p.name for p in out.iterdir() if p.name.startswith(TEMP_PREFIX)] if out.exists() else []
+    assert left == []  # no temporary file of an output left behind
 
 
 @pytest.mark.process

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import settings
+from .. import checkpoints, settings
 from ..errors import ConfigurationError, VoucherBatchError
 from ..services import after_commit
 from .options import (
@@ -82,8 +82,15 @@ class VoucherGroup(click.Group):
         return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        if ctx.parent is None:
-            after_commit.reset()
+        if ctx.parent is not None:
+            return self._invoke(ctx)
+        after_commit.reset()
+        # a `kill` (SIGTERM) ends the command as Ctrl-C does: with the truth of what was
+        # recorded, not silently
+        with checkpoints.termination_as_interrupt():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except VoucherBatchError as exc:
@@ -102,13 +109,14 @@ class VoucherGroup(click.Group):
         except BrokenPipeError:  # e.g. piped into `head`: stop quietly
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
             ctx.exit(0)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             batch = after_commit.last()
             if batch is not None:
-                message = after_commit.recorded_message(batch, "the run was interrupted")
+                message = after_commit.recorded_message(batch, after_commit.cause(exc))
                 say(f"voucher-batch: {message}", err=True)
                 ctx.exit(1)
-            say("voucher-batch: interrupted; nothing more was recorded", err=True)
+            how = "stopped (SIGTERM)" if isinstance(exc, checkpoints.Terminated) else "interrupted"
+            say(f"voucher-batch: {how}; nothing more was recorded", err=True)
             ctx.exit(2)
         except Exception as exc:  # the user gets a sentence, never a traceback
             if os.environ.get("VOUCHER_BATCH_DEBUG"):

@@ -13,6 +13,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checkpoints import Terminated
+
 
 @dataclass(frozen=True)
 class Committed:
@@ -45,6 +47,8 @@ def last() -> Committed | None:
 
 def cause(exc: BaseException) -> str:
     """One line naming what went wrong, whatever the exception."""
+    if isinstance(exc, Terminated):
+        return "the run was stopped (SIGTERM)"
     if isinstance(exc, KeyboardInterrupt):
         return "the run was interrupted"
     text = " ".join(str(getattr(exc, "message", "") or exc).split())
