@@ -335,6 +335,9 @@ def test_writer_failure_after_commit_says_the_batch_was_recorded(
 ) -> None:
     ready_ledger(cli)
     book = write_workbook(cli.folder / "batch.xlsx", {"Requests": [request("R-1")]})
+    # the run's own writer fails: no second process writes the workbook ahead (a fresh
+    # interpreter, which this patch would not reach; its failures: tests/e2e/test_write_ahead)
+    monkeypatch.setenv("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", str(10**9))
     monkeypatch.setattr(batch_outputs, "write_workbook", _fail_writer(failure))
     result = in_process(cli, "ingest", str(book), "--out-dir", str(cli.out))
     assert result.code == 1, result.stderr

@@ -372,6 +372,8 @@ def test_ingest_json_after_a_failure_past_the_commit_says_recorded(
     def broken(*_args: object, **_kw: object) -> None:
         raise OSError(28, "No space left on device")
 
+    # the run's own writer fails (no second process writes ahead: the patch would not reach it)
+    monkeypatch.setenv("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", str(10**9))
     monkeypatch.setattr(batch_outputs, "write_workbook", broken)
     book = write_workbook(cli.folder / "late.xlsx", {"Requests": [request("R-8")]})
     result = cli.ingest(book, "--json", as_of=NOW)
