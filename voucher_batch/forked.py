@@ -125,16 +125,20 @@ def spawn(work: Callable[[Send], None]) -> Forked | None:
     if not sys.platform.startswith("linux") or not sys.executable:
         return None
     try:
-        job = pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL)
+        # with how this process turns names into bytes: a path must name the same file there
+        names = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+        job = pickle.dumps((names, work), protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
     try:
         read_fd, write_fd = os.pipe()
     except OSError:
         return None
-    # the modules this process imports, found where it finds them (no folder added: -P)
+    # the modules this process imports, found where it finds them (no folder added: -P),
+    # under this interpreter's own options (-E, -I, -X utf8, ...)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    command = [sys.executable, "-P", "-c", _SERVE, str(write_fd), str(os.getpid())]
+    flags = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]
+    command = [sys.executable, *flags, "-P", "-c", _SERVE, str(write_fd), str(os.getpid())]
     try:
         popen = subprocess.Popen(
             command,
@@ -174,9 +178,18 @@ def serve() -> None:
         _detach(parent)
         # the work as the process that started it pickled it (a failure to load it, such as
         # a module not found, is told like any failure of the work)
-        code = _run(lambda send: pickle.loads(job)(send), write_fd)
+        code = _run(lambda send: _load(job)(send), write_fd)
     finally:
         os._exit(code)
+
+
+def _load(job: bytes) -> Callable[[Send], None]:
+    names, work = pickle.loads(job)
+    here = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    if names != here:  # a path would name another file here: the run does the work itself
+        raise RuntimeError(f"file names are encoded as {here}, not {names} as by the run")
+    work_: Callable[[Send], None] = work
+    return work_
 
 
 def _run(work: Callable[[Send], None], write_fd: int) -> int:

@@ -98,10 +98,18 @@ def _killed(*_args: object, **_kwargs: object) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-_FAILING = {"raises": _raises, "killed": _killed}
+def _lost(*args: object, **_kwargs: object) -> None:
+    """Says it wrote the workbook, which is not there (a path that named another file)."""
+    tell = args[3]  # `send`, after the scratch folder, the target and the sheets
+    assert callable(tell)
+    tell("rows 0")
+    tell("ok")
 
 
-@pytest.mark.parametrize("how", ["raises", "killed"])
+_FAILING = {"raises": _raises, "killed": _killed, "lost": _lost}
+
+
+@pytest.mark.parametrize("how", ["raises", "killed", "lost"])
 def test_a_failed_second_process_leaves_the_run_to_write_the_workbook(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

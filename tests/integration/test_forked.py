@@ -167,3 +167,34 @@ def test_work_a_spawned_process_cannot_load_is_told_as_a_failure(
     assert process.wait() == 1
     assert lines == [f"error {process.error}"]
     assert process.error.startswith("ModuleNotFoundError: No module named 'voucher_batch_work")
+
+
+def _flags(send: forked.Send) -> None:
+    send(f"utf8={sys.flags.utf8_mode} encoding={sys.getfilesystemencoding()}")
+
+
+def test_a_spawned_process_runs_with_the_run_s_interpreter_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`python -X utf8 -m voucher_batch ...` spawns `python -X utf8 ...`: a file name must
+    be the same bytes in both processes."""
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "_args_from_interpreter_flags", lambda: ["-X", "utf8"])
+    process = forked.spawn(_flags)
+    assert process is not None
+    assert _all(process) == ["utf8=1 encoding=utf-8"] and process.wait() == 0
+
+
+def test_work_is_refused_where_file_names_would_be_other_bytes() -> None:
+    import pickle
+
+    job = pickle.dumps((("latin-1", "surrogateescape"), _flags))
+    if (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()) != (
+        "latin-1",
+        "surrogateescape",
+    ):
+        with pytest.raises(RuntimeError, match="file names are encoded as"):
+            forked._load(job)
+    here = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    assert forked._load(pickle.dumps((here, _flags))) is _flags

@@ -64,6 +64,26 @@ def test_a_file_cut_short_is_an_error(tmp_path: Path, monkeypatch: pytest.Monkey
         spooled[11]
 
 
+def test_a_file_changed_or_replaced_is_not_unpickled(tmp_path: Path) -> None:
+    """Someone who can write to the temporary folder cannot make the reader run code: a
+    chunk is unpickled only if it is, byte for byte, the chunk this run wrote."""
+    import pickle
+
+    path = tmp_path / "rows"
+    spooled = spool_rows(_rows(3), path)
+    size = path.stat().st_size
+    planted = pickle.dumps([["x"] * 5] * 3).ljust(size, b".")[:size]  # as long as the chunk
+    path.write_bytes(planted)
+    with pytest.raises(OSError, match="not the file this run wrote"):
+        spooled[0]
+    original = spool_rows(_rows(3), tmp_path / "again")
+    data = bytearray((tmp_path / "again").read_bytes())
+    data[len(data) // 2] ^= 1  # one bit changed
+    (tmp_path / "again").write_bytes(bytes(data))
+    with pytest.raises(OSError, match="not the file this run wrote"):
+        original[0]
+
+
 def test_an_empty_table_and_an_existing_file(tmp_path: Path) -> None:
     spooled = spool_rows([], tmp_path / "rows")
     assert len(spooled) == 0 and list(spooled) == []

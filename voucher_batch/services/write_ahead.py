@@ -92,12 +92,15 @@ class WriteAhead:
                 elif line == "ok":
                     self._ok = True
             self._ok = self.process.wait() == 0 and self._ok
-        if not self._ok or self._placed:  # placed already, then taken back for other names
+        if not self._ok or self._placed or not self.target.is_file():
+            # it failed, or its file was placed already and taken back for other names, or
+            # is not where it was to be
             self.close()
             return False
         checkpoints.reached("replacing")
         atomic.place(self.target, path, replace)
         self._placed = True
+        shutil.rmtree(self.scratch, ignore_errors=True)  # its rows: not kept longer than needed
         return True
 
     def close(self) -> None:

@@ -8,11 +8,20 @@ forked process will need to a file first (pickled, a chunk of rows at a time: ab
 second a million rows), and the forked process reads them back a chunk at a time. Values
 come back equal and of the same types (str, int, float, bool, datetime, date, the
 vocabulary's enum members), so the workbook written from them is the same file.
+
+Each chunk is read back only if it is what was written: a keyed hash of it (BLAKE2b, a
+random key of the writing process) is kept beside its offset, in memory, and sent to the
+forked or spawned process with the rest of its work, never through the file system. A
+file changed or put in place by someone else (a temporary folder others can write to) is
+refused, not unpickled.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import pickle
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import overload
@@ -25,11 +34,15 @@ class SpooledRows(Sequence[list[object]]):
     `spool_rows` wrote. Made to be read in order (as a sheet is written): a row reads its
     chunk unless it is the chunk read last. Rows before `first` are not in the file."""
 
-    def __init__(self, path: Path, first: int, offsets: list[int], length: int) -> None:
+    def __init__(
+        self, path: Path, first: int, offsets: list[int], length: int, key: bytes, sums: list[bytes]
+    ) -> None:
         self.path = path
         self.first = first
         self._offsets = offsets  # where each chunk starts, then where the file ends
         self._length = length
+        self._key = key  # the keyed hash of each chunk, as written
+        self._sums = sums
         self._chunk = -1
         self._rows: list[list[object]] = []
 
@@ -68,19 +81,27 @@ class SpooledRows(Sequence[list[object]]):
             data = f.read(end - start)
         if len(data) != end - start:
             raise OSError(f"{self.path} ends early: rows were lost")
+        if not hmac.compare_digest(_sum(self._key, data), self._sums[chunk]):
+            raise OSError(f"{self.path} is not the file this run wrote: not read")
         rows: list[list[object]] = pickle.loads(data)  # this run's own file, never a user's
         return rows
 
 
 def spool_rows(rows: Sequence[list[object]], path: Path, first: int = 0) -> SpooledRows:
     """`rows[first:]` written to a new file at `path`, to be read back as `SpooledRows`."""
-    offsets = []
+    offsets, sums, key = [], [], secrets.token_bytes(32)
     with open(path, "xb") as f:
         for chunk in _chunks(rows, first):
+            data = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
             offsets.append(f.tell())
-            f.write(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+            sums.append(_sum(key, data))
+            f.write(data)
         offsets.append(f.tell())
-    return SpooledRows(path, first, offsets, len(rows))
+    return SpooledRows(path, first, offsets, len(rows), key, sums)
+
+
+def _sum(key: bytes, data: bytes) -> bytes:
+    return hashlib.blake2b(data, key=key, digest_size=32).digest()
 
 
 def _chunks(rows: Sequence[list[object]], first: int) -> Iterable[list[list[object]]]:
