@@ -5,7 +5,9 @@ a file is never put over another unless the caller says it may be (see `output_n
 Temporary files carry one recognisable prefix, so the next run writing into the folder can
 remove those a killed run left behind (and only those). Finished files honour the umask
 like any file the user creates, and reach the disk (file and folder fsync) before the
-command reports them.
+command reports them. The same goes for the private folders of temporary files a run
+makes under TMPDIR (`scratch_folder`): named by their owner, removed by the next run if a
+kill left them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 import socket
+import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -182,5 +187,43 @@ def remove_stale_temps(folder: Path) -> list[Path]:
                 os.unlink(entry.path)
             except OSError:
                 continue
+            removed.append(Path(entry.path))
+    return removed
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A new private folder (mode 0700) under the temporary folder (TMPDIR), named by this
+    machine and process, so that one a killed run leaves is removed by the next run
+    (`remove_stale_scratch`)."""
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{_host_tag()}-{os.getpid()}-"))
+
+
+def remove_stale_scratch(prefix: str) -> list[Path]:
+    """Remove the folders `scratch_folder(prefix)` made for runs that were killed: only
+    this user's folders of that name, only when their process on this machine no longer
+    runs (or, owner unknown, a folder untouched for a day)."""
+    removed: list[Path] = []
+    named = re.compile(rf"^{re.escape(prefix)}([0-9a-f]{{6}})-(\d+)-")
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return removed
+    host, now = _host_tag(), time.time()
+    for entry in entries:
+        match = named.match(entry.name)
+        if not match:
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            continue
+        pid = int(match.group(2))
+        ours = match.group(1) == host
+        if ours and pid == os.getpid():
+            continue
+        if (ours and not _pid_running(pid)) or now - info.st_mtime > ABANDONED_AFTER:
+            shutil.rmtree(entry.path, ignore_errors=True)  # never follows a link out
             removed.append(Path(entry.path))
     return removed

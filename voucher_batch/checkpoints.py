@@ -33,36 +33,45 @@ def reached(name: str) -> None:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (a `kill`, a scheduler's time limit, a service stopping), raised where the
-    run is, as Ctrl-C is: the run then ends as after Ctrl-C, and a batch already committed
-    is said to be recorded (R18) rather than the process ending without a word."""
+    """SIGTERM (a `kill`, a scheduler's time limit, a service stopping) or SIGHUP (the
+    terminal closed), raised where the run is, as Ctrl-C is: the run then ends as after
+    Ctrl-C, and a batch already committed is said to be recorded (R18) rather than the
+    process ending without a word."""
+
+    def __init__(self, name: str = "SIGTERM") -> None:
+        super().__init__(name)
+        self.name = name  # the signal's name
+
+
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 
 
 def _terminated(signum: int, _frame: object) -> None:
-    raise Terminated
+    raise Terminated(signal.Signals(signum).name)
 
 
 @contextmanager
 def termination_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises `Terminated` while this runs (the main thread only; the handler it
-    replaces comes back after)."""
+    """SIGTERM and SIGHUP raise `Terminated` while this runs (the main thread only; the
+    handlers they replace come back after)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    previous = {s: signal.signal(s, _terminated) for s in _TERMINATING}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) and SIGTERM while a commit and its bookkeeping run, so that an
+    """Hold Ctrl-C (SIGINT), SIGTERM and SIGHUP while a commit and its bookkeeping run, so that an
     interrupt lands either before the commit (nothing recorded) or after the run knows it
     committed (the batch WAS recorded, R18) - never in between. A held SIGINT is raised on
-    exit as KeyboardInterrupt; a held SIGTERM is sent again, to the handler it would have
-    reached.
+    exit as KeyboardInterrupt; a held SIGTERM or SIGHUP is sent again, to the handler it
+    would have reached.
 
     The Python-level handler is swapped rather than the signal masked: native libraries run
     threads of their own, and the kernel may hand the signal to any of them."""
@@ -74,13 +83,14 @@ def interrupts_held() -> Iterator[None]:
     def hold(signum: int, _frame: object) -> None:
         held.append(signum)
 
-    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, *_TERMINATING)}
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if signal.SIGTERM in held:
-        signal.raise_signal(signal.SIGTERM)
+    for s in _TERMINATING:
+        if s in held:
+            signal.raise_signal(s)
     if held:
         raise KeyboardInterrupt

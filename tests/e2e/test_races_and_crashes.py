@@ -119,17 +119,20 @@ def test_killed_ingest_records_all_or_nothing_and_reruns_once(cli: Cli, point: s
 
 @pytest.mark.process
 @pytest.mark.parametrize(
-    ("point", "code", "said"),
+    ("point", "sent", "code", "said"),
     [
-        ("reading", 2, "voucher-batch: stopped (SIGTERM); nothing more was recorded"),
-        ("committing", 1, "WAS recorded (batch 2), but the run was stopped (SIGTERM)"),
-        ("replacing", 1, "(the run was stopped (SIGTERM))"),
+        ("reading", signal.SIGTERM, 2, "voucher-batch: stopped (SIGTERM); nothing more was"),
+        ("committing", signal.SIGTERM, 1, "WAS recorded (batch 2), but the run was stopped"),
+        ("replacing", signal.SIGTERM, 1, "(the run was stopped (SIGTERM))"),
+        ("committing", signal.SIGHUP, 1, "but the run was stopped (SIGHUP)"),
     ],
 )
-def test_a_kill_says_what_was_recorded(cli: Cli, point: str, code: int, said: str) -> None:
-    """SIGTERM (`kill`, a scheduler's time limit) ends a run as Ctrl-C does: before the
-    commit nothing is recorded (exit 2); once committed the run says the batch WAS recorded
-    (R18, exit 1) - never a silent end."""
+def test_a_kill_says_what_was_recorded(
+    cli: Cli, point: str, sent: signal.Signals, code: int, said: str
+) -> None:
+    """SIGTERM (`kill`, a scheduler's time limit) or SIGHUP (the terminal closed) ends a run
+    as Ctrl-C does: before the commit nothing is recorded (exit 2); once committed the run
+    says the batch WAS recorded (R18, exit 1) - never a silent end."""
     ready_ledger(cli, quota=5000)
     book = write_workbook(cli.folder / "killed.xlsx", {"Requests": [request("KILL-1")]})
     out = cli.folder / "out"
@@ -139,7 +142,7 @@ def test_a_kill_says_what_was_recorded(cli: Cli, point: str, code: int, said: st
     assert proc.stderr is not None
     line = proc.stderr.readline()
     assert f"paused at {point}" in line, line
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sent)
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
     assert said in err and "Traceback" not in err, err
@@ -172,3 +175,38 @@ def test_ctrl_c_right_after_the_commit_says_the_batch_was_recorded(cli: Cli) -> 
     assert "WAS recorded" in err and "nothing" not in err.replace("nothing is recorded twice", "")
     assert "--ledger" in err  # the advice reaches this ledger, not the folder's default
     assert cli.quota()["pending"] == 1000
+
+
+_FINALISER = """
+import sys
+sys.argv = ["voucher-batch", "--version"]
+from voucher_batch.cli import app
+class Zip:
+    def __del__(self):
+        raise OSError(28, "No space left on device")  # a zip a full disk left open
+import logging
+app.quiet_finalisers()
+keep = Zip()
+logging.getLogger("sqlalchemy.pool.impl.QueuePool").error("Exception closing connection")
+del keep
+app.run()
+"""
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("debug", [False, True])
+def test_only_the_command_speaks_on_stderr(debug: bool) -> None:
+    """What Python prints about an object it could not finalise, or SQLAlchemy's pool about
+    a connection it could not close, says nothing to the user after the command has spoken:
+    kept quiet unless VOUCHER_BATCH_DEBUG=1 asks for it."""
+    env = {k: v for k, v in os.environ.items() if k != "VOUCHER_BATCH_DEBUG"}
+    if debug:
+        env["VOUCHER_BATCH_DEBUG"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", _FINALISER], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "voucher-batch" in done.stdout
+    if debug:
+        assert "Exception ignored" in done.stderr and "Exception closing" in done.stderr
+    else:
+        assert done.stderr == ""

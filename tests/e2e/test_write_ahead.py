@@ -312,9 +312,9 @@ def _wait_ended(pid: int) -> None:
 
 @pytest.mark.process
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (fork)")
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_a_run_ended_before_its_commit_stops_the_second_process(
-    cli: Cli, how: signal.Signals
+    cli: Cli, how: signal.Signals, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ready_ledger(cli, quota=ROWS * 1000)
     book = write_workbook(
@@ -326,16 +326,21 @@ def test_a_run_ended_before_its_commit_stops_the_second_process(
     proc.send_signal(how)
     _out, err = proc.communicate(timeout=60)
     _wait_ended(writers[0])
-    if how == signal.SIGINT:
+    if how != signal.SIGKILL:  # Ctrl-C, or SIGTERM taken as Ctrl-C
         assert proc.returncode == 2 and "nothing more was recorded" in err, err
         assert _leftovers(cli.out) == []  # the run removed what the second process wrote
         assert list(_scratch(cli).iterdir()) == []  # and its row files (and a third's)
+    else:  # killed outright: its rows and row files stay in TMPDIR, for the next run
+        assert [p.name.startswith(write_ahead.SCRATCH) for p in _scratch(cli).iterdir()] == [True]
     assert cli.quota()["issued"] == 0
     assert not (cli.out / "big-decisions.xlsx").exists()
-    # the next run writes its outputs, and a killed run's temporary files are gone
+    # the next run (same TMPDIR) writes its outputs, and a killed run's temporary files and
+    # folders are gone
+    monkeypatch.setattr(tempfile, "tempdir", str(_scratch(cli)))
     again = cli.ingest(book)
     assert again.code == 0, again.stderr
     assert _leftovers(cli.out) == [], (proc.pid, writers, _ended(writers[0]))
+    assert list(_scratch(cli).iterdir()) == []
     decided = rows_of(openpyxl.load_workbook(cli.out / "big-decisions.xlsx")["Requests"])
     assert {r["Decision"] for r in decided} == {"Pending approval"} and len(decided) == ROWS
 

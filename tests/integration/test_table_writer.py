@@ -158,10 +158,10 @@ def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
         assert not parts[-1].folder.exists()  # its row files are removed
         assert _all_parts(shared) == _all_parts(alone)
     # the large sheet first (a Requests-only ingest, a review import), and a temporary
-    # folder whose path holds spaces
+    # folder whose path holds what a line of text cannot
     monkeypatch.setattr(writer, "SPLIT_SHARE", 0.5)
     first = _alone(tmp_path / "first-alone.xlsx", tables[1:], monkeypatch)
-    spaced = tmp_path / "my temp folder"
+    spaced = tmp_path / "my temp\nfolder \udcff"  # a space, a newline, a byte not UTF-8
     spaced.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spaced))
     shared = write_workbook(tmp_path / "first-shared.xlsx", tables[1:])

@@ -64,3 +64,47 @@ def test_a_temp_file_of_a_process_that_ended_but_was_not_waited_for_is_removed(
         for proc in (ended, live):
             proc.wait()
     assert os.path.exists(files[live.pid])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pids checked in /proc")
+def test_scratch_folders_of_killed_runs_are_removed_and_no_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The private folders a run makes under TMPDIR (rows written for a second process,
+    row files) are named by their process: the next run removes those of a process that no
+    longer runs; never a live run's, this run's, a link, a file, another prefix's."""
+    import os
+    import tempfile
+
+    from voucher_batch.atomic import remove_stale_scratch, scratch_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    prefix = "voucher-batch-test-"
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        mine = scratch_folder(prefix)
+        assert mine.parent == tmp_path and (mine.stat().st_mode & 0o777) == 0o700
+        head, _pid, tail = mine.name.rsplit("-", 2)
+        dead = tmp_path / f"{head}-{ended.pid}-{tail}"
+        (dead / "inner").mkdir(parents=True)
+        (dead / "inner" / "table-0.rows").write_bytes(b"rows of a killed run")
+        alive = tmp_path / f"{head}-{live.pid}-{tail}"
+        alive.mkdir()
+        as_file = tmp_path / f"{head}-{ended.pid}-file"
+        as_file.write_bytes(b"not a folder")
+        target = tmp_path / "elsewhere"
+        target.mkdir()
+        (target / "keep").write_bytes(b"kept")
+        link = tmp_path / f"{head}-{ended.pid}-link"
+        link.symlink_to(target)
+        other = tmp_path / f"voucher-batch-other-{head.rsplit('-', 1)[1]}-{ended.pid}-x"
+        other.mkdir()
+        assert remove_stale_scratch(prefix) == [dead]
+        assert not dead.exists()
+        for kept in (mine, alive, as_file, link, other, target / "keep"):
+            assert os.path.lexists(kept), kept
+    finally:
+        live.kill()
+        live.wait()

@@ -4,7 +4,7 @@ in its own module and registers itself on `main` when imported here."""
 from __future__ import annotations
 
 from . import batches, doctor, exports, ingest, ledger, lists, quota, report, review, vouchers
-from .app import main
+from .app import main, run
 
 __all__ = [
     "batches",
@@ -17,5 +17,6 @@ __all__ = [
     "quota",
     "report",
     "review",
+    "run",
     "vouchers",
 ]

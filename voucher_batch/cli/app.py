@@ -7,6 +7,7 @@ closed when it ends. (Progress on a terminal: `progress`.)
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
 from dataclasses import dataclass, replace
@@ -115,7 +116,11 @@ class VoucherGroup(click.Group):
                 message = after_commit.recorded_message(batch, after_commit.cause(exc))
                 say(f"voucher-batch: {message}", err=True)
                 ctx.exit(1)
-            how = "stopped (SIGTERM)" if isinstance(exc, checkpoints.Terminated) else "interrupted"
+            how = (
+                f"stopped ({exc.name})"
+                if isinstance(exc, checkpoints.Terminated)
+                else "interrupted"
+            )
             say(f"voucher-batch: {how}; nothing more was recorded", err=True)
             ctx.exit(2)
         except Exception as exc:  # the user gets a sentence, never a traceback
@@ -291,3 +296,21 @@ def main(ctx: click.Context, ledger: str, as_of: date, operator: str) -> None:
     ('voucher-batch doctor' shows which one is used)."""
     settings.check_environment()
     ctx.obj = Given(ledger, _operator(operator), as_of)
+
+
+def quiet_finalisers() -> None:
+    """The command's own lines are all it prints on stderr: what Python would print about an
+    object it could not finalise (`Exception ignored in ...`, with a traceback: a workbook's
+    zip left open by a full disk, say) and what a library logs when it cannot close a
+    connection during an interrupt (SQLAlchemy's pool) come after the command has said what
+    happened, and say nothing more to its user. VOUCHER_BATCH_DEBUG=1 shows them."""
+    if os.environ.get("VOUCHER_BATCH_DEBUG"):
+        return
+    sys.unraisablehook = lambda _unraisable: None
+    logging.getLogger("sqlalchemy").addHandler(logging.NullHandler())
+
+
+def run() -> None:
+    """The console script `voucher-batch`, and `python -m voucher_batch`."""
+    quiet_finalisers()
+    main(prog_name="voucher-batch")

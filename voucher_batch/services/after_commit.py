@@ -48,7 +48,7 @@ def last() -> Committed | None:
 def cause(exc: BaseException) -> str:
     """One line naming what went wrong, whatever the exception."""
     if isinstance(exc, Terminated):
-        return "the run was stopped (SIGTERM)"
+        return f"the run was stopped ({exc.name})"
     if isinstance(exc, KeyboardInterrupt):
         return "the run was interrupted"
     text = " ".join(str(getattr(exc, "message", "") or exc).split())

@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from .outputs import BatchFacts
 
 
+SCRATCH = "voucher-batch-ahead-"  # the folder of the rows and files of a workbook written ahead
+
+
 class WriteAhead:
     """A decision workbook being written by a second process (see the module docstring)."""
 
@@ -104,15 +107,17 @@ class WriteAhead:
         return True
 
     def close(self) -> None:
-        """Stop the second process if it still runs; remove its file unless it was placed."""
-        self.process.stop()
-        # never raises: it runs while the run reports how it ended (R18), and a folder that
-        # cannot be written now must not replace that message
-        with contextlib.suppress(OSError):
-            if not self._ok:  # what it was writing under its own temporary name
-                atomic.remove_stale_temps(self.target.parent)
-            self.target.unlink(missing_ok=True)
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        """Stop the second process if it still runs; remove its file unless it was placed.
+        A second Ctrl-C (or SIGTERM) waits until this is done, then goes on."""
+        with checkpoints.interrupts_held():
+            self.process.stop()
+            # never raises: it runs while the run reports how it ended (R18), and a folder
+            # that cannot be written now must not replace that message
+            with contextlib.suppress(OSError):
+                if not self._ok:  # what it was writing under its own temporary name
+                    atomic.remove_stale_temps(self.target.parent)
+                self.target.unlink(missing_ok=True)
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def start(
@@ -127,8 +132,9 @@ def start(
     target = atomic.temp_path(out_dir, ".xlsx")  # the second process puts the workbook there
     # its temporary files (the rows it writes from, xlsxwriter's row files) go to a folder
     # this process removes, as the second process may be killed before it can
+    atomic.remove_stale_scratch(SCRATCH)  # what runs killed outright left there
     try:
-        scratch = Path(tempfile.mkdtemp(prefix="voucher-batch-ahead-"))
+        scratch = atomic.scratch_folder(SCRATCH)
     except OSError:
         return None  # no room for the rows: written here
     process = None

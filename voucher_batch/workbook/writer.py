@@ -8,14 +8,16 @@ moved into place, so a crash never leaves a half-written workbook under the fina
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
+import json
 import math
 import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -25,8 +27,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .. import forked
-from ..atomic import atomic_path
+from .. import checkpoints, forked
+from ..atomic import atomic_path, remove_stale_scratch, scratch_folder
 from .sheets import APPENDED_NAME
 from .spool import SpooledRows, spool_rows
 
@@ -401,7 +403,8 @@ def write_workbook(
     process (see `_Part`)."""
     # xlsxwriter's row files (and a forked process's, see `_Part`) in one folder of this
     # write, removed however the write ends
-    with atomic_path(path, replace) as tmp, tempfile.TemporaryDirectory(prefix=SCRATCH) as rows:
+    remove_stale_scratch(SCRATCH)  # what writes killed outright left there
+    with atomic_path(path, replace) as tmp, _scratch() as rows:
         book = new_book(tmp, constant_memory=True, tmpdir=Path(rows))
         fmts = _Formats(book)
         part = _start_part(tables, Path(rows))
@@ -422,6 +425,20 @@ def write_workbook(
 
 
 SCRATCH = "voucher-batch-rows-"  # the folder of a workbook's row files while it is written
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[str]:
+    """A private folder of this write (see `atomic.scratch_folder`), removed however the
+    write ends; a second Ctrl-C while it is removed waits until it is."""
+    folder = scratch_folder(SCRATCH)
+    try:
+        yield str(folder)
+    finally:
+        with checkpoints.interrupts_held():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 # A sheet of SPLIT_ROWS rows or more is written by two processes; this process keeps the
 # first SPLIT_SHARE of its rows (it also writes the other sheets and packs the file)
 SPLIT_ROWS = 20_000
@@ -458,8 +475,9 @@ class _Part:
             told = line if line.startswith("part ") else told
         if self.process.wait() != 0 or not told:
             return False
-        # "part <row file> <start> <end> <last row> <last column>"; the file's path may hold spaces
-        rows_file, start, end, last_row, last_col = told.split(" ", 1)[1].rsplit(" ", 4)
+        # "part [row file, start, end, last row, last column]": JSON, as the file's path may
+        # hold spaces, newlines or bytes that are not UTF-8
+        rows_file, start, end, last_row, last_col = json.loads(told[5:])
         ws: Any = sheet.ws  # the parts of xlsxwriter's constant_memory mode used here
         ws._write_single_row(self.split + 1)  # our last row, flushed: the next are theirs
         for i in sorted(n for n in sheet.notes if self.split <= n < len(table.rows)):
@@ -537,4 +555,5 @@ def _write_part(
     end = os.fstat(ws.row_data_fh.fileno()).st_size
     if len(book.xf_format_indices) != numbered:  # a style the other process may number else
         raise RuntimeError("a row took a format outside its sheet's formats")
-    send(f"part {ws.row_data_filename} {start} {end} {ws.dim_rowmax} {ws.dim_colmax}")
+    told = [ws.row_data_filename, start, end, ws.dim_rowmax, ws.dim_colmax]
+    send(f"part {json.dumps(told)}")  # ASCII: one line, whatever the path holds
