@@ -202,22 +202,31 @@ def test_the_other_process_reads_its_rows_from_a_file_not_from_this_process(
     assert _all_parts(shared) == _all_parts(alone)
 
 
+# the other process's work in place of `writer._write_part` (a fresh interpreter imports
+# this module to run them)
+
+
+def _part_raises(*_args: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def _part_killed(*_args: object) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("failing", [_part_raises, _part_killed], ids=["raises", "killed"])
 def test_rows_the_other_process_could_not_write_are_written_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[Any], failing: Any
 ) -> None:
     from voucher_batch.workbook import writer
 
     tables = _tables(2_000)
     alone = _alone(tmp_path / "alone.xlsx", tables, monkeypatch)
-    monkeypatch.setattr(writer, "SPLIT_ROWS", 1_000)
-
-    def fails(*_args: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(writer, "_write_part", fails)
-    assert _all_parts(write_workbook(tmp_path / "failed.xlsx", tables)) == _all_parts(alone)
-    monkeypatch.setattr(writer, "_write_part", lambda *_a: os.kill(os.getpid(), signal.SIGKILL))
-    assert _all_parts(write_workbook(tmp_path / "killed.xlsx", tables)) == _all_parts(alone)
+    monkeypatch.setattr(writer, "_write_part", failing)
+    written = write_workbook(tmp_path / "failed.xlsx", tables)
+    assert parts[-1] is not None and not parts[-1].used  # it started, and failed
+    assert parts[-1].process.wait() != 0
+    assert _all_parts(written) == _all_parts(alone)
 
 
 def test_a_write_stopped_midway_leaves_no_row_files(

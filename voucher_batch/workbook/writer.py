@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import itertools
 import json
 import math
@@ -401,7 +402,7 @@ def write_workbook(
     `path` is replaced only with `replace` (else FileExistsError). `advance` hears the rows
     written, as they are written. The rows of a large sheet are shared with a second
     process (see `_Part`)."""
-    # xlsxwriter's row files (and a forked process's, see `_Part`) in one folder of this
+    # xlsxwriter's row files (and another process's, see `_Part`) in one folder of this
     # write, removed however the write ends
     remove_stale_scratch(SCRATCH)  # what writes killed outright left there
     with atomic_path(path, replace) as tmp, _scratch() as rows:
@@ -446,29 +447,31 @@ SPLIT_SHARE = 0.45
 
 
 class _Part:
-    """The rows of one table from `split` on, written by a forked process.
+    """The rows of one table from `split` on, written by another process.
 
     xlsxwriter's constant_memory mode writes each row's XML to a file of its own as soon as
-    the next row starts, with the style numbers of its formats. The forked process builds
-    the same workbook up to that table (the sheets before it, the header and every format
-    numbered in the same order, see `_begin_table`), writes the rows from `split` on and
-    tells where their XML lies in its row file; this process writes the rows before
-    `split`, then adds the forked process's XML after its own, with the notes of those rows
-    and the sheet's size. The file is then the one a single process writes, byte for byte
-    (tests compare them). If the forked process fails in any way, this process writes
-    those rows itself. Tables with links or cell formats of their own are never shared. The
-    forked process reads its rows from a file (`workbook.spool`), written here first unless
-    the rows are read from one already."""
+    the next row starts, with the style numbers of its formats. The other process (a fresh
+    interpreter, `forked.spawn`) builds the same workbook up to that table (the sheets
+    before it, the header and every format numbered in the same order, see
+    `_begin_table`), writes the rows from `split` on and tells where their XML lies in its
+    row file; this process writes the rows before `split`, then adds the other process's
+    XML after its own, with the notes of those rows and the sheet's size. The file is then
+    the one a single process writes, byte for byte (tests compare them). If the other
+    process fails in any way, this process writes those rows itself. Tables with links or
+    cell formats of their own are never shared. The other process is sent the tables up to
+    that one without their rows, and reads the rows from files (`workbook.spool`) written
+    here first, unless the rows are read from files already.
+    """
 
     def __init__(self, index: int, split: int, folder: Path, process: forked.Forked) -> None:
         self.index = index  # the table shared
-        self.split = split  # its first row written by the forked process
-        self.folder = folder  # the forked process's row files
+        self.split = split  # its first row written by the other process
+        self.folder = folder  # the other process's files
         self.process = process
         self.used = False  # its rows were put in the sheet
 
     def join(self, sheet: _Sheet, table: Table, advance: Callable[[int], None] | None) -> bool:
-        """After the rows before `split`: the forked process's rows put into `sheet`;
+        """After the rows before `split`: the other process's rows put into `sheet`;
         False if it failed (nothing was put)."""
         told = ""
         while (line := self.process.message()) is not None:
@@ -506,7 +509,7 @@ class _Part:
 
 
 def _start_part(tables: Sequence[Table], scratch: Path) -> _Part | None:
-    """The largest table that may be shared (see `_Part`), being written by a forked
+    """The largest table that may be shared (see `_Part`), being written by another
     process; None when there is none or the process cannot start."""
     shared = [
         (len(t.rows), i)
@@ -519,25 +522,33 @@ def _start_part(tables: Sequence[Table], scratch: Path) -> _Part | None:
     table = tables[index]
     split = int(len(table.rows) * SPLIT_SHARE)
     folder = Path(tempfile.mkdtemp(prefix="part-", dir=scratch))
-    if not isinstance(table.rows, SpooledRows):
-        # its rows from a file, not this process's memory (see `workbook.spool`)
-        try:
-            rows = spool_rows(table.rows, folder / "part.rows", split)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            shutil.rmtree(folder, ignore_errors=True)
-            return None  # no room, or a value that cannot be kept in a file: all written here
-        tables = [*tables[:index], dataclasses.replace(table, rows=rows)]
-    process = forked.fork(lambda send: _write_part(send, tables, index, split, folder))
+    # the tables up to it with their rows in files (see `workbook.spool`), sent to a fresh
+    # process: its memory its own, none of this process's pages shared or copied
+    try:
+        sent = [_in_file(t, folder / f"table-{n}.rows", 0) for n, t in enumerate(tables[:index])]
+        sent.append(_in_file(table, folder / "part.rows", split))
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None  # no room, or a value that cannot be kept in a file: all written here
+    process = forked.spawn(functools.partial(_write_part, sent, index, split, folder))
     if process is None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return _Part(index, split, folder, process)
 
 
+def _in_file(table: Table, path: Path, first: int) -> Table:
+    """`table` with its rows from `first` on read from a file (as they are already, when
+    they are: a workbook written ahead)."""
+    if isinstance(table.rows, SpooledRows):
+        return table
+    return dataclasses.replace(table, rows=spool_rows(table.rows, path, first))
+
+
 def _write_part(
-    send: forked.Send, tables: Sequence[Table], index: int, split: int, folder: Path
+    tables: Sequence[Table], index: int, split: int, folder: Path, send: forked.Send
 ) -> None:
-    """In the forked process: the rows of `tables[index]` from `split` on (see `_Part`)."""
+    """In the other process: the rows of `tables[index]` from `split` on (see `_Part`)."""
     book = new_book(folder / "part.xlsx", constant_memory=True, tmpdir=folder)  # never packed
     fmts = _Formats(book)
     for table in tables[:index]:
