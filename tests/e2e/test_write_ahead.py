@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -151,21 +152,27 @@ def _summary(path: Path) -> dict[str, object]:
     return {str(r[0]): r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
 
 
-def test_a_workbook_written_for_other_facts_is_not_taken(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _one_request(folder: Path) -> tuple[Any, list[Any]]:
+    """A workbook of one request, as read, and its decision (pending approval)."""
     from voucher_batch.domain.batch import RowDecision
     from voucher_batch.workbook.reader import read_workbook
     from voucher_batch.workbook.sheets import INPUT_SHEETS
 
-    monkeypatch.setenv("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", "1")
-    source = write_workbook(tmp_path / "b.xlsx", {"Requests": [request("R-1")]})
+    source = write_workbook(folder / "b.xlsx", {"Requests": [request("R-1")]})
     book = read_workbook(source, INPUT_SHEETS)
     decisions = [
         RowDecision(s.title, raw.row, "Pending approval", [], "ISS-000001", 1000, 4000)
         for s in book.sheets
         for raw in s.rows
     ]
+    return book, decisions
+
+
+def test_a_workbook_written_for_other_facts_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOUCHER_BATCH_BACKGROUND_WRITE_ROWS", "1")
+    book, decisions = _one_request(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     ahead = write_ahead.start(out, _facts(True), book.sheets, decisions)
@@ -219,17 +226,7 @@ def test_rows_that_cannot_be_kept_in_files_leave_nothing_behind(
 ) -> None:
     """A full disk while the rows are written to files: the run writes the workbook itself
     (no second process); Ctrl-C then: the interrupt goes on. Either way no folder is left."""
-    from voucher_batch.domain.batch import RowDecision
-    from voucher_batch.workbook.reader import read_workbook
-    from voucher_batch.workbook.sheets import INPUT_SHEETS
-
-    source = write_workbook(tmp_path / "b.xlsx", {"Requests": [request("R-1")]})
-    book = read_workbook(source, INPUT_SHEETS)
-    decisions = [
-        RowDecision(s.title, raw.row, "Pending approval", [], "ISS-000001", 1000, 4000)
-        for s in book.sheets
-        for raw in s.rows
-    ]
+    book, decisions = _one_request(tmp_path)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
