@@ -182,7 +182,9 @@ def remove_stale_temps(folder: Path) -> list[Path]:
         ours = match.group(1) == host
         if ours and pid == os.getpid():
             continue
-        if (ours and not _pid_running(pid)) or age > ABANDONED_AFTER:
+        # this machine's: removed only when its process has ended, however old (a run
+        # suspended for a day still owns it); another machine's: when a day old
+        if (not _pid_running(pid)) if ours else age > ABANDONED_AFTER:
             try:
                 os.unlink(entry.path)
             except OSError:
@@ -191,17 +193,27 @@ def remove_stale_temps(folder: Path) -> list[Path]:
     return removed
 
 
+SCRATCH_MARK = ".voucher-batch-scratch"  # inside every folder `scratch_folder` makes
+
+
 def scratch_folder(prefix: str) -> Path:
     """A new private folder (mode 0700) under the temporary folder (TMPDIR), named by this
-    machine and process, so that one a killed run leaves is removed by the next run
-    (`remove_stale_scratch`)."""
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{_host_tag()}-{os.getpid()}-"))
+    machine and process and marked inside, so that one a killed run leaves is removed by
+    the next run (`remove_stale_scratch`)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{_host_tag()}-{os.getpid()}-"))
+    try:
+        (folder / SCRATCH_MARK).touch(mode=0o600, exist_ok=False)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
 
 
 def remove_stale_scratch(prefix: str) -> list[Path]:
     """Remove the folders `scratch_folder(prefix)` made for runs that were killed: only
-    this user's folders of that name, only when their process on this machine no longer
-    runs (or, owner unknown, a folder untouched for a day)."""
+    this user's folders of that name with the mark inside (a folder of the user's that
+    someone renamed to such a name has none: never removed), only when their process on
+    this machine no longer runs (or, another machine's, a folder untouched for a day)."""
     removed: list[Path] = []
     named = re.compile(rf"^{re.escape(prefix)}([0-9a-f]{{6}})-(\d+)-")
     try:
@@ -223,7 +235,13 @@ def remove_stale_scratch(prefix: str) -> list[Path]:
         ours = match.group(1) == host
         if ours and pid == os.getpid():
             continue
-        if (ours and not _pid_running(pid)) or now - info.st_mtime > ABANDONED_AFTER:
+        if (not _pid_running(pid)) if ours else now - info.st_mtime > ABANDONED_AFTER:
+            try:
+                mark = os.lstat(os.path.join(entry.path, SCRATCH_MARK))
+            except OSError:
+                continue  # not a folder this tool made
+            if not stat.S_ISREG(mark.st_mode) or mark.st_uid != os.geteuid():
+                continue
             shutil.rmtree(entry.path, ignore_errors=True)  # never follows a link out
             removed.append(Path(entry.path))
     return removed

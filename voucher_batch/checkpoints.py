@@ -57,12 +57,17 @@ def termination_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, _terminated) for s in _TERMINATING}
+    # a signal the process was started to ignore (`nohup`: SIGHUP) stays ignored
+    previous = {s: signal.signal(s, _terminated) for s in _TERMINATING if not _ignored(s)}
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _ignored(signum: int) -> bool:
+    return signal.getsignal(signum) == signal.SIG_IGN
 
 
 @contextmanager
@@ -83,7 +88,9 @@ def interrupts_held() -> Iterator[None]:
     def hold(signum: int, _frame: object) -> None:
         held.append(signum)
 
-    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, *_TERMINATING)}
+    previous = {
+        s: signal.signal(s, hold) for s in (signal.SIGINT, *_TERMINATING) if not _ignored(s)
+    }
     try:
         yield
     finally:

@@ -210,3 +210,43 @@ def test_only_the_command_speaks_on_stderr(debug: bool) -> None:
         assert "Exception ignored" in done.stderr and "Exception closing" in done.stderr
     else:
         assert done.stderr == ""
+
+
+def test_a_signal_the_process_was_started_to_ignore_stays_ignored() -> None:
+    """`nohup voucher-batch ...` ignores SIGHUP (a background job, SIGINT): the run keeps
+    them ignored, also while a commit holds the others."""
+    from voucher_batch import checkpoints
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with checkpoints.termination_as_interrupt():
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is checkpoints._terminated
+            with checkpoints.interrupts_held():
+                assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+                os.kill(os.getpid(), signal.SIGHUP)  # ignored: nothing is raised after
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+_AT_EXIT = """
+import atexit, signal, sys
+sys.argv = ["voucher-batch", "--version"]
+from voucher_batch.cli import app
+ALL = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+ignored = lambda: [signal.getsignal(s) == signal.SIG_IGN for s in ALL]
+atexit.register(lambda: print("ignored at exit", ignored()))
+app.run()
+"""
+
+
+@pytest.mark.process
+def test_a_signal_once_the_command_has_ended_leaves_its_exit_code() -> None:
+    """Between the command's end and the process's, a signal would end the process with
+    that signal's code after the command said how it ended: it is ignored then."""
+    done = subprocess.run(
+        [sys.executable, "-c", _AT_EXIT], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ignored at exit [True, True, True]" in done.stdout

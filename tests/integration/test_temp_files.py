@@ -75,8 +75,9 @@ def test_scratch_folders_of_killed_runs_are_removed_and_no_other(
     longer runs; never a live run's, this run's, a link, a file, another prefix's."""
     import os
     import tempfile
+    import time
 
-    from voucher_batch.atomic import remove_stale_scratch, scratch_folder
+    from voucher_batch.atomic import SCRATCH_MARK, remove_stale_scratch, scratch_folder
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     prefix = "voucher-batch-test-"
@@ -90,8 +91,16 @@ def test_scratch_folders_of_killed_runs_are_removed_and_no_other(
         dead = tmp_path / f"{head}-{ended.pid}-{tail}"
         (dead / "inner").mkdir(parents=True)
         (dead / "inner" / "table-0.rows").write_bytes(b"rows of a killed run")
+        (dead / SCRATCH_MARK).write_bytes(b"")
+        # a folder of the user's that someone renamed to such a name: no mark, never removed
+        renamed = tmp_path / f"{head}-{ended.pid}-thesis"
+        renamed.mkdir()
+        (renamed / "chapter1.tex").write_text("mine")
         alive = tmp_path / f"{head}-{live.pid}-{tail}"
         alive.mkdir()
+        (alive / SCRATCH_MARK).write_bytes(b"")
+        day_old = time.time() - 2 * 24 * 3600  # a run suspended for two days still owns it
+        os.utime(alive, (day_old, day_old))
         as_file = tmp_path / f"{head}-{ended.pid}-file"
         as_file.write_bytes(b"not a folder")
         target = tmp_path / "elsewhere"
@@ -103,8 +112,22 @@ def test_scratch_folders_of_killed_runs_are_removed_and_no_other(
         other.mkdir()
         assert remove_stale_scratch(prefix) == [dead]
         assert not dead.exists()
-        for kept in (mine, alive, as_file, link, other, target / "keep"):
+        for kept in (mine, alive, as_file, link, other, target / "keep", renamed / "chapter1.tex"):
             assert os.path.lexists(kept), kept
     finally:
         live.kill()
         live.wait()
+
+
+def test_a_temp_file_of_a_live_process_is_kept_however_old(tmp_path: Path) -> None:
+    """A run suspended for a day (Ctrl-Z, a sleeping laptop) still owns its files."""
+    import os
+    import time
+
+    path = temp_path(tmp_path, ".xlsx")  # this machine's, a live process (this one's parent)
+    head, _pid, tail = path.name.rsplit("-", 2)
+    live = tmp_path / f"{head}-{os.getppid()}-{tail}"
+    live.write_bytes(b"being written")
+    old = time.time() - 3 * 24 * 3600
+    os.utime(live, (old, old))
+    assert remove_stale_temps(tmp_path) == [] and live.exists()

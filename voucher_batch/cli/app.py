@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import signal
 import sys
 from dataclasses import dataclass, replace
 from datetime import date
@@ -313,4 +314,10 @@ def quiet_finalisers() -> None:
 def run() -> None:
     """The console script `voucher-batch`, and `python -m voucher_batch`."""
     quiet_finalisers()
-    main(prog_name="voucher-batch")
+    try:
+        main(prog_name="voucher-batch")
+    finally:
+        # the command has ended and said how: a signal while the interpreter shuts down
+        # must not replace its exit code
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)

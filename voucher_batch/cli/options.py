@@ -28,7 +28,11 @@ def say(text: str, err: bool = False) -> None:
     """Print one line for people (or JSON for scripts): control and bidirectional characters
     from file names or ledger text are shown as escapes, so nothing printed can be forged
     (in JSON strings the escape means the same character)."""
-    click.echo(vocabulary.printable(text), err=err)
+    try:
+        click.echo(vocabulary.printable(text), err=err)
+    except OSError:  # a terminal that hung up: nobody to tell (the exit code still tells)
+        if not err:
+            raise
 
 
 class SettingError(click.ClickException):

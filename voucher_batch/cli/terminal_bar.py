@@ -4,6 +4,8 @@ total, rate and time left, drawn with rich on stderr."""
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -77,8 +79,9 @@ class TerminalProgress:
             self._bar.stop_task(self._task)
             self._task = None
         if self._started:
-            self._bar.stop()
             self._started = False
+            with contextlib.suppress(OSError):  # a terminal that hung up
+                self._bar.stop()
 
     def _finish_task(self) -> None:
         if self._task is None:

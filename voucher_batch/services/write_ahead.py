@@ -132,7 +132,8 @@ def start(
     target = atomic.temp_path(out_dir, ".xlsx")  # the second process puts the workbook there
     # its temporary files (the rows it writes from, xlsxwriter's row files) go to a folder
     # this process removes, as the second process may be killed before it can
-    atomic.remove_stale_scratch(SCRATCH)  # what runs killed outright left there
+    for prefix in (SCRATCH, writer.SCRATCH):  # what runs killed outright left there
+        atomic.remove_stale_scratch(prefix)
     try:
         scratch = atomic.scratch_folder(SCRATCH)
     except OSError:

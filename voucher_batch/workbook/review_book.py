@@ -29,6 +29,7 @@ from .writer import (
     EXACT_LIMIT,
     fit_cell,
     new_book,
+    scratch,
     write_cell,
 )
 
@@ -84,8 +85,8 @@ class ReviewExport:
 
 
 def write_review_export(path: Path, export: ReviewExport) -> Path:
-    with atomic_path(path) as tmp:
-        book = new_book(tmp, constant_memory=True)  # rows go to disk as written
+    with atomic_path(path) as tmp, scratch() as rows:
+        book = new_book(tmp, constant_memory=True, tmpdir=Path(rows))  # rows go to disk
         _write_instructions(book)
         ws = book.add_worksheet(REVIEW.name)
         _write_title_and_headers(book, ws, export)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import pickle
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -90,7 +91,7 @@ class SpooledRows(Sequence[list[object]]):
 def spool_rows(rows: Sequence[list[object]], path: Path, first: int = 0) -> SpooledRows:
     """`rows[first:]` written to a new file at `path`, to be read back as `SpooledRows`."""
     offsets, sums, key = [], [], secrets.token_bytes(32)
-    with open(path, "xb") as f:
+    with open(path, "xb", opener=_private) as f:
         for chunk in _chunks(rows, first):
             data = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
             offsets.append(f.tell())
@@ -98,6 +99,10 @@ def spool_rows(rows: Sequence[list[object]], path: Path, first: int = 0) -> Spoo
             f.write(data)
         offsets.append(f.tell())
     return SpooledRows(path, first, offsets, len(rows), key, sums)
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)  # the rows are the user's: readable by them alone
 
 
 def _sum(key: bytes, data: bytes) -> bytes:

@@ -404,8 +404,7 @@ def write_workbook(
     process (see `_Part`)."""
     # xlsxwriter's row files (and another process's, see `_Part`) in one folder of this
     # write, removed however the write ends
-    remove_stale_scratch(SCRATCH)  # what writes killed outright left there
-    with atomic_path(path, replace) as tmp, _scratch() as rows:
+    with atomic_path(path, replace) as tmp, scratch() as rows:
         book = new_book(tmp, constant_memory=True, tmpdir=Path(rows))
         fmts = _Formats(book)
         part = _start_part(tables, Path(rows))
@@ -429,9 +428,11 @@ SCRATCH = "voucher-batch-rows-"  # the folder of a workbook's row files while it
 
 
 @contextlib.contextmanager
-def _scratch() -> Iterator[str]:
-    """A private folder of this write (see `atomic.scratch_folder`), removed however the
-    write ends; a second Ctrl-C while it is removed waits until it is."""
+def scratch() -> Iterator[str]:
+    """A private folder of a write's row files (see `atomic.scratch_folder`), removed
+    however the write ends; a second Ctrl-C while it is removed waits until it is. The
+    folders killed writes left are removed first."""
+    remove_stale_scratch(SCRATCH)
     folder = scratch_folder(SCRATCH)
     try:
         yield str(folder)
