@@ -435,3 +435,29 @@ def test_workbook_from_another_ledger_records_nothing(cli: Cli, other: Cli) -> N
     balance = cli.quota()
     assert (balance["pending"], balance["approved"]) == (2000, 0)
     assert {v["status"] for v in vouchers(cli).values()} == {"pending"}
+
+
+def test_a_review_export_keeps_its_row_files_in_a_scratch_folder(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its row files go to a private folder of the write (removed when it ends, and by the
+    next run if a kill leaves it), never loose in TMPDIR where no run would find them."""
+    from tests.workbooks import ready_ledger
+    from voucher_batch.workbook import review_book, writer
+
+    ready_ledger(cli)
+    book = write_book(cli.folder / "b.xlsx", {"Requests": [request("R-1")]})
+    assert cli.ingest(book).code == 0
+    folders: list[Path] = []
+    real = review_book.new_book
+
+    def spy(path: Path, constant_memory: bool = False, tmpdir: Path | None = None) -> Any:
+        assert tmpdir is not None
+        folders.append(tmpdir)
+        return real(path, constant_memory, tmpdir)
+
+    monkeypatch.setattr(review_book, "new_book", spy)
+    result = cli("review", "export", "--out-dir", str(cli.folder / "r"))
+    assert result.code == 0, result.stderr
+    [folder] = folders
+    assert folder.name.startswith(writer.SCRATCH) and not folder.exists()
