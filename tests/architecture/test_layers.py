@@ -5,7 +5,7 @@ function, relative imports resolved), so a lazy or relative import cannot hide a
 
 Layers (a module may import its own layer and the ones listed):
 - `domain/`   the rules: the standard library only.
-- kernel      `errors`, `settings`, `checkpoints`, `atomic`, `forked`: the domain.
+- kernel      `errors`, `settings`, `checkpoints`, `atomic`, `second_process`: the domain.
 - adapters    `workbook/`, `ledger/`, `render/`, `calendars/`: the domain and the kernel
               (each adapter package only itself among the adapters).
 - `services/` the use cases: the domain, the kernel and the adapters.
@@ -26,7 +26,7 @@ import voucher_batch
 
 PACKAGE = Path(voucher_batch.__file__).parent
 ROOT = "voucher_batch"
-KERNEL = {"errors", "settings", "checkpoints", "atomic", "forked"}
+KERNEL = {"errors", "settings", "checkpoints", "atomic", "second_process"}
 ADAPTERS = {"workbook", "ledger", "render", "calendars"}
 ALLOWED = {
     "domain": {"domain"},

@@ -32,6 +32,7 @@ from voucher_batch.domain.quota import Balance
 from voucher_batch.services import write_ahead
 from voucher_batch.services.outputs import BatchFacts, build_tables
 from voucher_batch.services.writing import write_batch_files
+from voucher_batch.workbook import writer
 from voucher_batch.workbook.writer import write_workbook as write_workbook_of
 
 AHEAD = {"VOUCHER_BATCH_BACKGROUND_WRITE_ROWS": "1"}
@@ -237,7 +238,7 @@ def test_rows_that_cannot_be_kept_in_files_leave_nothing_behind(
         written.append(path)
         raise failure
 
-    monkeypatch.setattr(write_ahead, "spool_rows", fails)
+    monkeypatch.setattr(writer, "spool_rows", fails)
     out = tmp_path / "out"
     out.mkdir()
     if isinstance(failure, OSError):
@@ -308,7 +309,7 @@ def _wait_ended(pid: int) -> None:
 
 
 @pytest.mark.process
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (fork)")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (the second process)")
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_a_run_ended_before_its_commit_stops_the_second_process(
     cli: Cli, how: signal.Signals, monkeypatch: pytest.MonkeyPatch
@@ -343,7 +344,7 @@ def test_a_run_ended_before_its_commit_stops_the_second_process(
 
 
 @pytest.mark.process
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (fork)")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (the second process)")
 def test_ctrl_c_while_waiting_for_the_second_process_says_the_batch_was_recorded(
     cli: Cli,
 ) -> None:

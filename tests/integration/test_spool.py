@@ -1,4 +1,4 @@
-"""Rows kept in a file for a forked process (`workbook.spool`): read back equal, of the
+"""Rows kept in a file for a second process (`workbook.spool`): read back equal, of the
 same types, in order, from any first row; a file cut short is an error, never fewer rows."""
 
 from __future__ import annotations

@@ -170,7 +170,7 @@ def test_a_large_sheet_written_by_two_processes_is_the_file_one_process_writes(
 
 
 class Owned(list[Any]):
-    """A list that only the process that made it may read: a forked process that walks it
+    """A list that only the process that made it may read: another process that walks it
     (and so copies the memory its items lie on) fails."""
 
     def __init__(self, items: Any) -> None:
@@ -179,7 +179,7 @@ class Owned(list[Any]):
 
     def _mine(self) -> None:
         if os.getpid() != self.owner:
-            raise RuntimeError("a forked process walked the rows of the process that made them")
+            raise RuntimeError("another process walked the rows of the process that made them")
 
     def __getitem__(self, index: Any) -> Any:
         self._mine()
@@ -232,8 +232,8 @@ def test_rows_the_other_process_could_not_write_are_written_here(
 def test_a_write_stopped_midway_leaves_no_row_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[Any]
 ) -> None:
-    """Ctrl-C while the first process writes its rows: the forked one is stopped and every
-    row file (xlsxwriter's and the forked process's) is removed with the write's folder."""
+    """Ctrl-C while the first process writes its rows: the other one is stopped and every
+    row file (xlsxwriter's and the other process's) is removed with the write's folder."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))

@@ -10,7 +10,7 @@ facts it shows are the facts of what was committed, and moves it into place like
 process failed (a full disk, a kill, anything), the run writes the workbook itself, as it
 does for small batches, so a failure says what it always said.
 
-The second process (`forked.spawn`: Linux only, a fresh interpreter, killed with the run, no
+The second process (`second_process.spawn`: Linux only, a fresh interpreter, killed with the run, no
 Ctrl-C, no checkpoint pauses, never the ledger or the terminal) is used for batches of
 `settings.background_write_rows()` rows or more. This process builds the workbook's sheets
 and writes their rows to files (`workbook.spool`: about a second a million rows); the second
@@ -35,9 +35,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import atomic, checkpoints, forked, settings
+from .. import atomic, checkpoints, second_process, settings
 from ..workbook import writer
-from ..workbook.spool import spool_rows
 from ..workbook.writer import Table, write_workbook
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ class WriteAhead:
     """A decision workbook being written by a second process (see the module docstring)."""
 
     def __init__(
-        self, process: forked.Forked, target: Path, facts: BatchFacts, scratch: Path
+        self, process: second_process.SecondProcess, target: Path, facts: BatchFacts, scratch: Path
     ) -> None:
         self.process = process
         self.scratch = scratch  # the second process's temporary files
@@ -140,10 +139,15 @@ def start(
         return None  # no room for the rows: written here
     process = None
     try:
-        tables = _spooled(build_tables(facts, sheets, decisions), scratch)
+        # its rows in files (see `workbook.spool`): the second process then walks none
+        # of this process's rows
+        tables = [
+            writer.rows_in_file(t, scratch / f"table-{n}.rows")
+            for n, t in enumerate(build_tables(facts, sheets, decisions))
+        ]
         # a fresh process (its memory its own), sent the sheets and where their rows are
         job = functools.partial(_write, scratch, target, tables, split_rows=writer.SPLIT_ROWS)
-        process = forked.spawn(job)
+        process = second_process.spawn(job)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # no room for the rows, or a value that cannot be kept in a file: written here
     finally:
@@ -154,17 +158,8 @@ def start(
     return WriteAhead(process, target, facts, scratch)
 
 
-def _spooled(tables: list[Table], scratch: Path) -> list[Table]:
-    """`tables` with their rows in files (see `workbook.spool`: the second process then
-    walks none of this process's rows, and copies none of their memory)."""
-    return [
-        dataclasses.replace(t, rows=spool_rows(t.rows, scratch / f"table-{n}.rows"))
-        for n, t in enumerate(tables)
-    ]
-
-
 def _write(
-    scratch: Path, target: Path, tables: list[Table], send: forked.Send, *, split_rows: int
+    scratch: Path, target: Path, tables: list[Table], send: second_process.Send, *, split_rows: int
 ) -> None:
     """In the second process: the workbook written into `target`, told to the run (its
     sheets shared with a third process from `split_rows` rows, as the run would)."""

@@ -1,17 +1,16 @@
-"""A table's rows kept in a file, for a forked process to write from.
+"""A table's rows kept in a file, for a second process to write from.
 
-A forked process starts with the pages of the process that forked it, shared until either
-writes to them. Python writes to an object whenever it is used (its reference count), so a
-forked process that walks a million rows the run holds gets its own copy of every page
-they lie on: at a full sheet, as much memory again as the run. So the run writes the rows a
-forked process will need to a file first (pickled, a chunk of rows at a time: about a
-second a million rows), and the forked process reads them back a chunk at a time. Values
-come back equal and of the same types (str, int, float, bool, datetime, date, the
-vocabulary's enum members), so the workbook written from them is the same file.
+A process that writes a large sheet alongside the run (`second_process.spawn`) is a fresh
+interpreter: it is sent a table without its rows, which the run writes to a file first
+(pickled, a chunk of rows at a time: about a second a million rows) and the other process
+reads back a chunk at a time. (A forked copy of the run would walk the run's own rows, and
+so keep a copy of every page they lie on.) Values come back equal and of the same types
+(str, int, float, bool, datetime, date, the vocabulary's enum members), so the workbook
+written from them is the same file.
 
 Each chunk is read back only if it is what was written: a keyed hash of it (BLAKE2b, a
 random key of the writing process) is kept beside its offset, in memory, and sent to the
-forked or spawned process with the rest of its work, never through the file system. A
+other process with the rest of its work, never through the file system. A
 file changed or put in place by someone else (a temporary folder others can write to) is
 refused, not unpickled.
 """
@@ -76,7 +75,7 @@ class SpooledRows(Sequence[list[object]]):
 
     def _read(self, chunk: int) -> list[list[object]]:
         start, end = self._offsets[chunk], self._offsets[chunk + 1]
-        # opened for each chunk: a process forked after another opened it shares no offset
+        # opened for each chunk: two processes reading one file share no offset
         with open(self.path, "rb") as f:
             f.seek(start)
             data = f.read(end - start)

@@ -28,7 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .. import checkpoints, forked
+from .. import checkpoints, second_process
 from ..atomic import atomic_path, remove_stale_scratch, scratch_folder
 from .sheets import APPENDED_NAME
 from .spool import SpooledRows, spool_rows
@@ -452,7 +452,7 @@ class _Part:
 
     xlsxwriter's constant_memory mode writes each row's XML to a file of its own as soon as
     the next row starts, with the style numbers of its formats. The other process (a fresh
-    interpreter, `forked.spawn`) builds the same workbook up to that table (the sheets
+    interpreter, `second_process.spawn`) builds the same workbook up to that table (the sheets
     before it, the header and every format numbered in the same order, see
     `_begin_table`), writes the rows from `split` on and tells where their XML lies in its
     row file; this process writes the rows before `split`, then adds the other process's
@@ -464,7 +464,9 @@ class _Part:
     here first, unless the rows are read from files already.
     """
 
-    def __init__(self, index: int, split: int, folder: Path, process: forked.Forked) -> None:
+    def __init__(
+        self, index: int, split: int, folder: Path, process: second_process.SecondProcess
+    ) -> None:
         self.index = index  # the table shared
         self.split = split  # its first row written by the other process
         self.folder = folder  # the other process's files
@@ -526,28 +528,30 @@ def _start_part(tables: Sequence[Table], scratch: Path) -> _Part | None:
     # the tables up to it with their rows in files (see `workbook.spool`), sent to a fresh
     # process: its memory its own, none of this process's pages shared or copied
     try:
-        sent = [_in_file(t, folder / f"table-{n}.rows", 0) for n, t in enumerate(tables[:index])]
-        sent.append(_in_file(table, folder / "part.rows", split))
+        sent = [
+            rows_in_file(t, folder / f"table-{n}.rows", 0) for n, t in enumerate(tables[:index])
+        ]
+        sent.append(rows_in_file(table, folder / "part.rows", split))
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         shutil.rmtree(folder, ignore_errors=True)
         return None  # no room, or a value that cannot be kept in a file: all written here
-    process = forked.spawn(functools.partial(_write_part, sent, index, split, folder))
+    process = second_process.spawn(functools.partial(_write_part, sent, index, split, folder))
     if process is None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return _Part(index, split, folder, process)
 
 
-def _in_file(table: Table, path: Path, first: int) -> Table:
-    """`table` with its rows from `first` on read from a file (as they are already, when
-    they are: a workbook written ahead)."""
+def rows_in_file(table: Table, path: Path, first: int = 0) -> Table:
+    """`table` with its rows from `first` on read from a file at `path` (`workbook.spool`;
+    as they are already, when they are: a workbook written ahead)."""
     if isinstance(table.rows, SpooledRows):
         return table
     return dataclasses.replace(table, rows=spool_rows(table.rows, path, first))
 
 
 def _write_part(
-    tables: Sequence[Table], index: int, split: int, folder: Path, send: forked.Send
+    tables: Sequence[Table], index: int, split: int, folder: Path, send: second_process.Send
 ) -> None:
     """In the other process: the rows of `tables[index]` from `split` on (see `_Part`)."""
     book = new_book(folder / "part.xlsx", constant_memory=True, tmpdir=folder)  # never packed

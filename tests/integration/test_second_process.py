@@ -1,6 +1,6 @@
-"""Work in a second process (`voucher_batch/forked.py`), forked or spawned: lines back on a
-pipe, failures told as one line, nothing on the run's terminal, no Ctrl-C, stopped on
-demand; a spawned process shares no memory with the run."""
+"""Work in a second process (`voucher_batch/second_process.py`): lines back on a pipe,
+failures told as one line, nothing on the run's terminal, no Ctrl-C, stopped on demand, no
+memory shared with the run."""
 
 from __future__ import annotations
 
@@ -10,19 +10,16 @@ import signal
 import sys
 import time
 import types
-from collections.abc import Callable
 
 import pytest
 
-from voucher_batch import forked
+from voucher_batch import second_process
+from voucher_batch.second_process import spawn
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
-Start = Callable[[Callable[[forked.Send], None]], forked.Forked | None]
-STARTS = pytest.mark.parametrize("start", [forked.fork, forked.spawn], ids=["fork", "spawn"])
 
-
-def _all(process: forked.Forked) -> list[str]:
+def _all(process: second_process.SecondProcess) -> list[str]:
     lines = []
     while (line := process.message()) is not None:
         lines.append(line)
@@ -32,68 +29,65 @@ def _all(process: forked.Forked) -> list[str]:
 # the work, as module functions: a spawned process imports this module to run them
 
 
-def _lines(n: int, send: forked.Send) -> None:
+def _lines(n: int, send: second_process.Send) -> None:
     for i in range(n):
         send(f"line {i}")
 
 
-def _fails(send: forked.Send) -> None:
+def _fails(send: second_process.Send) -> None:
     send("started")
     raise OSError(28, "No space left on device")
 
 
-def _noisy(send: forked.Send) -> None:
+def _noisy(send: second_process.Send) -> None:
     print("printed", flush=True)
     print("warned", file=sys.stderr, flush=True)
     os.write(2, b"written to fd 2\n")
     raise RuntimeError("and a failure")
 
 
-def _sleeps(send: forked.Send) -> None:
+def _sleeps(send: second_process.Send) -> None:
     time.sleep(60)
 
 
-def _score(send: forked.Send) -> None:
+def _score(send: second_process.Send) -> None:
     with open("/proc/self/oom_score_adj", encoding="ascii") as adj:
         send(adj.read().strip())
 
 
-def _interrupted(send: forked.Send) -> None:
+def _interrupted(send: second_process.Send) -> None:
     """Ctrl-C at the terminal (the process group) and at the process: neither ends it."""
-    os.killpg(os.getpgrp(), signal.SIGINT) if os.getpgrp() == os.getpid() else None
+    os.killpg(os.getpgrp(), signal.SIGINT)  # its own process group
     os.kill(os.getpid(), signal.SIGINT)
     time.sleep(0.2)
     send(f"alive {os.getppid()}")
 
 
-def _memory(marker: bytearray, send: forked.Send) -> None:
+def _memory(marker: bytearray, send: second_process.Send) -> None:
     with open("/proc/self/status", encoding="ascii") as status:
         rss = next(line.split()[1] for line in status if line.startswith("VmRSS:"))  # KiB
     send(f"{len(marker)} {os.getppid()} {rss}")
 
 
-@STARTS
-def test_lines_come_back_in_order_and_a_return_is_exit_0(start: Start) -> None:
-    process = start(functools.partial(_lines, 3))
+def test_lines_come_back_in_order_and_a_return_is_exit_0() -> None:
+    process = spawn(functools.partial(_lines, 3))
     assert process is not None
     assert _all(process) == ["line 0", "line 1", "line 2"]
     assert process.wait() == 0 and not process.running and process.error == ""
 
 
-@STARTS
-def test_a_failure_is_one_line_and_exit_1(start: Start) -> None:
-    process = start(_fails)
+def test_a_failure_is_one_line_and_exit_1() -> None:
+    process = spawn(_fails)
     assert process is not None
     assert _all(process) == ["started", "error OSError: [Errno 28] No space left on device"]
     assert process.wait() == 1
     assert process.error == "OSError: [Errno 28] No space left on device"
 
 
-@STARTS
 def test_nothing_reaches_the_run_s_terminal(
-    start: Start, capfd: pytest.CaptureFixture[str]
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
-    process = start(_noisy)
+    process = spawn(_noisy)
     assert process is not None
     assert _all(process) == ["error RuntimeError: and a failure"]
     process.wait()
@@ -102,16 +96,14 @@ def test_nothing_reaches_the_run_s_terminal(
     assert process.error == "RuntimeError: and a failure"
 
 
-@STARTS
-def test_ctrl_c_does_not_end_it(start: Start) -> None:
-    process = start(_interrupted)
+def test_ctrl_c_does_not_end_it() -> None:
+    process = spawn(_interrupted)
     assert process is not None
     assert _all(process) == [f"alive {os.getpid()}"] and process.wait() == 0
 
 
-@STARTS
-def test_stop_ends_a_process_at_work(start: Start) -> None:
-    process = start(_sleeps)
+def test_stop_ends_a_process_at_work() -> None:
+    process = spawn(_sleeps)
     assert process is not None
     began = time.monotonic()
     process.stop()
@@ -121,32 +113,27 @@ def test_stop_ends_a_process_at_work(start: Start) -> None:
         os.waitpid(process.pid, os.WNOHANG)
 
 
-@STARTS
-def test_under_memory_pressure_the_second_process_goes_first(start: Start) -> None:
-    process = start(_score)
+def test_under_memory_pressure_the_second_process_goes_first() -> None:
+    process = spawn(_score)
     assert process is not None
     assert _all(process) == ["1000"] and process.wait() == 0
 
 
-@STARTS
-def test_a_spawned_process_shares_no_memory_with_the_run(start: Start) -> None:
+def test_a_spawned_process_shares_no_memory_with_the_run() -> None:
     marker = bytearray(b"x" * (64 << 20))  # 64 MiB this process holds, every page touched
-    process = start(functools.partial(_memory, bytearray(3)))
+    process = spawn(functools.partial(_memory, bytearray(3)))
     assert process is not None
     lines = _all(process)
     assert process.wait() == 0
     sent, parent, rss = lines[0].split()
     assert (sent, parent) == ("3", str(os.getpid()))  # the work's arguments were sent
-    if start is forked.spawn:  # a fresh interpreter, none of this process's pages
-        assert int(rss) < 60 << 10, rss
-    else:  # a forked copy maps them all
-        assert int(rss) > 64 << 10, rss
+    assert int(rss) < 60 << 10, rss  # a fresh interpreter: none of this process's pages
     del marker
 
 
 def test_work_that_cannot_be_sent_is_not_started() -> None:
-    assert forked.spawn(lambda send: None) is None  # a lambda does not pickle
-    process = forked.spawn(functools.partial(_lines, 1))
+    assert spawn(lambda send: None) is None  # a lambda does not pickle
+    process = spawn(functools.partial(_lines, 1))
     assert process is not None and _all(process) == ["line 0"] and process.wait() == 0
 
 
@@ -155,13 +142,13 @@ def test_work_a_spawned_process_cannot_load_is_told_as_a_failure(
 ) -> None:
     here = types.ModuleType("voucher_batch_work_only_here")  # a module of this process alone
 
-    def work(send: forked.Send) -> None:
+    def work(send: second_process.Send) -> None:
         send("never")
 
     work.__module__, work.__qualname__ = here.__name__, "work"
     here.work = work  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, here.__name__, here)
-    process = forked.spawn(work)
+    process = spawn(work)
     assert process is not None
     lines = _all(process)
     assert process.wait() == 1
@@ -169,7 +156,7 @@ def test_work_a_spawned_process_cannot_load_is_told_as_a_failure(
     assert process.error.startswith("ModuleNotFoundError: No module named 'voucher_batch_work")
 
 
-def _flags(send: forked.Send) -> None:
+def _flags(send: second_process.Send) -> None:
     send(f"utf8={sys.flags.utf8_mode} encoding={sys.getfilesystemencoding()}")
 
 
@@ -181,7 +168,7 @@ def test_a_spawned_process_runs_with_the_run_s_interpreter_options(
     import subprocess
 
     monkeypatch.setattr(subprocess, "_args_from_interpreter_flags", lambda: ["-X", "utf8"])
-    process = forked.spawn(_flags)
+    process = spawn(_flags)
     assert process is not None
     assert _all(process) == ["utf8=1 encoding=utf-8"] and process.wait() == 0
 
@@ -195,6 +182,6 @@ def test_work_is_refused_where_file_names_would_be_other_bytes() -> None:
         "surrogateescape",
     ):
         with pytest.raises(RuntimeError, match="file names are encoded as"):
-            forked._load(job)
+            second_process._load(job)
     here = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
-    assert forked._load(pickle.dumps((here, _flags))) is _flags
+    assert second_process._load(pickle.dumps((here, _flags))) is _flags

@@ -1,20 +1,19 @@
 """Work done by a second process alongside the run, told back as lines on a pipe.
 
-Two ways to start one. `fork` copies this process: the work needs nothing sent to it, but
-the two share this process's pages only until either writes to one, and Python writes to an
-object whenever it is used (its reference count): a forked process that lives while the run
-goes on using a million rows ends up holding a copy of every page they lie on. `spawn`
-starts a fresh interpreter and sends it the work, pickled (a function of a module and its
-arguments, which should be small: rows go in files, see `workbook.spool`): its memory is
-its own.
+`spawn` starts a fresh interpreter and sends it the work, pickled (a function of a module
+and its arguments, which should be small: rows go in files, see `workbook.spool`): its
+memory is its own. (A forked copy of the run would need nothing sent, but the two share
+the run's pages only until either writes to one, and Python writes to an object whenever
+it is used, its reference count: a copy that lives while the run goes on using a million
+rows ends up holding a copy of every page they lie on.)
 
-Either process ignores Ctrl-C (the run decides what an interrupt means and stops it), has
+The process ignores Ctrl-C (the run decides what an interrupt means and stops it), has
 no terminal (its standard streams go to /dev/null), never pauses at a checkpoint, goes
 first under memory pressure, is killed by the kernel when the process that started it ends
 however it ends (PR_SET_PDEATHSIG), and leaves by `os._exit`: nothing the run owns (a
 ledger connection, buffered output, exit hooks) is closed or flushed twice. Its work must
-not use the ledger. Linux only: elsewhere both return None and the caller does the work
-itself.
+not use the ledger. Linux only: elsewhere `spawn` returns None and the caller does the
+work itself.
 """
 
 from __future__ import annotations
@@ -26,21 +25,22 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import cast
 
 from . import checkpoints
 
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
-_ERROR_MAX = 500  # characters of a failure a forked process tells
+_ERROR_MAX = 500  # characters of a failure the second process tells
 
-Send = Callable[[str], None]  # one line (without a newline) to the process that forked
+Send = Callable[[str], None]  # one line (without a newline) to the process that started it
 
 
-class Forked:
-    """A forked process at work, as the process that started it sees it."""
+class SecondProcess:
+    """A second process at work, as the process that started it sees it."""
 
-    def __init__(self, pid: int, fd: int, popen: subprocess.Popen[bytes] | None = None) -> None:
+    def __init__(self, pid: int, fd: int, popen: subprocess.Popen[bytes]) -> None:
         self.pid = pid
-        self._popen = popen  # a spawned process (None: forked)
+        self._popen = popen
         self.error = ""  # what the work raised, as it told it ("" if it did not say)
         self._fd: int | None = fd
         self._buffer = b""
@@ -67,11 +67,7 @@ class Forked:
     def wait(self) -> int:
         """Its exit code, once it has ended (negative: the signal that ended it)."""
         if self._code is None:
-            if self._popen is not None:
-                self._code = self._popen.wait()
-            else:
-                _, status = os.waitpid(self.pid, 0)
-                self._code = os.waitstatus_to_exitcode(status)
+            self._code = self._popen.wait()
         self._close()
         return self._code
 
@@ -88,40 +84,12 @@ class Forked:
             self._fd = None
 
 
-def fork(work: Callable[[Send], None]) -> Forked | None:
-    """Run `work(send)` in a forked process; None where that is not done (not Linux) or
-    cannot start (no process or memory left). Its exit code is 0 when `work` returned, 1
-    when it raised (after sending `error <type>: <message>`)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        read_fd, write_fd = os.pipe()
-    except OSError:
-        return None
-    parent = os.getpid()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return None
-    if pid == 0:  # the forked process: it never returns
-        code = 1
-        try:
-            os.close(read_fd)
-            _detach(parent)
-            code = _run(work, write_fd)
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return Forked(pid, read_fd)
-
-
-def spawn(work: Callable[[Send], None]) -> Forked | None:
+def spawn(work: Callable[[Send], None]) -> SecondProcess | None:
     """Run `work(send)` in a fresh interpreter (see the module docstring); `work` must
     pickle (a module's function, or a `functools.partial` of one). None where that is not
     done (not Linux) or cannot start (work that does not pickle, no process left). Its exit
-    code is that of `fork`."""
+    code is 0 when `work` returned, 1 when it raised (after sending `error <type>:
+    <message>`), negative when a signal ended it."""
     if not sys.platform.startswith("linux") or not sys.executable:
         return None
     try:
@@ -154,7 +122,7 @@ def spawn(work: Callable[[Send], None]) -> Forked | None:
         os.close(write_fd)
         return None
     os.close(write_fd)
-    process = Forked(popen.pid, read_fd, popen)
+    process = SecondProcess(popen.pid, read_fd, popen)
     try:
         assert popen.stdin is not None
         with popen.stdin:
@@ -165,7 +133,7 @@ def spawn(work: Callable[[Send], None]) -> Forked | None:
     return process
 
 
-_SERVE = "from voucher_batch.forked import serve; serve()"
+_SERVE = "from voucher_batch.second_process import serve; serve()"
 
 
 def serve() -> None:
@@ -188,8 +156,7 @@ def _load(job: bytes) -> Callable[[Send], None]:
     here = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
     if names != here:  # a path would name another file here: the run does the work itself
         raise RuntimeError(f"file names are encoded as {here}, not {names} as by the run")
-    work_: Callable[[Send], None] = work
-    return work_
+    return cast(Callable[[Send], None], work)
 
 
 def _run(work: Callable[[Send], None], write_fd: int) -> int:
@@ -205,7 +172,7 @@ def _run(work: Callable[[Send], None], write_fd: int) -> int:
 
 
 def _detach(parent: int) -> None:
-    """In the forked process: no Ctrl-C, no checkpoint pauses, no terminal (what a library
+    """In the second process: no Ctrl-C, no checkpoint pauses, no terminal (what a library
     prints, such as a finaliser's "Exception ignored", goes nowhere: the run alone speaks),
     and an end with `parent`."""
     import ctypes
